@@ -1,0 +1,70 @@
+"""Who may do what on which host. Deny by default.
+
+The hall of a request comes from its host name only (HallRoutingMiddleware); nothing in a header,
+cookie or parameter can switch it. A request on a hall's host is allowed only to a person holding a
+role there:
+
+* window staff and hall lead of that hall;
+* department handler or lead of a department stationed in that hall;
+* city supervisor of the city the hall belongs to.
+
+On the bare base domain (the city bureau's portal, public schema) city supervisors, department
+handlers/leads (their cross-hall inbox) and platform operators are allowed; window staff are not.
+Missing and forbidden look the same: 404.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q
+
+from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES, RoleAssignment, RoleKind
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from tenants.routing import HallRoute
+
+PUBLIC_HOST_ROLES = frozenset({RoleKind.CITY_SUPERVISOR, RoleKind.PLATFORM_OPERATOR, *DEPARTMENT_ROLES})
+
+
+def roles_for(*, user: Any, route: HallRoute | None) -> frozenset[str]:
+    """The kinds of role ``user`` holds that apply to the hall ``route`` (None: the public host)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    assignments = RoleAssignment.objects.filter(user_id=user.pk)
+    if route is None:
+        assignments = assignments.filter(kind__in=PUBLIC_HOST_ROLES)
+    else:
+        assignments = assignments.filter(
+            Q(kind__in=HALL_ROLES, hall_id=route.hall_id)
+            | Q(kind__in=DEPARTMENT_ROLES, department__hall_id=route.hall_id, department__is_active=True)
+            | Q(kind=RoleKind.CITY_SUPERVISOR, hall_id=route.city_id)
+        )
+    return frozenset(assignments.values_list("kind", flat=True).distinct())
+
+
+def request_roles(request: HttpRequest) -> frozenset[str]:
+    """Roles of the request's user on the request's host, computed once per request."""
+    cached = getattr(request, "_host_roles", None)
+    if cached is None:
+        cached = roles_for(user=getattr(request, "user", None), route=getattr(request, "hall_route", None))
+        request._host_roles = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def public_endpoint(view: Any) -> Any:
+    """Mark a view as reachable without a role on the host (login, health). Use sparingly."""
+    view.public_endpoint = True
+    return view
+
+
+def requires_roles(*kinds: str) -> Any:
+    """Restrict a view to some of the roles allowed on the host (checked by HallAccessMiddleware)."""
+
+    def mark(view: Any) -> Any:
+        view.required_roles = frozenset(kinds)
+        return view
+
+    return mark

@@ -1,0 +1,88 @@
+"""People (one login each) and the roles they hold in halls, departments and cities."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """One login per person, usable on every host where the person holds a role."""
+
+    display_name = models.CharField(_("name"), max_length=50, blank=True)
+    work_phone = models.CharField(_("work phone"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class RoleKind(models.TextChoices):
+    WINDOW_STAFF = "window_staff", _("Window staff")
+    HALL_LEAD = "hall_lead", _("Hall lead")
+    DEPARTMENT_HANDLER = "department_handler", _("Department handler")
+    DEPARTMENT_LEAD = "department_lead", _("Department lead")
+    CITY_SUPERVISOR = "city_supervisor", _("City supervisor")
+    PLATFORM_OPERATOR = "platform_operator", _("Platform operator")
+
+
+HALL_ROLES = (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD)
+DEPARTMENT_ROLES = (RoleKind.DEPARTMENT_HANDLER, RoleKind.DEPARTMENT_LEAD)
+
+
+class RoleAssignment(models.Model):
+    """A role a person holds: in a hall (window staff, hall lead), in a department (handler, lead),
+    in a city (supervisor: ``hall`` is the city hall) or on the platform (operator)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
+    kind = models.CharField(_("role"), max_length=30, choices=RoleKind.choices)
+    hall = models.ForeignKey(
+        "tenants.Hall",
+        verbose_name=_("hall"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+    )
+    department = models.ForeignKey(
+        "tenants.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+    )
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+    granted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        constraints = [
+            models.CheckConstraint(
+                name="role_scope_matches_kind",
+                condition=(
+                    Q(
+                        kind__in=["window_staff", "hall_lead", "city_supervisor"],
+                        hall__isnull=False,
+                        department__isnull=True,
+                    )
+                    | Q(kind__in=["department_handler", "department_lead"], hall__isnull=True, department__isnull=False)
+                    | Q(kind="platform_operator", hall__isnull=True, department__isnull=True)
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "kind", "hall", "department"],
+                name="role_assignment_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.hall or self.department or _("platform")
+        return f"{self.user} · {self.get_kind_display()} · {scope}"

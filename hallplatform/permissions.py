@@ -1,0 +1,34 @@
+"""The permission every API view must carry (a system check enforces it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from rest_framework import exceptions, permissions
+from rest_framework.request import Request
+
+from hallplatform.access import request_roles
+
+
+class HasRoleOnHost(permissions.BasePermission):
+    """Deny unless the user holds a role on the request's host (see hallplatform.access).
+
+    A view may narrow it with ``required_roles``. A user without a role gets 404, like a missing
+    object, so that nothing is learnt about another hall.
+    """
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not request.user or not request.user.is_authenticated:
+            raise exceptions.NotAuthenticated()
+        django_request = request._request
+        # Token authentication happens inside DRF: make the roles follow the authenticated user.
+        django_request.user = request.user
+        if getattr(django_request, "_host_roles_user", None) != request.user.pk:
+            django_request._host_roles = None  # type: ignore[attr-defined]
+            django_request._host_roles_user = request.user.pk  # type: ignore[attr-defined]
+        roles = request_roles(django_request)
+        required = getattr(view, "required_roles", None)
+        if not roles or (required is not None and not roles & frozenset(required)):
+            raise Http404
+        return True

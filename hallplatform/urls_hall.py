@@ -1,0 +1,13 @@
+"""URL conf of a hall's host (`<code>.<BASE_DOMAIN>`): the hall's own schema."""
+
+from django.urls import path
+
+from casework.web import views as casework_views
+from hallplatform import diagnostics
+from hallplatform.urls_common import urlpatterns as common
+
+urlpatterns = [
+    *common,
+    path("", casework_views.hall_home, name="home"),
+    path("system/worker-check/", diagnostics.worker_check, name="worker_check"),
+]

@@ -1,0 +1,15 @@
+"""URL conf of the bare base domain: the city bureau's portal and the platform admin (public schema)."""
+
+from django.contrib import admin
+from django.urls import path
+
+from hallplatform import diagnostics
+from hallplatform.urls_common import urlpatterns as common
+from tenants.web import views as tenant_views
+
+urlpatterns = [
+    *common,
+    path("", tenant_views.portal_home, name="home"),
+    path("system/worker-check/", diagnostics.worker_check, name="worker_check"),
+    path("admin/", admin.site.urls),
+]

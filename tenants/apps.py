@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TenantsConfig(AppConfig):
+    name = "tenants"
+    verbose_name = _("Halls and departments")
+
+    def ready(self) -> None:
+        from tenants import routing  # noqa: F401  (connects cache invalidation signals)

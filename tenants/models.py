@@ -1,0 +1,137 @@
+"""Halls (tenants), their domains, and the shared directory of departments.
+
+A hall is one government service hall (政务服务大厅) with its own PostgreSQL schema. A city hall
+(市本级) has county-level halls under it; several cities may live in one deployment.
+"""
+
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+HALL_CODE_PATTERN = r"^[a-z0-9]+$"
+REGION_CODE_PATTERN = r"^[0-9]{6}$"
+
+hall_code_validator = RegexValidator(
+    HALL_CODE_PATTERN,
+    _("Use only lowercase letters a-z and digits 0-9 (it becomes the subdomain)."),
+    code="invalid_code",
+)
+region_code_validator = RegexValidator(
+    REGION_CODE_PATTERN,
+    _("An administrative region code is exactly 6 digits."),
+    code="invalid_region_code",
+)
+
+
+class HallLevel(models.TextChoices):
+    CITY = "city", _("City (市本级)")
+    COUNTY = "county", _("County (县区)")
+
+
+class Hall(TenantMixin):
+    code = models.CharField(
+        _("code"),
+        max_length=40,
+        unique=True,
+        validators=[hall_code_validator],
+        help_text=_("Subdomain label, e.g. wengyuan."),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=10, choices=HallLevel.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("city"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="counties",
+        limit_choices_to={"level": HallLevel.CITY},
+    )
+    region_code = models.CharField(
+        _("administrative region code"),
+        max_length=6,
+        unique=True,
+        validators=[region_code_validator],
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    # A failed provisioning must leave no schema behind; hall_create drops it explicitly.
+    auto_drop_schema = True
+
+    class Meta:
+        verbose_name = _("hall")
+        verbose_name_plural = _("halls")
+        ordering = ["region_code"]
+        constraints = [
+            models.CheckConstraint(
+                name="hall_county_has_city_city_has_none",
+                condition=(Q(level="county", parent__isnull=False) | Q(level="city", parent__isnull=True)),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def city_id(self) -> int:
+        """The id of the city this hall belongs to (itself for a city hall)."""
+        return self.parent_id if self.parent_id is not None else self.pk
+
+
+class Domain(DomainMixin):
+    class Meta:
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
+
+
+class Department(models.Model):
+    """A unit (部门单位) that receives transfer slips.
+
+    Stationed in a county hall (进驻单位, county-level) or in a city hall, where it serves the whole
+    city (city-level bureau). A county hall transfers to its own departments and its city's.
+    """
+
+    hall = models.ForeignKey(
+        Hall,
+        verbose_name=_("hall"),
+        on_delete=models.PROTECT,
+        related_name="departments",
+        help_text=_("The county hall it is stationed in, or the city hall for a city-level department."),
+    )
+    code = models.CharField(
+        _("code"),
+        max_length=40,
+        validators=[
+            RegexValidator(
+                r"^[a-z0-9][a-z0-9-]*$",
+                _("Use lowercase letters, digits and hyphens."),
+                code="invalid_code",
+            )
+        ],
+    )
+    name = models.CharField(_("name"), max_length=100)
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["hall__region_code", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["hall", "code"], name="department_code_unique_in_hall"),
+            models.UniqueConstraint(fields=["hall", "name"], name="department_name_unique_in_hall"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_city_level(self) -> bool:
+        return self.hall.level == HallLevel.CITY

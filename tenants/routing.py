@@ -1,0 +1,135 @@
+"""Host name to hall resolution, cached in Redis and invalidated when a hall or domain changes.
+
+Plain django-tenants spends several queries per request to find the hall of a host. Here the
+answer is kept in the cache under the host name; a change to a hall or one of its domains deletes
+the affected keys (immediately and again after commit, so a request racing the transaction cannot
+keep a stale answer). A hall request therefore costs one query more than a single-schema request:
+the `SET search_path` django-tenants issues on the first cursor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
+
+CACHE_PREFIX = "hallroute:v1:"
+HIT_TIMEOUT = 24 * 3600
+# Unknown hosts are remembered briefly so that a flood of random subdomains cannot reach the
+# database on every request; creating a domain deletes its key at once.
+MISS_TIMEOUT = 60
+_MISS = "-"
+
+
+@dataclass(frozen=True)
+class HallRoute:
+    """What a request needs to know about its hall, without touching the database."""
+
+    hall_id: int
+    schema_name: str
+    code: str
+    name: str
+    level: str
+    parent_id: int | None
+    region_code: str
+
+    @property
+    def city_id(self) -> int:
+        return self.parent_id if self.parent_id is not None else self.hall_id
+
+
+def normalise_host(host: str) -> str:
+    return host.split(":", 1)[0].strip().lower().rstrip(".")
+
+
+def is_public_host(host: str) -> bool:
+    return normalise_host(host) == settings.BASE_DOMAIN
+
+
+def _key(host: str) -> str:
+    # The database name keeps apart deployments, checkouts and test runs that share one Redis.
+    return f"{CACHE_PREFIX}{connection.settings_dict['NAME']}:{normalise_host(host)}"
+
+
+def route_for_host(host: str) -> HallRoute | None:
+    """The active hall answering on ``host``, or None (unknown host, inactive hall)."""
+    host = normalise_host(host)
+    cached = cache.get(_key(host))
+    if cached == _MISS:
+        return None
+    if cached is not None:
+        return HallRoute(**cached)
+    route = _load_route(host)
+    if route is None:
+        cache.set(_key(host), _MISS, MISS_TIMEOUT)
+    else:
+        cache.set(_key(host), asdict(route), HIT_TIMEOUT)
+    return route
+
+
+def _load_route(host: str) -> HallRoute | None:
+    from tenants.models import Domain
+
+    domain = (
+        Domain.objects.select_related("tenant")
+        .filter(domain=host, tenant__is_active=True)
+        .only(
+            "tenant__id",
+            "tenant__schema_name",
+            "tenant__code",
+            "tenant__name",
+            "tenant__level",
+            "tenant__parent_id",
+            "tenant__region_code",
+        )
+        .first()
+    )
+    if domain is None:
+        return None
+    hall = domain.tenant
+    return HallRoute(
+        hall_id=hall.pk,
+        schema_name=hall.schema_name,
+        code=hall.code,
+        name=hall.name,
+        level=hall.level,
+        parent_id=hall.parent_id,
+        region_code=hall.region_code,
+    )
+
+
+def forget_hosts(hosts: list[str]) -> None:
+    """Drop cached answers for these hosts now and once more after the transaction commits."""
+    keys = [_key(h) for h in hosts if h]
+    if not keys:
+        return
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+@receiver(pre_save, sender="tenants.Domain")
+def _domain_pre_save(sender, instance, **kwargs):
+    if instance.pk:
+        old = sender.objects.filter(pk=instance.pk).values_list("domain", flat=True).first()
+        if old and old != instance.domain:
+            forget_hosts([old])
+
+
+@receiver(post_save, sender="tenants.Domain")
+@receiver(post_delete, sender="tenants.Domain")
+def _domain_changed(sender, instance, **kwargs):
+    forget_hosts([instance.domain])
+
+
+@receiver(post_save, sender="tenants.Hall")
+@receiver(post_delete, sender="tenants.Hall")
+def _hall_changed(sender, instance, **kwargs):
+    from tenants.models import Domain
+
+    hosts = list(Domain.objects.filter(tenant_id=instance.pk).values_list("domain", flat=True))
+    hosts.append(f"{instance.code}.{settings.BASE_DOMAIN}")
+    forget_hosts(hosts)

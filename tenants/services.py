@@ -1,0 +1,132 @@
+"""Provisioning: creating halls (each with its own schema and domain) and departments."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_exists
+
+from hallplatform.schemas import use_public_schema
+from tenants.models import Department, Domain, Hall, HallLevel
+
+# Codes that would collide with a schema or a host name the platform uses itself.
+RESERVED_CODES = frozenset({"template", "public", "www", "admin", "api", "static", "media", "portal"})
+
+
+def hall_schema_name(code: str) -> str:
+    return f"hall_{code}"
+
+
+def _hall_domain(code: str) -> str:
+    return f"{code}.{settings.BASE_DOMAIN}"
+
+
+def hall_create(
+    *,
+    code: str,
+    name: str,
+    level: str,
+    region_code: str,
+    parent_code: str | None = None,
+    is_active: bool = True,
+) -> Hall:
+    """Create a hall: its row, its own PostgreSQL schema (cloned from the template schema) and its
+    domain `<code>.<BASE_DOMAIN>`, all in one transaction. A refusal raises ValidationError naming
+    the field, and leaves nothing behind: no row, no domain, no schema."""
+    code = (code or "").strip()
+    name = (name or "").strip()
+    region_code = (region_code or "").strip()
+    errors: dict[str, list[str]] = {}
+
+    if level not in HallLevel.values:
+        errors.setdefault("level", []).append(_("The level must be “city” or “county”."))
+    parent: Hall | None = None
+    if level == HallLevel.COUNTY:
+        if not parent_code:
+            errors.setdefault("parent", []).append(_("A county hall must name the city it belongs to."))
+        else:
+            parent = Hall.objects.filter(code=parent_code, level=HallLevel.CITY).first()
+            if parent is None:
+                errors.setdefault("parent", []).append(
+                    _("There is no city hall with the code “%(code)s”.") % {"code": parent_code}
+                )
+    elif level == HallLevel.CITY and parent_code:
+        errors.setdefault("parent", []).append(_("A city hall has no parent."))
+    if code in RESERVED_CODES:
+        errors.setdefault("code", []).append(_("“%(code)s” is reserved by the platform.") % {"code": code})
+
+    hall = Hall(
+        code=code,
+        name=name,
+        level=level,
+        parent=parent,
+        region_code=region_code,
+        schema_name=hall_schema_name(code),
+        is_active=is_active,
+    )
+    try:
+        hall.full_clean(exclude=["parent"] if "parent" in errors else None)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault("code" if field == "schema_name" else field, []).extend(messages)
+    if code and Domain.objects.filter(domain=_hall_domain(code)).exists():
+        errors.setdefault("code", []).append(
+            _("The domain %(domain)s is already in use.") % {"domain": _hall_domain(code)}
+        )
+    if errors:
+        raise ValidationError({field: sorted(set(messages)) for field, messages in errors.items()})
+
+    try:
+        with transaction.atomic():
+            hall.save(verbosity=0)
+            Domain.objects.create(domain=_hall_domain(code), tenant=hall, is_primary=True)
+    except IntegrityError as exc:
+        # Lost a race with another provisioning of the same code, domain or region code.
+        _drop_schema_if_orphaned(hall.schema_name)
+        raise ValidationError({"code": [_("A hall with this code, domain or region code already exists.")]}) from exc
+    except Exception:
+        _drop_schema_if_orphaned(hall.schema_name)
+        raise
+    return hall
+
+
+def _drop_schema_if_orphaned(schema_name: str) -> None:
+    """DDL is transactional in PostgreSQL, so a rolled-back provisioning leaves no schema; this is
+    the belt to that pair of braces, for a schema created outside the transaction."""
+    use_public_schema()
+    if schema_exists(schema_name) and not Hall.objects.filter(schema_name=schema_name).exists():
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP SCHEMA "{schema_name}" CASCADE')
+
+
+def department_create(
+    *,
+    hall_code: str,
+    code: str,
+    name: str,
+    contact_name: str = "",
+    contact_phone: str = "",
+    is_active: bool = True,
+) -> Department:
+    """Add a department to the directory: stationed in a county hall, or city-level when
+    ``hall_code`` names a city hall. Refusals raise ValidationError naming the field."""
+    hall = Hall.objects.filter(code=(hall_code or "").strip()).first()
+    if hall is None:
+        raise ValidationError({"hall": [_("There is no hall with the code “%(code)s”.") % {"code": hall_code}]})
+    department = Department(
+        hall=hall,
+        code=(code or "").strip(),
+        name=(name or "").strip(),
+        contact_name=contact_name.strip(),
+        contact_phone=contact_phone.strip(),
+        is_active=is_active,
+    )
+    department.full_clean()
+    try:
+        with transaction.atomic():
+            department.save()
+    except IntegrityError as exc:
+        raise ValidationError({"code": [_("This hall already has a department with this code or name.")]}) from exc
+    return department

@@ -1,0 +1,41 @@
+"""The city bureau's portal on the bare base domain (public schema)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment, RoleKind
+from tenants.models import Hall
+
+
+def portal_home(request: HttpRequest) -> HttpResponse:
+    """Start page of the city portal: the halls the person supervises or operates, their departments."""
+    assignments = list(
+        RoleAssignment.objects.filter(user_id=request.user.pk or 0)
+        .select_related("hall", "department__hall")
+        .order_by("kind")
+    )
+    kinds = {a.kind for a in assignments}
+    if RoleKind.PLATFORM_OPERATOR in kinds:
+        halls = list(Hall.objects.select_related("parent").order_by("level", "region_code"))
+    else:
+        city_ids = [a.hall_id for a in assignments if a.kind == RoleKind.CITY_SUPERVISOR]
+        halls = list(
+            Hall.objects.filter(pk__in=city_ids)
+            .union(Hall.objects.filter(parent_id__in=city_ids))
+            .order_by("level", "region_code")
+        )
+    departments = [a.department for a in assignments if a.kind in DEPARTMENT_ROLES]
+    port = request.get_port()
+    suffix = "" if port in ("80", "443") else f":{port}"
+    return render(
+        request,
+        "tenants/portal_home.html",
+        {
+            "halls": [(hall, f"{request.scheme}://{hall.code}.{settings.BASE_DOMAIN}{suffix}/") for hall in halls],
+            "departments": departments,
+            "is_operator": RoleKind.PLATFORM_OPERATOR in kinds,
+        },
+    )
