@@ -109,6 +109,9 @@ def _wait_for_http(url: str, host: str, timeout: float = 60) -> None:
 
 
 def run(port: int) -> int:
+    import django
+
+    django.setup()
     from tenants.demo import CITY, COUNTIES, DEMO_ACCOUNTS, DEMO_PASSWORD
 
     _ensure_database()
@@ -222,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="[dev] %(message)s")
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
     _prepare_environment(debug=args.command == "run")
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)

@@ -6,8 +6,15 @@ test; each test still runs in a transaction that is rolled back.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
@@ -65,3 +72,41 @@ def client_for(username: str | None, code: str | None) -> Client:
         session[SESSION_HOST_KEY] = host_of(code)
         session.save()
     return client
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Celery worker process on the real Redis broker, using the test database.
+
+    Yields the worker's node name. Tasks reach it on the queue named by CELERY_QUEUE (dev.py test
+    sets a unique one per run, so a worker of `dev.py run` on the same Redis never takes them).
+    """
+    from hallplatform.celery import app
+
+    database_url = os.environ.get("DATABASE_URL", settings.DATABASE_URL)
+    parts = urlsplit(database_url)
+    env = dict(os.environ)
+    env["DATABASE_URL"] = urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+    env.setdefault("BANCHENG_INSECURE_DEV_KEY", "1")
+    node = f"pytest-{uuid.uuid4().hex[:8]}@localhost"
+    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "hallplatform", "worker", "--pool", "solo",
+             "-l", "INFO", "-n", node, "-Q", settings.CELERY_TASK_DEFAULT_QUEUE],
+            cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(destination=[node], timeout=1.0):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the Celery worker did not start:\n{log_path.read_text()[-3000:]}")
+        yield node
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
