@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -12,8 +13,15 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django_tenants.utils import get_tenant_model
 from psycopg import sql
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from hallplatform.access import public_endpoint
+
+# Readiness probes give up after a timeout of their own (Kubernetes' default: 1 s). The Redis check
+# waits no longer than this, also when Redis accepts connections but never answers, so that a hung
+# Redis cannot hold a web worker per probe.
+REDIS_TIMEOUT = 1.0
 
 
 @public_endpoint
@@ -35,7 +43,10 @@ def expected_migrations() -> tuple[tuple[str, str], ...]:
 
 
 def unmigrated_schemas() -> list[str]:
-    """Schemas missing a migration that exists on disk, in one statement over all schemas."""
+    """Schemas missing a migration that exists on disk, in two statements over all schemas.
+
+    A schema without a migrations table (a hall whose schema was never created) is unmigrated too.
+    """
     expected = expected_migrations()
     schemas = [settings.PUBLIC_SCHEMA_NAME, settings.TENANT_BASE_SCHEMA]
     schemas += list(
@@ -43,6 +54,17 @@ def unmigrated_schemas() -> list[str]:
         .objects.exclude(schema_name=settings.PUBLIC_SCHEMA_NAME)
         .values_list("schema_name", flat=True)
     )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.relname = 'django_migrations' AND c.relkind = 'r' AND n.nspname = ANY(%s)",
+            [schemas],
+        )
+        with_table = {row[0] for row in cursor.fetchall()}
+    missing = [schema for schema in schemas if schema not in with_table]
+    schemas = [schema for schema in schemas if schema in with_table]
+    if not schemas:
+        return missing
     per_schema = sql.SQL(" UNION ALL ").join(
         sql.SQL(
             "SELECT {label}::text AS schema, count(*) AS applied FROM {table} m JOIN expected e USING (app, name)"
@@ -58,7 +80,26 @@ def unmigrated_schemas() -> list[str]:
             query.as_string(cursor.connection),
             [[app for app, _ in expected], [name for _, name in expected], len(expected)],
         )
-        return [row[0] for row in cursor.fetchall()]
+        return missing + [row[0] for row in cursor.fetchall()]
+
+
+def redis_reachable() -> bool:
+    """Redis answers PING on a connection of its own, configured like the cache's, within REDIS_TIMEOUT."""
+    pool = cache._cache.get_client(write=True).connection_pool  # type: ignore[attr-defined]
+    options: dict[str, Any] = {
+        **pool.connection_kwargs,
+        "socket_connect_timeout": REDIS_TIMEOUT,
+        "socket_timeout": REDIS_TIMEOUT,
+        "retry": Retry(NoBackoff(), 0),
+    }
+    probe = pool.connection_class(**options)
+    try:
+        probe.connect()
+        probe.send_command("PING")
+        reply = probe.read_response()
+    finally:
+        probe.disconnect()
+    return reply in (b"PONG", "PONG", True)
 
 
 @public_endpoint
@@ -73,8 +114,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
     except Exception:
         checks["database"] = "unreachable"
     try:
-        cache._cache.get_client(write=True).ping()  # type: ignore[attr-defined]
-        checks["redis"] = "ok"
+        checks["redis"] = "ok" if redis_reachable() else "unreachable"
     except Exception:
         checks["redis"] = "unreachable"
     if checks["database"] == "ok":

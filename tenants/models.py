@@ -60,8 +60,9 @@ class Hall(TenantMixin):
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    # A failed provisioning must leave no schema behind; hall_create drops it explicitly.
-    auto_drop_schema = True
+    # Deleting a hall row must never drop its schema (and all its cases) as a side effect; a failed
+    # provisioning leaves no schema because hall_create runs in one transaction.
+    auto_drop_schema = False
 
     class Meta:
         verbose_name = _("hall")

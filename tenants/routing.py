@@ -9,13 +9,18 @@ the `SET search_path` django-tenants issues on the first cursor.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 CACHE_PREFIX = "hallroute:v1:"
 HIT_TIMEOUT = 24 * 3600
@@ -58,16 +63,24 @@ def _key(host: str) -> str:
 def route_for_host(host: str) -> HallRoute | None:
     """The active hall answering on ``host``, or None (unknown host, inactive hall)."""
     host = normalise_host(host)
-    cached = cache.get(_key(host))
+    try:
+        cached = cache.get(_key(host))
+    except RedisError:
+        # Without the cache the answer still comes from the database: slower, never wrong.
+        logger.warning("cache unreachable: resolving %s from the database", host, exc_info=True)
+        return _load_route(host)
     if cached == _MISS:
         return None
     if cached is not None:
         return HallRoute(**cached)
     route = _load_route(host)
-    if route is None:
-        cache.set(_key(host), _MISS, MISS_TIMEOUT)
-    else:
-        cache.set(_key(host), asdict(route), HIT_TIMEOUT)
+    try:
+        if route is None:
+            cache.set(_key(host), _MISS, MISS_TIMEOUT)
+        else:
+            cache.set(_key(host), asdict(route), HIT_TIMEOUT)
+    except RedisError:
+        logger.warning("cache unreachable: %s not cached", host, exc_info=True)
     return route
 
 
@@ -109,6 +122,20 @@ def forget_hosts(hosts: list[str]) -> None:
         return
     cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def forget_all_hosts() -> int:
+    """Drop every cached answer of this database; returns how many were dropped.
+
+    For what the signals below cannot see: a bulk ``QuerySet.update()`` of halls or domains, SQL run
+    by hand, or a test transaction rolled back after it cached routes to rows that no longer exist.
+    """
+    pattern = cache.make_key(f"{CACHE_PREFIX}{connection.settings_dict['NAME']}:*")
+    client = cast(Any, cache)._cache.get_client(write=True)  # Django's RedisCache: a redis.Redis
+    keys = list(client.scan_iter(match=pattern, count=1000))
+    if keys:
+        client.delete(*keys)
+    return len(keys)
 
 
 @receiver(pre_save, sender="tenants.Domain")

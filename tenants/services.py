@@ -119,14 +119,35 @@ def department_create(
         hall=hall,
         code=(code or "").strip(),
         name=(name or "").strip(),
-        contact_name=contact_name.strip(),
-        contact_phone=contact_phone.strip(),
+        contact_name=(contact_name or "").strip(),
+        contact_phone=(contact_phone or "").strip(),
         is_active=is_active,
     )
-    department.full_clean()
+    errors: dict[str, list[str]] = {}
+    try:
+        # The two unique constraints span (hall, field): checked below so the error names the field
+        # instead of landing in "__all__".
+        department.full_clean(validate_constraints=False)
+    except ValidationError as exc:
+        errors = {field: list(messages) for field, messages in exc.message_dict.items()}
+    siblings = Department.objects.filter(hall=hall)
+    if department.code and siblings.filter(code=department.code).exists():
+        errors.setdefault("code", []).append(
+            _("%(hall)s already has a department with the code “%(code)s”.")
+            % {"hall": hall.name, "code": department.code}
+        )
+    if department.name and siblings.filter(name=department.name).exists():
+        errors.setdefault("name", []).append(
+            _("%(hall)s already has a department named “%(name)s”.") % {"hall": hall.name, "name": department.name}
+        )
+    if errors:
+        raise ValidationError(errors)
     try:
         with transaction.atomic():
             department.save()
     except IntegrityError as exc:
-        raise ValidationError({"code": [_("This hall already has a department with this code or name.")]}) from exc
+        # Lost a race with another creation of the same department.
+        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+        field = "name" if constraint == "department_name_unique_in_hall" else "code"
+        raise ValidationError({field: [_("This hall already has a department with this code or name.")]}) from exc
     return department

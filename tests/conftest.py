@@ -26,7 +26,7 @@ from hallplatform.accounts.models import User
 from hallplatform.middleware import SESSION_HOST_KEY
 from tenants.demo import CITY, COUNTIES, seed_demo
 from tenants.models import Hall
-from tenants.routing import forget_hosts
+from tenants.routing import forget_all_hosts, forget_hosts
 
 
 def host_of(code: str | None) -> str:
@@ -48,6 +48,8 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[No
 def _public_schema_between_tests() -> Iterator[None]:
     yield
     connection.set_schema_to_public()
+    # Redis is not rolled back with the test's transaction: drop routes cached during the test.
+    forget_all_hosts()
 
 
 @pytest.fixture

@@ -24,6 +24,12 @@ def role_grant(
     name a department as `<hall code>/<department code>`; operators name nothing."""
     if kind not in RoleKind.values:
         raise ValidationError({"role": [_("Unknown role “%(kind)s”.") % {"kind": kind}]})
+    # A scope the role does not take is refused, not ignored: `--role platform_operator --hall x`
+    # is a mistake, and ignoring the hall would make a platform-wide administrator.
+    if hall_code and kind not in (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR):
+        raise ValidationError({"hall": [_("The role “%(kind)s” is not given in a hall.") % {"kind": kind}]})
+    if department_code and kind not in DEPARTMENT_ROLES:
+        raise ValidationError({"department": [_("The role “%(kind)s” is not given in a department.") % {"kind": kind}]})
     hall = department = None
     if kind in DEPARTMENT_ROLES:
         hall_part, _sep, dept_part = (department_code or "").partition("/")
@@ -59,7 +65,10 @@ def staff_create(
     user = User.objects.filter(username=username).first()
     if user is None:
         if check_password:
-            validate_password(password)
+            try:
+                validate_password(password, user=User(username=username, display_name=display_name))
+            except ValidationError as exc:
+                raise ValidationError({"password": exc.messages}) from exc
         user = User(username=username, display_name=display_name)
         user.full_clean(exclude=["password"])
         user.set_password(password)

@@ -9,6 +9,15 @@ from hallplatform.errors import describe_validation_error
 from tenants.models import HallLevel
 from tenants.services import hall_create
 
+# Service field -> the argument an operator typed, so that an error names what to correct.
+ARGUMENT_OF_FIELD = {"parent": "--city", "region_code": "--region", "level": "--level", "is_active": "--inactive"}
+
+
+def with_argument_names(exc: ValidationError, names: dict[str, str]) -> ValidationError:
+    if not hasattr(exc, "error_dict"):
+        return exc
+    return ValidationError({names.get(field, field): messages for field, messages in exc.message_dict.items()})
+
 
 class Command(BaseCommand):
     help = (
@@ -36,5 +45,5 @@ class Command(BaseCommand):
                 is_active=not options["inactive"],
             )
         except ValidationError as exc:
-            raise CommandError(describe_validation_error(exc)) from exc
+            raise CommandError(describe_validation_error(with_argument_names(exc, ARGUMENT_OF_FIELD))) from exc
         self.stdout.write(f"{hall.code}: {hall.name} (schema {hall.schema_name})")

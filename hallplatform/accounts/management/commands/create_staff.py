@@ -11,6 +11,15 @@ from hallplatform.accounts.models import RoleKind
 from hallplatform.accounts.services import api_token_for, staff_create
 from hallplatform.errors import describe_validation_error
 
+# Service field -> the argument an operator typed, so that an error names what to correct.
+ARGUMENT_OF_FIELD = {"hall": "--hall", "department": "--department", "password": "--password", "role": "--role"}
+
+
+def with_argument_names(exc: ValidationError, names: dict[str, str]) -> ValidationError:
+    if not hasattr(exc, "error_dict"):
+        return exc
+    return ValidationError({names.get(field, field): messages for field, messages in exc.message_dict.items()})
+
 
 class Command(BaseCommand):
     help = (
@@ -45,7 +54,7 @@ class Command(BaseCommand):
                 department_code=options["department"],
             )
         except ValidationError as exc:
-            raise CommandError(describe_validation_error(exc)) from exc
+            raise CommandError(describe_validation_error(with_argument_names(exc, ARGUMENT_OF_FIELD))) from exc
         self.stdout.write(f"{user.username}: {assignment}")
         if options["token"]:
             self.stdout.write(api_token_for(user=user))
