@@ -52,6 +52,7 @@ SHARED_APPS = [
     "hallplatform.accounts",
     "hallplatform.audit",
     "hallplatform.workdays",
+    "hallplatform.deadlines",
     "notifications",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -77,8 +78,8 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 PUBLIC_SCHEMA_NAME = "public"
 # One `SET search_path` per request (after the hall is chosen), not one per cursor.
 TENANT_LIMIT_SET_CALLS = True
-# New halls are cloned from a template schema kept migrated by `migrate_all`: measured several
-# times faster than running every migration per hall (docs/benchmarks.md, "Provisioning a hall").
+# New halls are cloned from a template schema kept migrated by `migrate_all`: measured faster than
+# running every migration per hall, and the gap grows with the migrations (docs/benchmarks.md).
 TENANT_BASE_SCHEMA = "hall_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 
@@ -139,6 +140,8 @@ CACHES = {
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "bancheng"),
         "TIMEOUT": 3600,
+        # A Redis that stops answering must not hang requests: fail fast, fall back to the database.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
 }
 
@@ -233,3 +236,45 @@ if SENTRY_DSN:
     from hallplatform.observability import sentry_init
 
     sentry_init(dsn=SENTRY_DSN, environment=os.environ.get("SENTRY_ENVIRONMENT", "production"))
+
+# --- Notices (notifications/; docs/notifications.md) -------------------------------------------
+# Providers: SMS_PROVIDER console (log + ConsoleMessage table) | tencent | dotted path of a Provider;
+# EMAIL_PROVIDER django (send_mail through EMAIL_BACKEND) | console | dotted path.
+SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "console").strip()
+EMAIL_PROVIDER = os.environ.get("EMAIL_PROVIDER", "django").strip()
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"bancheng@{BASE_DOMAIN}")
+# Tencent Cloud SMS (SMS_PROVIDER=tencent). SMS_TEMPLATE_IDS maps notice kinds to the ids of the
+# templates approved at Tencent: "deadline_warning=1234567,deadline_breach=1234568".
+TENCENTCLOUD_SECRET_ID = os.environ.get("TENCENTCLOUD_SECRET_ID", "")
+TENCENTCLOUD_SECRET_KEY = os.environ.get("TENCENTCLOUD_SECRET_KEY", "")
+TENCENTCLOUD_SMS_REGION = os.environ.get("TENCENTCLOUD_SMS_REGION", "ap-guangzhou")
+TENCENTCLOUD_SMS_ENDPOINT = os.environ.get("TENCENTCLOUD_SMS_ENDPOINT", "sms.tencentcloudapi.com")
+SMS_SDK_APP_ID = os.environ.get("SMS_SDK_APP_ID", "")
+SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "")
+SMS_TEMPLATE_IDS = dict(item.split("=", 1) for item in env_list("SMS_TEMPLATE_IDS") if "=" in item)
+SMS_TIMEOUT_SECONDS = int(os.environ.get("SMS_TIMEOUT_SECONDS", "10"))
+# Delivery: attempts, exponential backoff (seconds, capped), and the beat sweep's timings.
+NOTICE_MAX_ATTEMPTS = int(os.environ.get("NOTICE_MAX_ATTEMPTS", "5"))
+NOTICE_RETRY_BASE_SECONDS = int(os.environ.get("NOTICE_RETRY_BASE_SECONDS", "30"))
+NOTICE_RETRY_MAX_SECONDS = int(os.environ.get("NOTICE_RETRY_MAX_SECONDS", "600"))
+NOTICE_PENDING_AFTER_SECONDS = int(os.environ.get("NOTICE_PENDING_AFTER_SECONDS", "60"))
+NOTICE_SWEEP_LEASE_SECONDS = int(os.environ.get("NOTICE_SWEEP_LEASE_SECONDS", "300"))
+NOTICE_SENDING_STALE_SECONDS = int(os.environ.get("NOTICE_SENDING_STALE_SECONDS", "600"))
+NOTICE_SWEEP_BATCH = int(os.environ.get("NOTICE_SWEEP_BATCH", "500"))
+
+CELERY_BEAT_SCHEDULE = {
+    "notices-deliver-pending": {
+        "task": "notifications.notice_deliver_pending_task",
+        "schedule": 60.0,
+        # A sweep not started within the minute is dropped: the next one does its work.
+        "options": {"expires": 50},
+    },
+}

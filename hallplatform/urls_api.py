@@ -4,9 +4,13 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from hallplatform.accounts.api import MeView
+from notifications.api import NoticeListView, NoticeReadView, NoticeUnreadCountView
 
 urlpatterns = [
     path("api/v1/me/", MeView.as_view(), name="api-me"),
+    path("api/v1/notices/", NoticeListView.as_view(), name="api-notices"),
+    path("api/v1/notices/unread-count/", NoticeUnreadCountView.as_view(), name="api-notices-unread-count"),
+    path("api/v1/notices/<int:pk>/read/", NoticeReadView.as_view(), name="api-notice-read"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

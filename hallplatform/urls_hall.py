@@ -1,6 +1,6 @@
 """URL conf of a hall's host (`<code>.<BASE_DOMAIN>`): the hall's own schema."""
 
-from django.urls import path
+from django.urls import include, path
 
 from casework.web import views as casework_views
 from hallplatform import diagnostics
@@ -10,4 +10,6 @@ urlpatterns = [
     *common,
     path("", casework_views.hall_home, name="home"),
     path("system/worker-check/", diagnostics.worker_check, name="worker_check"),
+    path("settings/", include("hallplatform.workdays.urls")),
+    path("notices/", include("notifications.web.urls")),
 ]

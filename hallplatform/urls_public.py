@@ -1,7 +1,7 @@
 """URL conf of the bare base domain: the city bureau's portal and the platform admin (public schema)."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from hallplatform import diagnostics
 from hallplatform.urls_common import urlpatterns as common
@@ -11,5 +11,6 @@ urlpatterns = [
     *common,
     path("", tenant_views.portal_home, name="home"),
     path("system/worker-check/", diagnostics.worker_check, name="worker_check"),
+    path("notices/", include("notifications.web.urls")),
     path("admin/", admin.site.urls),
 ]

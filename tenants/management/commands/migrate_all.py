@@ -13,7 +13,8 @@ from hallplatform.schemas import use_public_schema
 class Command(BaseCommand):
     help = (
         "Migrate everything in order: the public schema, then the template schema new halls are "
-        "cloned from, then every hall's schema."
+        "cloned from, then every hall's schema; finally seed the national working-day calendar "
+        "(idempotent)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -37,3 +38,4 @@ class Command(BaseCommand):
             hall_options["executor"] = "multiprocessing"
         call_command("migrate_schemas", **hall_options)
         use_public_schema()
+        call_command("seed_calendar", verbosity=verbosity)

@@ -1,0 +1,62 @@
+"""Notice API: the person's own in-app notices, on every host."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from notifications.models import Notice
+from notifications.selectors import notice_list_for_user, notice_unread_count_for_user
+from notifications.services import notice_mark_read
+from tenants.models import Hall
+
+
+class NoticeSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(read_only=True)
+    hall: serializers.SlugRelatedField[Hall] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, help_text="Hall code; null if none."
+    )
+    is_read = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Notice
+        fields = ["id", "kind", "kind_label", "hall", "subject", "body", "created_at", "sent_at", "read_at", "is_read"]
+        read_only_fields = fields
+
+
+class NoticePagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class NoticeListView(generics.ListAPIView):
+    """The authenticated person's in-app notices, newest first."""
+
+    serializer_class = NoticeSerializer
+    pagination_class = NoticePagination
+
+    def get_queryset(self) -> QuerySet[Notice]:
+        return notice_list_for_user(user=self.request.user).select_related("hall")
+
+
+class NoticeReadView(APIView):
+    """Mark one of the person's notices read; another person's notice is 404."""
+
+    @extend_schema(request=None, responses=NoticeSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        notice = notice_mark_read(user=request.user, notice_id=pk)
+        return Response(NoticeSerializer(notice).data)
+
+
+class NoticeUnreadCountView(APIView):
+    """How many of the person's in-app notices are unread."""
+
+    @extend_schema(responses=inline_serializer("NoticeUnreadCount", {"unread": serializers.IntegerField()}))
+    def get(self, request: Request) -> Response:
+        return Response({"unread": notice_unread_count_for_user(user=request.user)})

@@ -1,0 +1,35 @@
+"""E-mail to staff through Django's mail framework (``EMAIL_BACKEND``: console by default, SMTP in
+production; docs/notifications.md)."""
+
+from __future__ import annotations
+
+import smtplib
+import uuid
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+
+from notifications.providers.base import Provider, ProviderError
+
+
+class DjangoEmailProvider(Provider):
+    name = "django"
+
+    def send_email(self, *, to: str, subject: str, body: str, reference: str) -> str:
+        message_id = f"<{uuid.uuid4().hex}@{settings.BASE_DOMAIN}>"
+        message = EmailMessage(
+            subject=subject,
+            body=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[to],
+            headers={"Message-ID": message_id, "X-Bancheng-Reference": reference},
+        )
+        try:
+            sent = message.send(fail_silently=False)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise ProviderError(f"recipient refused: {exc}", retryable=False) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise ProviderError(f"{type(exc).__name__}: {exc}", retryable=True) from exc
+        if not sent:
+            raise ProviderError("the mail backend sent nothing", retryable=True)
+        return message_id

@@ -1,0 +1,331 @@
+"""Writes on notices: the outbox (DESIGN.md 4.3, 4.4 and section 8).
+
+A notice is written by ``notice_enqueue`` in the transaction of the event that causes it and sent
+after that transaction commits by ``notice_deliver_task``. If the process stops between the commit
+and the send, ``notice_deliver_pending`` (beat, every minute) sends it. Sending claims the row
+first (queued → sending, committed), so a notice is handed to a provider at most once; a retryable
+failure puts it back to queued with a later ``next_attempt_at``; the last failure is final.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from hallplatform.audit.services import audit_record
+from notifications.kinds import NoticeKind, notice_kind_get
+from notifications.models import Notice, NoticeChannel, NoticeState, NoticeTemplate
+from notifications.privacy import InvalidPhoneNumber, personal_data_found, phone_normalise, text_mask
+from notifications.providers import ProviderError, email_provider, sms_provider
+from notifications.resolvers import UnresolvableRecipient, person_phone_resolve
+from notifications.selectors import notice_list_for_user
+from notifications.texts import text_render
+
+logger = logging.getLogger(__name__)
+
+_UNIQUE = "notice_once_per_event_recipient_channel"
+
+
+def notice_enqueue(
+    *,
+    kind: str | NoticeKind,
+    event_key: str,
+    channel: str,
+    hall: Any = None,
+    recipient_user: Any = None,
+    recipient_user_id: int | None = None,
+    recipient_ref: str | None = None,
+    context: dict[str, Any],
+) -> Notice | None:
+    """Put a notice in the outbox, in the caller's transaction; it is sent after that commits.
+
+    At most one notice per (hall, event, recipient, channel), ever (DESIGN.md 4.3, section 8): if it
+    exists already — even one being written by a concurrent transaction that then commits — nothing
+    is written and None is returned. The recipient is a staff user (any channel), or, for SMS, a
+    person of ``hall`` named by ``recipient_ref`` ("case:123"), whose number is looked up in the
+    hall's schema at sending time. ``context`` must already be masked: it and the rendered text are
+    stored in the public schema, so an unmasked phone or identity card number is refused. A staff
+    recipient may be given by id (``recipient_user_id``), which spares loading the user.
+    """
+    spec = notice_kind_get(kind)
+    if recipient_user is not None and recipient_user_id is not None:
+        raise ValueError("Give the staff recipient as recipient_user or recipient_user_id, not both.")
+    if recipient_user is not None:
+        recipient_user_id = recipient_user.pk
+    if channel not in NoticeChannel.values:
+        raise ValueError(f"Unknown notice channel {channel!r}.")
+    if not event_key:
+        raise ValueError("A notice needs the key of the event that causes it.")
+    if (recipient_user_id is None) == (not recipient_ref):
+        raise ValueError("A notice goes either to a staff user or to a person's reference, not both or neither.")
+    if recipient_ref and (hall is None or channel != NoticeChannel.SMS):
+        raise ValueError("A person known by reference belongs to a hall and is reached by SMS only.")
+    found = personal_data_found(context)
+    if found is not None:
+        raise ValueError(f"The context of a notice holds an unmasked {found}; mask it before enqueueing.")
+
+    subject, body = notice_text_render(kind=spec, channel=channel, hall=hall, context=context)
+    notice = Notice(
+        kind=spec.code,
+        hall=hall,
+        event_key=event_key,
+        channel=channel,
+        recipient_user_id=recipient_user_id,
+        recipient_ref=recipient_ref or "",
+        context=context,
+        subject=subject,
+        body=body,
+        state=NoticeState.QUEUED,
+        next_attempt_at=timezone.now(),
+    )
+    inserted = _insert_unless_exists(notice)
+    if inserted is None:
+        return None
+    notice.pk, notice.recipient_key = inserted
+    # robust: a broker outage must not fail the request after its commit; the sweep sends it later.
+    transaction.on_commit(partial(_schedule, notice.pk), robust=True)
+    return notice
+
+
+def _insert_unless_exists(notice: Notice) -> tuple[int, str] | None:
+    """INSERT … ON CONFLICT DO NOTHING on the uniqueness of the notice; (id, recipient key) or None."""
+    fields = [f for f in Notice._meta.concrete_fields if not f.primary_key and not f.generated]
+    values = [f.get_db_prep_save(f.pre_save(notice, add=True), connection) for f in fields]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(Notice._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 (names from the model, values bound)
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ON CONSTRAINT {quote(_UNIQUE)} DO NOTHING RETURNING id, recipient_key"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def _schedule(notice_id: int) -> None:
+    from notifications.tasks import notice_deliver_schedule
+
+    notice_deliver_schedule(notice_id)
+
+
+def notice_text_render(*, kind: NoticeKind, channel: str, hall: Any, context: dict[str, Any]) -> tuple[str, str]:
+    """(subject, body) of a notice: the hall's own template, else the one for all halls, else the
+    default in code. A template that fails to render falls back to the default, so that an edited
+    text can never break the transaction of the event."""
+    halls = Q(hall__isnull=True) if hall is None else Q(hall=hall) | Q(hall__isnull=True)
+    template = (
+        NoticeTemplate.objects.filter(halls, kind=kind.code, channel=channel)
+        .order_by(F("hall_id").asc(nulls_last=True))
+        .first()
+    )
+    values = {"hall_name": getattr(hall, "name", "") or "", "kind_label": kind.label, **context}
+    default_subject, default_body = kind.default_text(channel)
+    subject_source, body_source = (template.subject, template.body) if template else (default_subject, default_body)
+    try:
+        subject, body = text_render(subject_source, values), text_render(body_source, values)
+    except Exception:
+        if template is None:
+            raise
+        logger.exception("Notice template %s failed to render; using the default text.", template.pk)
+        subject, body = text_render(default_subject, values), text_render(default_body, values)
+    if channel == NoticeChannel.SMS:
+        subject = ""
+    return subject[:200], body
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    """What one delivery attempt did: ``sent``, ``queued`` (retry in ``retry_in`` seconds),
+    ``failed``, or ``skipped`` (already sent, failed, being sent, or missing)."""
+
+    state: str
+    retry_in: int | None = None
+
+
+SKIPPED = DeliveryOutcome("skipped")
+
+
+def notice_retry_delay(attempts: int) -> int:
+    """Seconds before the next attempt after ``attempts`` failed ones: exponential, capped."""
+    return int(min(settings.NOTICE_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), settings.NOTICE_RETRY_MAX_SECONDS))
+
+
+def notice_deliver(*, notice_id: int) -> DeliveryOutcome:
+    """Send one queued notice, at most once (DESIGN.md 4.4).
+
+    The row is locked and claimed (queued → sending) in a short transaction; a notice that is not
+    queued (sent, failed, claimed by another worker) is left alone. The provider is called outside
+    any transaction, then the outcome is written: sent; queued again with a later attempt time after
+    a retryable failure; failed, with the reason, when retrying cannot help or attempts are used up.
+    An in-app notice needs no provider: it is delivered by the claim itself.
+    """
+    with transaction.atomic():
+        notice = (
+            Notice.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("hall", "recipient_user")
+            .filter(pk=notice_id)
+            .first()
+        )
+        if notice is None or notice.state != NoticeState.QUEUED:
+            return SKIPPED
+        now = timezone.now()
+        notice.attempts += 1
+        if notice.channel == NoticeChannel.INBOX:
+            notice.state, notice.sent_at, notice.provider = NoticeState.SENT, now, "inbox"
+            notice.save(update_fields=["state", "attempts", "sent_at", "provider"])
+            return DeliveryOutcome(NoticeState.SENT)
+        notice.state, notice.claimed_at = NoticeState.SENDING, now
+        notice.save(update_fields=["state", "attempts", "claimed_at"])
+
+    provider_name = ""
+    try:
+        provider_name, message_id = _send(notice)
+    except ProviderError as exc:
+        error = exc
+    except (UnresolvableRecipient, InvalidPhoneNumber) as exc:
+        error = ProviderError(str(exc), retryable=False)
+    except Exception as exc:
+        logger.exception("Sending notice %s failed unexpectedly.", notice.pk)
+        error = ProviderError(f"{type(exc).__name__}: {exc}", retryable=True)
+    else:
+        Notice.objects.filter(pk=notice.pk).update(
+            state=NoticeState.SENT,
+            sent_at=timezone.now(),
+            provider=provider_name,
+            provider_message_id=message_id[:100],
+        )
+        return DeliveryOutcome(NoticeState.SENT)
+
+    reason = text_mask(f"attempt {notice.attempts}: {error.reason}")[:1000]
+    logger.warning("Notice %s not sent: %s", notice.pk, reason)
+    pending = Notice.objects.filter(pk=notice.pk, state=NoticeState.SENDING)
+    now = timezone.now()
+    if error.retryable and notice.attempts < settings.NOTICE_MAX_ATTEMPTS:
+        delay = notice_retry_delay(notice.attempts)
+        pending.update(
+            state=NoticeState.QUEUED,
+            next_attempt_at=now + timedelta(seconds=delay),
+            claimed_at=None,
+            last_error=reason,
+            provider=provider_name,
+        )
+        return DeliveryOutcome(NoticeState.QUEUED, retry_in=delay)
+    pending.update(state=NoticeState.FAILED, failed_at=now, last_error=reason, provider=provider_name)
+    return DeliveryOutcome(NoticeState.FAILED)
+
+
+def _send(notice: Notice) -> tuple[str, str]:
+    """Hand the notice to its provider; (provider name, provider's message id)."""
+    reference = f"notice:{notice.pk}"
+    user = notice.recipient_user
+    if user is not None and not user.is_active:
+        raise UnresolvableRecipient("the recipient's account is inactive")
+    if notice.channel == NoticeChannel.SMS:
+        if user is not None:
+            if not user.work_phone:
+                raise UnresolvableRecipient("the recipient has no work phone number")
+            phone = phone_normalise(user.work_phone)
+        else:
+            phone = phone_normalise(person_phone_resolve(hall=notice.hall, recipient_ref=notice.recipient_ref))
+        try:
+            params = [str(notice.context.get(key, "")) for key in notice_kind_get(notice.kind).sms_params]
+        except ValueError:
+            params = []
+        provider = sms_provider()
+        message_id = provider.send_sms(
+            phone=phone,
+            text=notice.body,
+            template_id=settings.SMS_TEMPLATE_IDS.get(notice.kind, ""),
+            params=params,
+            reference=reference,
+        )
+        return provider.name, message_id
+    if notice.channel == NoticeChannel.EMAIL:
+        if user is None or not user.email:
+            raise UnresolvableRecipient("the recipient has no e-mail address")
+        provider = email_provider()
+        subject = notice.subject or notice.kind_label
+        return provider.name, provider.send_email(to=user.email, subject=subject, body=notice.body, reference=reference)
+    raise ProviderError(f"no provider for the channel {notice.channel!r}", retryable=False)
+
+
+def notice_deliver_pending(*, limit: int | None = None) -> dict[str, int]:
+    """The beat sweep (DESIGN.md 4.3): send queued notices whose delivery task did not run.
+
+    Picks queued notices due more than NOTICE_PENDING_AFTER_SECONDS ago (a crash between commit and
+    send, a lost task, a retry whose task was lost) with ``FOR UPDATE SKIP LOCKED``, so concurrent
+    sweeps share the work; pushes their attempt time forward by a lease so the next sweep does not
+    send them again while their task waits in the queue; sends a delivery task for each after commit.
+    Notices stuck in ``sending`` for NOTICE_SENDING_STALE_SECONDS (the worker died while the provider
+    was called) are marked failed, not resent: whether the message went out is unknown, and sending
+    it twice is worse than a visible failure an operator can requeue.
+    """
+    now = timezone.now()
+    batch = limit if limit is not None else settings.NOTICE_SWEEP_BATCH
+    with transaction.atomic():
+        due = list(
+            Notice.objects.select_for_update(skip_locked=True)
+            .filter(
+                state=NoticeState.QUEUED,
+                next_attempt_at__lte=now - timedelta(seconds=settings.NOTICE_PENDING_AFTER_SECONDS),
+            )
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if due:
+            Notice.objects.filter(pk__in=due).update(
+                next_attempt_at=now + timedelta(seconds=settings.NOTICE_SWEEP_LEASE_SECONDS)
+            )
+            for notice_id in due:
+                transaction.on_commit(partial(_schedule, notice_id), robust=True)
+        interrupted = Notice.objects.filter(
+            state=NoticeState.SENDING,
+            claimed_at__lte=now - timedelta(seconds=settings.NOTICE_SENDING_STALE_SECONDS),
+        ).update(
+            state=NoticeState.FAILED,
+            failed_at=now,
+            last_error="interrupted while sending: whether it was sent is unknown, so it is not sent again "
+            "automatically; requeue it if the recipient did not get it",
+        )
+    return {"dispatched": len(due), "interrupted": interrupted}
+
+
+def notice_requeue(*, notice_id: int, actor: Any) -> Notice:
+    """An operator sends a failed notice again (after fixing a number, a template, the provider's
+    configuration); it gets a full set of attempts. Audited."""
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update(of=("self",)).select_related("hall").get(pk=notice_id)
+        if notice.state != NoticeState.FAILED:
+            raise ValueError("Only a failed notice can be requeued.")
+        previous = {"attempts": notice.attempts, "last_error": notice.last_error}
+        notice.state, notice.attempts, notice.next_attempt_at = NoticeState.QUEUED, 0, timezone.now()
+        notice.failed_at = notice.claimed_at = None
+        notice.save(update_fields=["state", "attempts", "next_attempt_at", "failed_at", "claimed_at"])
+        audit_record(action="notice.requeue", actor=actor, hall=notice.hall, target=notice, changes=previous)
+        transaction.on_commit(partial(_schedule, notice.pk), robust=True)
+    return notice
+
+
+@transaction.atomic
+def notice_mark_read(*, user: Any, notice_id: int) -> Notice:
+    """The recipient has read an in-app notice. Another person's notice is 404, like a missing one."""
+    notice = get_object_or_404(notice_list_for_user(user=user).select_for_update(of=("self",)), pk=notice_id)
+    if notice.read_at is None:
+        notice.read_at = timezone.now()
+        notice.save(update_fields=["read_at"])
+    return notice
+
+
+def notice_mark_all_read(*, user: Any) -> int:
+    """The recipient has read all their in-app notices; returns how many were unread."""
+    return notice_list_for_user(user=user).filter(read_at__isnull=True).update(read_at=timezone.now())

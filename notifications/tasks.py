@@ -1,0 +1,28 @@
+"""Delivery of notices. Both tasks run on the public schema, where notices live."""
+
+from __future__ import annotations
+
+from hallplatform.celery import app
+from notifications.services import notice_deliver, notice_deliver_pending
+
+
+@app.task(name="notifications.notice_deliver_task", acks_late=True, reject_on_worker_lost=True)
+def notice_deliver_task(notice_id: int) -> str:
+    """Send one notice; after a retryable failure, schedule the next attempt with a countdown of
+    seconds to minutes (never a long ETA: DESIGN.md 4.3). Idempotent: a notice that is not queued
+    is left alone, so a redelivered message sends nothing twice."""
+    outcome = notice_deliver(notice_id=notice_id)
+    if outcome.retry_in is not None:
+        notice_deliver_schedule(notice_id, countdown=outcome.retry_in)
+    return outcome.state
+
+
+@app.task(name="notifications.notice_deliver_pending_task")
+def notice_deliver_pending_task() -> dict[str, int]:
+    """Beat, every minute: send notices whose delivery task never ran; fail interrupted ones."""
+    return notice_deliver_pending()
+
+
+def notice_deliver_schedule(notice_id: int, *, countdown: int | None = None) -> None:
+    """Send the delivery task of a notice, marked for the public schema whatever the caller's."""
+    notice_deliver_task.apply_async(args=[notice_id], countdown=countdown, headers={"_schema_name": "public"})
