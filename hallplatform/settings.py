@@ -270,7 +270,15 @@ NOTICE_SWEEP_LEASE_SECONDS = int(os.environ.get("NOTICE_SWEEP_LEASE_SECONDS", "3
 NOTICE_SENDING_STALE_SECONDS = int(os.environ.get("NOTICE_SENDING_STALE_SECONDS", "600"))
 NOTICE_SWEEP_BATCH = int(os.environ.get("NOTICE_SWEEP_BATCH", "500"))
 
+# The deadline sweep (hallplatform/deadlines/sweep.py); one beat process runs it every minute.
+DEADLINE_SWEEP_SECONDS = float(os.environ.get("DEADLINE_SWEEP_SECONDS", "60"))
+
 CELERY_BEAT_SCHEDULE = {
+    "deadlines-sweep": {
+        "task": "deadlines.deadline_sweep_task",
+        "schedule": DEADLINE_SWEEP_SECONDS,
+        "options": {"expires": max(DEADLINE_SWEEP_SECONDS - 5, 1)},
+    },
     "notices-deliver-pending": {
         "task": "notifications.notice_deliver_pending_task",
         "schedule": 60.0,
