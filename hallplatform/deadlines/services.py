@@ -92,6 +92,15 @@ def deadline_open(
     if rule == DeadlineRule.WORKING_DAYS and amount < 1:
         raise ValidationError({"amount": [_("A deadline in working days needs at least one day.")]})
     subject_type, subject_id = _subject_key(subject)
+    live = Deadline.objects.filter(
+        hall_id=hall.pk,
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        state__in=[DeadlineState.OPEN, DeadlineState.PAUSED, DeadlineState.BREACHED],
+    )
+    if live.exists():
+        raise ValidationError({"kind": [_("This already has a running deadline of this kind.")]})
     computed = compute_due(hall_id=hall.pk, rule=rule, amount=amount, start=start)
     deadline = Deadline.objects.create(
         hall_id=hall.pk,
@@ -167,7 +176,7 @@ def deadline_resume(*, deadline: Deadline, at: datetime | None = None, actor: An
         spent = worktime.working_time_between(calendar, paused_at, at)
         return due, warn_at, spent
 
-    due, warn_at, spent = _with_calendar(deadline.hall_id, at, compute)
+    due, warn_at, spent = _with_calendar(deadline.hall_id, min(paused_at, at), compute)
     deadline.state = DeadlineState.OPEN
     deadline.due_at = due.at
     deadline.warn_at = max(warn_at, at) if deadline.warned_at is None else deadline.warn_at
