@@ -20,8 +20,8 @@ from hallplatform.deadlines.services import (
 )
 from hallplatform.workdays.services import closure_add
 from notifications.models import Notice
-from tests.conftest import user
 from tenants.models import Department
+from tests.conftest import user
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -16,8 +16,8 @@ from hallplatform.deadlines.models import (
 from hallplatform.deadlines.services import deadline_meet, deadline_open, deadline_pause
 from hallplatform.deadlines.sweep import deadline_sweep
 from notifications.models import Notice
-from tests.conftest import user
 from tenants.models import Department
+from tests.conftest import user
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)  # Monday; 2 working days → Wed 4 March 17:30
