@@ -7,10 +7,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-# A mainland mobile number, possibly with +86 / 0086, not part of a longer digit run.
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86|0086)?1[3-9]\d{9}(?!\d)")
-# A resident identity card number: 17 digits and a digit or X.
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
+# Mobile and ID numbers inside a text are found with the patterns casework masks with.
+from casework.personal import ID_NUMBER_IN_TEXT, MOBILE_IN_TEXT
+
 # Any long run of digits, as it may appear in a provider's error message.
 _DIGIT_RUN = re.compile(r"\+?\d{7,}")
 
@@ -66,8 +65,8 @@ def _strings(value: Any) -> Iterator[str]:
 def personal_data_found(value: Any) -> str | None:
     """The kind of unmasked personal data found in the strings of ``value``, or None."""
     for text in _strings(value):
-        if _ID_NUMBER.search(text):
+        if ID_NUMBER_IN_TEXT.search(text):
             return "identity card number"
-        if _MOBILE.search(text):
+        if MOBILE_IN_TEXT.search(text):
             return "mobile phone number"
     return None

@@ -1,0 +1,169 @@
+"""Cases (办不成事 反映) and their registration form (登记表), in each hall's own schema.
+
+Every field of the annex 登记表 is here; name, phone, ID number, address and the problem as told are
+encrypted at rest (casework/fields.py) with keyed blind indexes for finding earlier cases of the same
+person. Personal data never leaves the hall's schema.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from casework.fields import EncryptedTextField
+from casework.personal import DocumentType
+
+
+class Channel(models.TextChoices):
+    ON_SITE = "on_site", _("On site")
+    PHONE = "phone", _("By phone")
+
+
+class ApplicantKind(models.TextChoices):
+    PERSON = "person", _("Individual")
+    ENTERPRISE = "enterprise", _("Enterprise")
+
+
+class HandlingCategory(models.TextChoices):
+    CONSULTATION = "consultation", _("Consultation")
+    CANNOT_DO = "cannot_do", _("Cannot be done")
+    HARD_TO_DO = "hard_to_do", _("Hard to do")
+    REFUSED = "refused", _("Refused by the department")
+
+
+class Complexity(models.TextChoices):
+    ORDINARY = "ordinary", _("Ordinary")
+    COMPLEX = "complex", _("Complex")
+
+
+class CaseResult(models.TextChoices):
+    DONE = "done", _("Done")
+    IN_PROGRESS = "in_progress", _("In progress")
+    SUPPLEMENT = "supplement", _("Materials to be supplemented")
+
+
+class CaseStatus(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    NOT_ACCEPTED = "not_accepted", _("Not accepted")
+    ANSWERED = "answered", _("Answered on the spot")
+    TRANSFERRED = "transferred", _("Transferred")
+    AWAITING_SUPPLEMENT = "awaiting_supplement", _("Awaiting materials")
+    REPLIED = "replied", _("Replied by the departments")
+    FED_BACK = "fed_back", _("Result told to the person")
+    FOLLOWED_UP = "followed_up", _("Followed up")
+    CLOSED = "closed", _("Closed")
+
+
+class ExclusionReason(models.TextChoices):
+    """Art. 4: matters the window does not accept."""
+
+    LITIGATION = "litigation", _("Involves litigation (涉法涉诉)")
+    PETITION = "petition", _("A petition matter (信访)")
+    FILED = "filed", _("Already filed as a case (已立案)")
+    LAW_EXCLUDED = "law_excluded", _("Not to be handled by law or regulation")
+
+
+class CaseNumberSequence(models.Model):
+    """The last NO given in a year: a row lock makes numbering gap-free under concurrency."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("case number sequence")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+# Users live in the public schema, cases in each hall's: neither Django's deletion collector nor a
+# TRUNCATE of the users' table can see into every hall, so references to users carry no constraint;
+# staff are deactivated, never deleted.
+
+
+class Case(models.Model):
+    # NO: <region code>-<year>-<5-digit sequence>
+    number = models.CharField(_("NO"), max_length=24, unique=True)
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    applicant_kind = models.CharField(_("applicant kind"), max_length=12, choices=ApplicantKind.choices)
+    applicant_name = EncryptedTextField(_("applicant"), purpose="case.applicant_name")
+    enterprise_name = models.CharField(_("enterprise name"), max_length=200, blank=True)
+    phone = EncryptedTextField(_("contact phone"), purpose="case.phone")
+    phone_index = models.CharField(max_length=64, db_index=True, editable=False)
+    document_type = models.CharField(_("document type"), max_length=20, choices=DocumentType.choices)
+    document_number = EncryptedTextField(_("document number"), purpose="case.document_number")
+    document_index = models.CharField(max_length=64, db_index=True, editable=False)
+    address = EncryptedTextField(_("address"), purpose="case.address", blank=True)
+    matter_name = models.CharField(_("matter"), max_length=200)
+    problem = EncryptedTextField(_("problem as told"), purpose="case.problem")
+    acceptance_note = models.TextField(_("acceptance"), blank=True)
+    result = models.CharField(_("result"), max_length=12, choices=CaseResult.choices, blank=True)
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+    handler_phone = models.CharField(_("handler's phone"), max_length=30, blank=True)
+    follow_up_note = models.TextField(_("follow-up"), blank=True)
+    remarks = models.TextField(_("remarks"), blank=True)
+
+    handling_category = models.CharField(
+        _("handling category"), max_length=16, choices=HandlingCategory.choices, blank=True
+    )
+    complexity = models.CharField(
+        _("complexity"), max_length=10, choices=Complexity.choices, default=Complexity.ORDINARY
+    )
+    status = models.CharField(_("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.REGISTERED)
+    exclusion_reason = models.CharField(
+        _("reason not accepted"), max_length=16, choices=ExclusionReason.choices, blank=True
+    )
+    referral = models.TextField(_("referred to"), blank=True)
+    flagged_for_supervision = models.BooleanField(_("flagged for supervision"), default=False)
+    version = models.PositiveIntegerField(default=1)
+
+    registered_at = models.DateTimeField(_("registered at"))
+    screened_at = models.DateTimeField(_("screened at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    transferred_at = models.DateTimeField(_("transferred at"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    fed_back_at = models.DateTimeField(_("fed back at"), null=True, blank=True)
+    followed_up_at = models.DateTimeField(_("followed up at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-registered_at", "-id"]
+        indexes = [models.Index(fields=["status", "-registered_at"], name="case_status_recent")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CaseEvent(models.Model):
+    """One step in a case's life (the timeline). Immutable: the database refuses UPDATE and DELETE."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(_("time"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+    kind = models.CharField(_("event"), max_length=40)
+    from_status = models.CharField(_("from"), max_length=20, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind}"
