@@ -187,7 +187,8 @@ class NoticeTemplate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} · {self.channel} · {self.hall or _('all halls')}"
+        scope = self.hall or _("all halls")
+        return f"{self.kind} · {self.channel} · {scope}"
 
 
 class ConsoleMessage(models.Model):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from hallplatform.accounts.models import RoleAssignment, User
 
@@ -21,6 +22,6 @@ class BanchengUserAdmin(UserAdmin):
     search_fields = ["username", "display_name"]
     fieldsets = (
         *(UserAdmin.fieldsets or ()),
-        ("Bancheng", {"fields": ("display_name", "work_phone")}),
+        (_("Work"), {"fields": ("display_name", "work_phone")}),
     )
     inlines = [RoleAssignmentInline]
