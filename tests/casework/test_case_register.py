@@ -15,7 +15,7 @@ from casework.models import ApplicantKind, Case, CaseEvent, CaseStatus, Channel
 from casework.personal import DocumentType
 from casework.selectors import case_list_earlier_of_person
 from casework.services import Registration, case_register
-from hallplatform.schemas import use_hall_schema, use_public_schema
+from hallplatform.schemas import use_hall_schema
 from tenants.services import hall_create
 from tests.conftest import user
 
@@ -150,11 +150,29 @@ def test_a_new_hall_gets_the_immutable_timeline_too(demo: dict[str, Any]) -> Non
         cursor.execute("DELETE FROM casework_caseevent WHERE case_id = %s", [case.pk])
 
 
-@pytest.mark.django_db(transaction=True)
-def test_numbers_are_gap_free_under_concurrent_registration(django_db_blocker: Any) -> None:
-    from tenants.models import Hall
+def _in_own_connection(work: Any) -> None:
+    """Run ``work`` in a thread, hence on a connection of its own that commits (not the test's)."""
+    errors: list[BaseException] = []
 
-    hall = Hall.objects.get(code="lechang")
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:  # re-raised in the test's thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(120)
+    if errors:
+        raise errors[0]
+
+
+def test_numbers_are_gap_free_under_concurrent_registration(demo: dict[str, Any]) -> None:
+    # The demo is committed; each thread registers on its own connection, so the registrations
+    # really run concurrently and commit. The test's own transaction is not involved.
+    hall = demo["lechang"]
     staff = user("wengyuan_window")
     numbers: list[str] = []
     errors: list[BaseException] = []
@@ -170,6 +188,15 @@ def test_numbers_are_gap_free_under_concurrent_registration(django_db_blocker: A
             close_old_connections()
             connection.close()
 
+    def clean() -> None:
+        use_hall_schema(hall)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE casework_caseevent DISABLE TRIGGER casework_caseevent_immutable")
+            cursor.execute("DELETE FROM casework_caseevent")
+            cursor.execute("ALTER TABLE casework_caseevent ENABLE TRIGGER casework_caseevent_immutable")
+            cursor.execute("DELETE FROM casework_case")
+            cursor.execute("DELETE FROM casework_casenumbersequence")
+
     try:
         threads = [threading.Thread(target=register) for _ in range(4)]
         for thread in threads:
@@ -181,11 +208,4 @@ def test_numbers_are_gap_free_under_concurrent_registration(django_db_blocker: A
         year = datetime.now(TZ).year
         assert sorted(numbers) == [f"440281-{year}-{n:05d}" for n in range(1, 21)]
     finally:
-        use_hall_schema(hall)
-        with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE casework_caseevent DISABLE TRIGGER casework_caseevent_immutable")
-            cursor.execute("DELETE FROM casework_caseevent")
-            cursor.execute("ALTER TABLE casework_caseevent ENABLE TRIGGER casework_caseevent_immutable")
-            cursor.execute("DELETE FROM casework_case")
-            cursor.execute("DELETE FROM casework_casenumbersequence")
-        use_public_schema()
+        _in_own_connection(clean)
