@@ -270,6 +270,9 @@ NOTICE_SWEEP_LEASE_SECONDS = int(os.environ.get("NOTICE_SWEEP_LEASE_SECONDS", "3
 NOTICE_SENDING_STALE_SECONDS = int(os.environ.get("NOTICE_SENDING_STALE_SECONDS", "600"))
 NOTICE_SWEEP_BATCH = int(os.environ.get("NOTICE_SWEEP_BATCH", "500"))
 
+# How often beat looks for notices whose delivery task was lost (notice_deliver_pending).
+NOTICE_SWEEP_SECONDS = float(os.environ.get("NOTICE_SWEEP_SECONDS", "60"))
+
 # The deadline sweep (hallplatform/deadlines/sweep.py); one beat process runs it every minute.
 DEADLINE_SWEEP_SECONDS = float(os.environ.get("DEADLINE_SWEEP_SECONDS", "60"))
 
@@ -281,8 +284,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "notices-deliver-pending": {
         "task": "notifications.notice_deliver_pending_task",
-        "schedule": 60.0,
-        # A sweep not started within the minute is dropped: the next one does its work.
-        "options": {"expires": 50},
+        "schedule": NOTICE_SWEEP_SECONDS,
+        # A sweep not started before the next is due is dropped: the next one does its work.
+        "options": {"expires": max(NOTICE_SWEEP_SECONDS - 10, 1)},
     },
 }

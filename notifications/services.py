@@ -9,7 +9,9 @@ failure puts it back to queued with a later ``next_attempt_at``; the last failur
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -19,6 +21,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.shortcuts import get_object_or_404
+from django.template import Context
 from django.utils import timezone
 
 from hallplatform.audit.services import audit_record
@@ -28,11 +31,12 @@ from notifications.privacy import InvalidPhoneNumber, personal_data_found, phone
 from notifications.providers import ProviderError, email_provider, sms_provider
 from notifications.resolvers import UnresolvableRecipient, person_phone_resolve
 from notifications.selectors import notice_list_for_user
-from notifications.texts import text_render
+from notifications.texts import text_compile, text_render
 
 logger = logging.getLogger(__name__)
 
 _UNIQUE = "notice_once_per_event_recipient_channel"
+_CHANNELS = frozenset(NoticeChannel.values)
 
 
 def notice_enqueue(
@@ -56,23 +60,16 @@ def notice_enqueue(
     stored in the public schema, so an unmasked phone or identity card number is refused. A staff
     recipient may be given by id (``recipient_user_id``), which spares loading the user.
     """
-    spec = notice_kind_get(kind)
-    if recipient_user is not None and recipient_user_id is not None:
-        raise ValueError("Give the staff recipient as recipient_user or recipient_user_id, not both.")
-    if recipient_user is not None:
-        recipient_user_id = recipient_user.pk
-    if channel not in NoticeChannel.values:
-        raise ValueError(f"Unknown notice channel {channel!r}.")
-    if not event_key:
-        raise ValueError("A notice needs the key of the event that causes it.")
-    if (recipient_user_id is None) == (not recipient_ref):
-        raise ValueError("A notice goes either to a staff user or to a person's reference, not both or neither.")
-    if recipient_ref and (hall is None or channel != NoticeChannel.SMS):
-        raise ValueError("A person known by reference belongs to a hall and is reached by SMS only.")
-    found = personal_data_found(context)
-    if found is not None:
-        raise ValueError(f"The context of a notice holds an unmasked {found}; mask it before enqueueing.")
-
+    spec, recipient_user_id = _notice_checked(
+        kind=kind,
+        event_key=event_key,
+        channel=channel,
+        hall=hall,
+        recipient_user=recipient_user,
+        recipient_user_id=recipient_user_id,
+        recipient_ref=recipient_ref,
+        context=context,
+    )
     subject, body = notice_text_render(kind=spec, channel=channel, hall=hall, context=context)
     notice = Notice(
         kind=spec.code,
@@ -94,6 +91,196 @@ def notice_enqueue(
     # robust: a broker outage must not fail the request after its commit; the sweep sends it later.
     transaction.on_commit(partial(_schedule, notice.pk), robust=True)
     return notice
+
+
+def _notice_checked(
+    *,
+    kind: str | NoticeKind,
+    event_key: str,
+    channel: str,
+    hall: Any,
+    recipient_user: Any,
+    recipient_user_id: int | None,
+    recipient_ref: str | None,
+    context: dict[str, Any],
+) -> tuple[NoticeKind, int | None]:
+    """The checks of notice_enqueue; the kind, and the staff recipient's id (None: a person)."""
+    spec = notice_kind_get(kind)
+    if recipient_user is not None and recipient_user_id is not None:
+        raise ValueError("Give the staff recipient as recipient_user or recipient_user_id, not both.")
+    if recipient_user is not None:
+        recipient_user_id = recipient_user.pk
+    if channel not in _CHANNELS:
+        raise ValueError(f"Unknown notice channel {channel!r}.")
+    if not event_key:
+        raise ValueError("A notice needs the key of the event that causes it.")
+    if (recipient_user_id is None) == (not recipient_ref):
+        raise ValueError("A notice goes either to a staff user or to a person's reference, not both or neither.")
+    if recipient_ref and (hall is None or channel != NoticeChannel.SMS):
+        raise ValueError("A person known by reference belongs to a hall and is reached by SMS only.")
+    found = personal_data_found(context)
+    if found is not None:
+        raise ValueError(f"The context of a notice holds an unmasked {found}; mask it before enqueueing.")
+    return spec, recipient_user_id
+
+
+@dataclass(frozen=True)
+class NoticeDraft:
+    """One notice for ``notice_enqueue_many``: the arguments of ``notice_enqueue``."""
+
+    kind: str | NoticeKind
+    event_key: str
+    channel: str
+    context: dict[str, Any]
+    hall: Any = None
+    recipient_user: Any = None
+    recipient_user_id: int | None = None
+    recipient_ref: str | None = None
+
+
+_Key = tuple[int | None, str, str, str]  # the notice's uniqueness: hall, event, channel, recipient key
+
+
+def notice_enqueue_many(drafts: Iterable[NoticeDraft]) -> list[int | None]:
+    """``notice_enqueue`` for many notices at once, for callers that raise many in one transaction
+    (the deadline sweep): the same checks, texts and uniqueness, in a constant number of queries.
+
+    Returns, in the order of ``drafts``, the id of each notice written, or None where one with the
+    same (hall, event, recipient, channel) exists already — also when an earlier draft of the same
+    call has it. If a draft fails a check of notice_enqueue, ValueError is raised and nothing is
+    written. One query loads the templates of all the drafts, one ``INSERT … ON CONFLICT DO
+    NOTHING RETURNING`` writes the notices. After the caller's transaction commits, their delivery
+    tasks are sent by a worker (``notice_schedule_many_task``): the caller publishes one message, not
+    one per notice; should it be lost, ``notice_deliver_pending`` sends the notices.
+    """
+    drafts = list(drafts)
+    checked = [
+        _notice_checked(
+            kind=draft.kind,
+            event_key=draft.event_key,
+            channel=draft.channel,
+            hall=draft.hall,
+            recipient_user=draft.recipient_user,
+            recipient_user_id=draft.recipient_user_id,
+            recipient_ref=draft.recipient_ref,
+            context=draft.context,
+        )
+        for draft in drafts
+    ]
+    if not drafts:
+        return []
+    texts = _TextBook(
+        {
+            (spec.code, draft.channel, getattr(draft.hall, "pk", None))
+            for draft, (spec, _u) in zip(drafts, checked, strict=True)
+        }
+    )
+    rows: list[dict[str, Any]] = []
+    for draft, (spec, recipient_user_id) in zip(drafts, checked, strict=True):
+        subject, body = texts.render(spec, draft.channel, draft.hall, draft.context)
+        rows.append(
+            {
+                "kind": spec.code,
+                "hall_id": getattr(draft.hall, "pk", None),
+                "event_key": draft.event_key,
+                "channel": draft.channel,
+                "recipient_user_id": recipient_user_id,
+                "recipient_ref": draft.recipient_ref or "",
+                "context": draft.context,
+                "subject": subject,
+                "body": body,
+            }
+        )
+    written = _insert_many_unless_exist(rows, {"state": NoticeState.QUEUED, "next_attempt_at": timezone.now()})
+    # pop: of two drafts of the same notice, the first gets the id
+    ids = [written.pop(_row_key(row), None) for row in rows]
+    new = [notice_id for notice_id in ids if notice_id is not None]
+    if new:
+        transaction.on_commit(partial(_schedule_many, new), robust=True)
+    return ids
+
+
+def _row_key(row: dict[str, Any]) -> _Key:
+    """The unique key of a notice row; the recipient key as PostgreSQL computes it (see the model)."""
+    if row["recipient_user_id"] is not None:
+        recipient = f"user:{row['recipient_user_id']}"
+    else:
+        recipient = f"ref:{row['hall_id']}:{row['recipient_ref']}"
+    return (row["hall_id"], row["event_key"], row["channel"], recipient)
+
+
+def _insert_many_unless_exist(rows: list[dict[str, Any]], same: dict[str, Any]) -> dict[_Key, int]:
+    """One ``INSERT … SELECT FROM json_to_recordset(%s) ON CONFLICT DO NOTHING`` for many notices.
+
+    ``rows`` hold what differs from notice to notice (by field name, the same names in every row),
+    ``same`` what they share; every other column gets the model's default. The rows travel as one
+    JSON document, so the statement costs next to nothing to build whatever their number (a VALUES
+    list or arrays would be escaped value by value). Returns the ids of the notices written, by
+    unique key."""
+    now = timezone.now()
+    fields = [f for f in Notice._meta.concrete_fields if not f.primary_key and not f.generated]
+    varying = [f for f in fields if f.attname in rows[0]]
+    shared = {
+        f: same[f.attname]
+        if f.attname in same
+        else (now if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False) else f.get_default())
+        for f in fields
+        if f.attname not in rows[0]
+    }
+    quote = connection.ops.quote_name
+    targets = ", ".join(quote(f.column) for f in [*varying, *shared])
+    values = ", ".join([*(f"r.{quote(f.attname)}" for f in varying), *(f"%s::{f.db_type(connection)}" for f in shared)])
+    record = ", ".join(f"{quote(f.attname)} {f.db_type(connection)}" for f in varying)
+    sql = (
+        f"INSERT INTO {quote(Notice._meta.db_table)} ({targets}) "  # noqa: S608 (names from the model, values bound)
+        f"SELECT {values} FROM json_to_recordset(%s::json) AS r({record}) "
+        f"ON CONFLICT ON CONSTRAINT {quote(_UNIQUE)} DO NOTHING "
+        "RETURNING id, hall_id, event_key, channel, recipient_key"
+    )
+    params = [f.get_db_prep_save(value, connection) for f, value in shared.items()]
+    # in the order of the unique key, so that two callers writing the same notices cannot deadlock
+    ordered = sorted(rows, key=lambda row: (row["hall_id"] or 0, *_row_key(row)[1:]))
+    encoder = Notice._meta.get_field("context").encoder  # how JSONField writes the context
+    params.append(json.dumps(ordered, cls=encoder, ensure_ascii=False))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        returned = cursor.fetchall()
+    return {(hall_id, event_key, channel, key): pk for pk, hall_id, event_key, channel, key in returned}
+
+
+class _TextBook:
+    """The texts of many notices: their templates loaded in one query, each source compiled once."""
+
+    def __init__(self, keys: set[tuple[str, str, int | None]]) -> None:
+        hall_ids = {hall_id for _kind, _channel, hall_id in keys if hall_id is not None}
+        templates = NoticeTemplate.objects.filter(
+            Q(hall__isnull=True) | Q(hall_id__in=hall_ids),
+            kind__in={kind for kind, _channel, _hall in keys},
+            channel__in={channel for _kind, channel, _hall in keys},
+        )
+        self._templates = {(t.kind, t.channel, t.hall_id): t for t in templates}
+        self._compiled: dict[str, Any] = {}
+        self._values: dict[str, Any] | None = None
+        self._context = Context(autoescape=False)
+
+    def _render(self, source: str, values: dict[str, Any]) -> str:
+        # notifications.texts.text_render, with the compiled template kept for the next notice and
+        # one Context for a notice's subject and body (both rendered from the same values anyway)
+        compiled = self._compiled.get(source)
+        if compiled is None:
+            compiled = self._compiled[source] = text_compile(source)
+        if values is not self._values:
+            self._values, self._context = values, Context(values, autoescape=False)
+        return str(compiled.render(self._context)).strip()
+
+    def render(self, kind: NoticeKind, channel: str, hall: Any, context: dict[str, Any]) -> tuple[str, str]:
+        """What notice_text_render gives, without a query per notice."""
+        hall_id = getattr(hall, "pk", None)
+        template = self._templates.get((kind.code, channel, hall_id)) if hall_id is not None else None
+        template = template or self._templates.get((kind.code, channel, None))
+        return _text_from(
+            kind=kind, channel=channel, hall=hall, context=context, template=template, render=self._render
+        )
 
 
 def _insert_unless_exists(notice: Notice) -> tuple[int, str] | None:
@@ -118,6 +305,12 @@ def _schedule(notice_id: int) -> None:
     notice_deliver_schedule(notice_id)
 
 
+def _schedule_many(notice_ids: list[int]) -> None:
+    from notifications.tasks import notice_deliver_schedule_many
+
+    notice_deliver_schedule_many(notice_ids)
+
+
 def notice_text_render(*, kind: NoticeKind, channel: str, hall: Any, context: dict[str, Any]) -> tuple[str, str]:
     """(subject, body) of a notice: the hall's own template, else the one for all halls, else the
     default in code. A template that fails to render falls back to the default, so that an edited
@@ -128,16 +321,29 @@ def notice_text_render(*, kind: NoticeKind, channel: str, hall: Any, context: di
         .order_by(F("hall_id").asc(nulls_last=True))
         .first()
     )
+    return _text_from(kind=kind, channel=channel, hall=hall, context=context, template=template, render=text_render)
+
+
+def _text_from(
+    *,
+    kind: NoticeKind,
+    channel: str,
+    hall: Any,
+    context: dict[str, Any],
+    template: NoticeTemplate | None,
+    render: Callable[[str, dict[str, Any]], str],
+) -> tuple[str, str]:
+    """(subject, body) from the chosen template (None: the default in code)."""
     values = {"hall_name": getattr(hall, "name", "") or "", "kind_label": kind.label, **context}
     default_subject, default_body = kind.default_text(channel)
     subject_source, body_source = (template.subject, template.body) if template else (default_subject, default_body)
     try:
-        subject, body = text_render(subject_source, values), text_render(body_source, values)
+        subject, body = render(subject_source, values), render(body_source, values)
     except Exception:
         if template is None:
             raise
         logger.exception("Notice template %s failed to render; using the default text.", template.pk)
-        subject, body = text_render(default_subject, values), text_render(default_body, values)
+        subject, body = render(default_subject, values), render(default_body, values)
     if channel == NoticeChannel.SMS:
         subject = ""
     return subject[:200], body

@@ -11,9 +11,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from hallplatform.accounts.models import RoleAssignment, RoleKind
-from hallplatform.deadlines.models import Deadline, EscalationLevel
+from hallplatform.deadlines.models import Deadline, DeadlineKind, EscalationLevel
 from notifications.models import NoticeChannel
-from notifications.services import notice_enqueue
+from notifications.services import NoticeDraft, notice_enqueue, notice_enqueue_many
 
 
 class Recipients:
@@ -56,6 +56,14 @@ class Recipients:
         return []
 
 
+_KIND_LABELS = dict(DeadlineKind.choices)
+
+
+def _kind_label(kind: str) -> str:
+    """What get_kind_display() gives, without rebuilding the choices on every call."""
+    return str(_KIND_LABELS.get(kind, kind))
+
+
 # What a deadline's subject is called in a notice, by model label; apps add theirs.
 SUBJECT_LABELS: dict[str, str] = {}
 
@@ -64,13 +72,14 @@ def _when(instant: datetime) -> str:
     return timezone.localtime(instant).strftime("%Y-%m-%d %H:%M")
 
 
-def _context(deadline: Deadline, **extra: Any) -> dict[str, Any]:
-    """Template variables of the deadline notice kinds (notifications/kinds.py); no personal data."""
+def _context(deadline: Deadline, *, deadline_label: str | None = None, **extra: Any) -> dict[str, Any]:
+    """Template variables of the deadline notice kinds (notifications/kinds.py); no personal data.
+    ``deadline_label``: the kind's label, when the caller has it already."""
     noun = SUBJECT_LABELS.get(deadline.subject_type, "事项")
     return {
         "deadline_id": deadline.pk,
         "subject_label": f"{noun} {deadline.subject_id}",
-        "deadline_label": str(deadline.get_kind_display()),
+        "deadline_label": _kind_label(deadline.kind) if deadline_label is None else deadline_label,
         "due_at": _when(deadline.due_at),
         "hall_name": deadline.hall.name,
         "provisional": deadline.provisional,
@@ -92,6 +101,39 @@ def notify(*, deadline: Deadline, kind: str, event: str, user_ids: Iterable[int]
         )
         count += notice is not None
     return count
+
+
+class NoticeBatch:
+    """Notices about many deadlines, written together (``notice_enqueue_many``): what ``notify``
+    does, in a constant number of queries. The sweep collects a batch's notices, then sends them."""
+
+    def __init__(self) -> None:
+        self._drafts: list[NoticeDraft] = []
+        self._labels: dict[str, str] = {}  # kind labels, translated once per batch
+
+    def add(self, *, deadline: Deadline, kind: str, event: str, user_ids: Iterable[int], **extra: Any) -> None:
+        context: dict[str, Any] | None = None
+        for user_id in user_ids:
+            if context is None:
+                label = self._labels.get(deadline.kind)
+                if label is None:
+                    label = self._labels[deadline.kind] = _kind_label(deadline.kind)
+                context = _context(deadline, deadline_label=label, **extra)
+            self._drafts.append(
+                NoticeDraft(
+                    kind=kind,
+                    event_key=f"deadline:{deadline.pk}:{event}",
+                    channel=NoticeChannel.INBOX,
+                    hall=deadline.hall,
+                    recipient_user_id=user_id,
+                    context=context,  # shared by the deadline's recipients: nothing changes it
+                )
+            )
+
+    def send(self) -> int:
+        """Queue the collected notices (at most one per event and recipient); how many were new."""
+        drafts, self._drafts = self._drafts, []
+        return sum(notice_id is not None for notice_id in notice_enqueue_many(drafts))
 
 
 def announce_moved(*, deadline: Deadline, before: datetime) -> None:
