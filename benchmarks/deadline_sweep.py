@@ -15,24 +15,29 @@ with a handler and a lead, a hall lead per hall and a city supervisor. The deadl
 with ``INSERT … SELECT generate_series`` straight into ``deadlines_deadline``: all ``open``,
 ``warned_at`` NULL, warning and due times at least a day ahead. Then ``VACUUM ANALYZE``.
 
-The 1,000 due rows are picked evenly through the table (scattered over the heap, not appended at
-its end) and made due in place before every measured sweep; the sweep's notices are deleted and the
-table vacuumed, so every run finds the same work. Each scenario runs in a fresh Python process
-(``sys.executable``), so its first sweep pays the process's cold start (imports, templates, the
-database and broker connections): that run is printed separately from the repeated ones.
+The 1,000 due rows are picked evenly through the table by id and made due in place before every
+measured sweep (rewriting them moves their row versions into a few dozen heap pages, much as rows
+that come due together, having been created together, lie in production); the sweep's notices are
+deleted and the table vacuumed, so every run finds the same work. Everything is in the cache.
+Each scenario runs in a fresh Python process (``sys.executable``), so its first sweep pays the
+process's cold start (imports, templates, the database and broker connections): that run is printed
+separately from the repeated ones.
 
 What "due" means here (default mix, ``--mix`` changes it):
 
 * 500 rows due for the yellow **warning** only: ``warn_at`` a few minutes ago, ``due_at`` tomorrow;
 * 500 rows due for the red **breach**: warned earlier (``warned_at`` set), ``due_at`` a few minutes
-  ago, so they leave the warning index and only the breach step claims them.
+  ago, so they leave the warning index and only the breach step claims them;
+* in the three-step scenario 334 / 333 / 333, the last third breached a day ago (the handler told)
+  with the next escalation step, the department lead, due a few minutes ago.
 
 Every due row has ``owner_user`` set (the hall's handler), so every state change queues one in-app
-notice; the notices' delivery tasks go to a queue of their own (CELERY_QUEUE, default
+notice (1,000 per sweep); the notices' delivery tasks go to a queue of their own (CELERY_QUEUE, default
 ``bench-deadline-sweep``) in Redis DB 14 that no worker reads, and are deleted after each run.
 
 Re-runs are idempotent: the bench rows (deadlines and notices of the bench halls) are removed at the
-start; the halls, departments and users are kept. Without DATABASE_URL / REDIS_URL the script uses
+start (the script refuses a database whose deadlines table holds other halls' rows); the halls,
+departments and users are kept. Without DATABASE_URL / REDIS_URL the script uses
 ``postgresql://postgres@127.0.0.1:5432/bancheng_sweep`` (created if missing) and Redis DB 14.
 
 Run from the repository root:  python benchmarks/deadline_sweep.py  (--help for the knobs)
@@ -120,6 +125,7 @@ class Run:
     queries: int
     query_kinds: dict[str, int] = field(default_factory=dict)
     query_ms: dict[str, float] = field(default_factory=dict)  # time in the driver, by kind of query
+    claims: list[str] = field(default_factory=list)  # the SQL of the sweep's claims, for EXPLAIN
 
 
 # --- environment ------------------------------------------------------------------------------
@@ -446,13 +452,10 @@ def measure_once(plan: Plan, profiler: cProfile.Profile | None = None) -> Run:
         if profiler is not None:
             profiler.disable()
     kinds = Counter(query_kind(q["sql"]) for q in captured.captured_queries)
-    seconds: Counter[str] = Counter()
+    seconds: dict[str, float] = {}
     for query in captured.captured_queries:
-        seconds[query_kind(query["sql"])] += float(query["time"])
-    claims = [q["sql"] for q in captured.captured_queries if "SKIP LOCKED" in q["sql"]]
-    plan_claims = getattr(measure_once, "claims", None)
-    if plan_claims is None:
-        measure_once.claims = claims  # type: ignore[attr-defined]
+        kind = query_kind(query["sql"])
+        seconds[kind] = seconds.get(kind, 0.0) + float(query["time"])
     return Run(
         ms=elapsed * 1000,
         cpu_ms=cpu * 1000,
@@ -463,15 +466,15 @@ def measure_once(plan: Plan, profiler: cProfile.Profile | None = None) -> Run:
         notices=result.notices,
         queries=len(captured.captured_queries),
         query_kinds=dict(kinds.most_common()),
-        query_ms={kind: round(value * 1000, 2) for kind, value in seconds.most_common()},
+        query_ms={kind: round(value * 1000, 2) for kind, value in seconds.items()},
+        claims=[q["sql"] for q in captured.captured_queries if "SKIP LOCKED" in q["sql"]],
     )
 
 
-def explain_claims(plan: Plan) -> list[str]:
+def explain_claims(plan: Plan, claims: list[str]) -> list[str]:
     """EXPLAIN (ANALYZE, BUFFERS) of the claim queries the sweep ran, on freshly due rows; rolled back."""
     from django.db import connection, transaction
 
-    claims: list[str] = getattr(measure_once, "claims", [])
     make_due(plan)
     execute("VACUUM deadlines_deadline")
     out = []
@@ -509,7 +512,7 @@ def child(plan_path: str) -> None:
             stats.sort_stats("cumulative").print_stats(45)
             stats.sort_stats("tottime").print_stats(25)
             profile_text = stream.getvalue()
-    explains = explain_claims(plan) if plan.explain else []
+    explains = explain_claims(plan, runs[0].claims) if plan.explain else []
     make_due(plan)  # leave the rows due, not swept, for a look in psql; the next scenario resets them
     clear_notices_and_tasks(plan.hall_ids)
     Path(plan.result_path).write_text(
