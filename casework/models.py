@@ -121,6 +121,8 @@ class Case(models.Model):
         _("reason not accepted"), max_length=16, choices=ExclusionReason.choices, blank=True
     )
     referral = models.TextField(_("referred to"), blank=True)
+    answer = models.TextField(_("answer given (one-time notice)"), blank=True)
+    policy_basis = models.TextField(_("policy basis"), blank=True)
     flagged_for_supervision = models.BooleanField(_("flagged for supervision"), default=False)
     version = models.PositiveIntegerField(default=1)
 

@@ -12,7 +12,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.crypto import blind_index
-from casework.models import ApplicantKind, Case, CaseEvent, CaseNumberSequence, CaseStatus, Channel
+from casework.models import (
+    ApplicantKind,
+    Case,
+    CaseEvent,
+    CaseNumberSequence,
+    CaseResult,
+    CaseStatus,
+    Channel,
+    ExclusionReason,
+    HandlingCategory,
+)
 from casework.personal import (
     DocumentType,
     mask_id,
@@ -158,5 +168,102 @@ def case_register(*, hall: Any, actor: Any, data: Registration, at: datetime | N
             "phone": mask_mobile(cleaned["phone"]),
             "document_number": mask_id(cleaned["document_number"]),
         },
+    )
+    return case
+
+
+def _locked_case(case: Case, expected_version: int | None) -> Case:
+    """The case, locked; a stale ``expected_version`` (someone changed it meanwhile) is a conflict."""
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if expected_version is not None and locked.version != expected_version:
+        message = _("Someone else changed this case meanwhile; reload it and try again.")
+        raise ValidationError({"version": ValidationError(message, code="conflict")})
+    return locked
+
+
+def _require_status(case: Case, *allowed: str) -> None:
+    if case.status not in allowed:
+        message = _("This step is not possible while the case is “%(status)s”.") % {"status": case.get_status_display()}
+        raise ValidationError({"status": ValidationError(message, code="invalid_transition")})
+
+
+@transaction.atomic
+def case_screen_out(*, case: Case, actor: Any, reason: str, referral: str, expected_version: int | None = None) -> Case:
+    """Record that a case is outside the scope of the window (rule art. 4: 涉法涉诉, 信访, 已立案, or
+    excluded by law), with the reason and where the person was referred. Never discarded: the case
+    stays, not accepted, in the register and the statistics."""
+    case = _locked_case(case, expected_version)
+    _require_status(case, CaseStatus.REGISTERED)
+    errors: dict[str, list[str]] = {}
+    if reason not in ExclusionReason.values:
+        errors["reason"] = [_("Choose why the case is not accepted.")]
+    if not (referral or "").strip():
+        errors["referral"] = [_("Say where the person was referred.")]
+    if errors:
+        raise ValidationError(errors)
+    previous = case.status
+    case.status = CaseStatus.NOT_ACCEPTED
+    case.exclusion_reason = reason
+    case.referral = referral.strip()
+    case.screened_at = timezone.now()
+    case.version += 1
+    case.save(update_fields=["status", "exclusion_reason", "referral", "screened_at", "version"])
+    case_event_record(
+        case=case,
+        actor=actor,
+        kind="screened_out",
+        from_status=previous,
+        to_status=case.status,
+        changes={"reason": reason, "referral": case.referral},
+    )
+    return case
+
+
+@transaction.atomic
+def case_answer_on_spot(
+    *,
+    case: Case,
+    actor: Any,
+    category: str,
+    answer: str,
+    policy_basis: str = "",
+    expected_version: int | None = None,
+) -> Case:
+    """Close a case at the window (rule art. 7): a consultation (咨询) answered at once with the
+    one-time notice (一次性告知), or a matter that cannot be done (办不了) explained with its policy
+    basis."""
+    case = _locked_case(case, expected_version)
+    _require_status(case, CaseStatus.REGISTERED)
+    errors: dict[str, list[str]] = {}
+    if category not in (HandlingCategory.CONSULTATION, HandlingCategory.CANNOT_DO):
+        errors["category"] = [_("Only a consultation or a matter that cannot be done is answered on the spot.")]
+    if not (answer or "").strip():
+        errors["answer"] = [_("Record what the person was told.")]
+    if category == HandlingCategory.CANNOT_DO and not (policy_basis or "").strip():
+        errors["policy_basis"] = [_("Record the policy basis for why it cannot be done.")]
+    if errors:
+        raise ValidationError(errors)
+    previous = case.status
+    now = timezone.now()
+    case.status = CaseStatus.ANSWERED
+    case.handling_category = category
+    case.answer = answer.strip()
+    case.policy_basis = (policy_basis or "").strip()
+    case.result = CaseResult.DONE
+    case.screened_at = case.screened_at or now
+    case.answered_at = now
+    case.version += 1
+    case.save(
+        update_fields=[
+            "status", "handling_category", "answer", "policy_basis", "result", "screened_at", "answered_at", "version",
+        ]
+    )  # fmt: skip
+    case_event_record(
+        case=case,
+        actor=actor,
+        kind="answered",
+        from_status=previous,
+        to_status=case.status,
+        changes={"category": category},
     )
     return case
