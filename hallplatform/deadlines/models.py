@@ -35,6 +35,10 @@ class DeadlineState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# A deadline still running: its clock counts (or is paused) and it may warn, breach or escalate.
+LIVE_STATES = (DeadlineState.OPEN, DeadlineState.PAUSED, DeadlineState.BREACHED)
+
+
 class EscalationLevel(models.TextChoices):
     HANDLER = "handler", _("Handler")
     DEPARTMENT_LEAD = "department_lead", _("Department lead")
@@ -90,7 +94,7 @@ class Deadline(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "subject_type", "subject_id", "hall"],
-                condition=Q(state__in=["open", "paused", "breached"]),
+                condition=Q(state__in=[state.value for state in LIVE_STATES]),
                 name="deadline_one_live_per_subject",
             ),
         ]
@@ -111,7 +115,7 @@ class Deadline(models.Model):
 
     @property
     def is_live(self) -> bool:
-        return self.state in (DeadlineState.OPEN, DeadlineState.PAUSED, DeadlineState.BREACHED)
+        return self.state in LIVE_STATES
 
 
 DEFAULT_ESCALATION_CHAIN = [

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hallplatform.audit.services import audit_record
-from hallplatform.deadlines.models import Deadline, DeadlineKind, DeadlineRule, DeadlineState
+from hallplatform.deadlines.models import LIVE_STATES, Deadline, DeadlineKind, DeadlineRule, DeadlineState
 from hallplatform.workdays import worktime
 from hallplatform.workdays.selectors import work_calendar_for
 
@@ -31,9 +31,10 @@ class Computed:
     provisional: bool
 
 
-def _with_calendar(hall_id: int, around: datetime, compute: Any) -> Any:
-    """Run ``compute(calendar)`` with a calendar window wide enough for it."""
-    local = timezone.localtime(around).date()
+def _with_calendar(hall_id: int, earliest: datetime, compute: Any) -> Any:
+    """Run ``compute(calendar)`` on a calendar from a week before ``earliest``, widened forward
+    until the computation fits."""
+    local = timezone.localtime(earliest).date()
     window = _WINDOW_DAYS
     while True:
         calendar = work_calendar_for(
@@ -97,7 +98,7 @@ def deadline_open(
         kind=kind,
         subject_type=subject_type,
         subject_id=subject_id,
-        state__in=[DeadlineState.OPEN, DeadlineState.PAUSED, DeadlineState.BREACHED],
+        state__in=LIVE_STATES,
     )
     if live.exists():
         raise ValidationError({"kind": [_("This already has a running deadline of this kind.")]})
