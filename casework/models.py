@@ -45,6 +45,7 @@ class CaseResult(models.TextChoices):
 
 class CaseStatus(models.TextChoices):
     REGISTERED = "registered", _("Registered")
+    REOPENED = "reopened", _("Reopened")
     NOT_ACCEPTED = "not_accepted", _("Not accepted")
     ANSWERED = "answered", _("Answered on the spot")
     TRANSFERRED = "transferred", _("Transferred")
@@ -53,6 +54,47 @@ class CaseStatus(models.TextChoices):
     FED_BACK = "fed_back", _("Result told to the person")
     FOLLOWED_UP = "followed_up", _("Followed up")
     CLOSED = "closed", _("Closed")
+
+
+class FeedbackMethod(models.TextChoices):
+    ON_SITE = "on_site", _("In person")
+    PHONE = "phone", _("By phone")
+    SMS = "sms", _("By SMS")
+    OTHER = "other", _("Other")
+
+
+class FollowUpMethod(models.TextChoices):
+    PHONE = "phone", _("By phone")
+    VISIT = "visit", _("Visit")
+    SMS = "sms", _("By SMS")
+    ON_SITE = "on_site", _("In person at the hall")
+
+
+class Satisfaction(models.TextChoices):
+    """The five levels of the national 好差评 scale."""
+
+    VERY_SATISFIED = "very_satisfied", _("Very satisfied")
+    SATISFIED = "satisfied", _("Satisfied")
+    FAIRLY_SATISFIED = "fairly_satisfied", _("Fairly satisfied")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+    VERY_DISSATISFIED = "very_dissatisfied", _("Very dissatisfied")
+
+
+UNSATISFIED = (Satisfaction.DISSATISFIED, Satisfaction.VERY_DISSATISFIED)
+
+
+class SlipStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    RECEIVED = "received", _("Received")
+    AWAITING_SUPPLEMENT = "awaiting_supplement", _("Awaiting materials")
+    REPLIED = "replied", _("Replied")
+    RETURNED = "returned", _("Returned")
+    REROUTED = "rerouted", _("Re-routed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# A slip the department still has to answer.
+OPEN_SLIP_STATES = (SlipStatus.SENT, SlipStatus.RECEIVED, SlipStatus.AWAITING_SUPPLEMENT)
 
 
 class ExclusionReason(models.TextChoices):
@@ -124,6 +166,21 @@ class Case(models.Model):
     answer = models.TextField(_("answer given (one-time notice)"), blank=True)
     policy_basis = models.TextField(_("policy basis"), blank=True)
     flagged_for_supervision = models.BooleanField(_("flagged for supervision"), default=False)
+    coordination_note = models.TextField(_("coordination notes (容缺容承, data sharing)"), blank=True)
+    meeting_requested = models.BooleanField(_("joint meeting requested"), default=False)
+    meeting_request_note = models.TextField(_("joint meeting request"), blank=True)
+    supplement_note = models.TextField(_("materials to supplement"), blank=True)
+    feedback_method = models.CharField(
+        _("how the person was told"), max_length=12, choices=FeedbackMethod.choices, blank=True
+    )
+    feedback_content = models.TextField(_("what the person was told"), blank=True)
+    follow_up_method = models.CharField(
+        _("follow-up method"), max_length=12, choices=FollowUpMethod.choices, blank=True
+    )
+    follow_up_date = models.DateField(_("follow-up date"), null=True, blank=True)
+    satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True)
+    sms_opt_out = models.BooleanField(_("no SMS to the person"), default=False)
+    reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     version = models.PositiveIntegerField(default=1)
 
     registered_at = models.DateTimeField(_("registered at"))
@@ -134,6 +191,7 @@ class Case(models.Model):
     fed_back_at = models.DateTimeField(_("fed back at"), null=True, blank=True)
     followed_up_at = models.DateTimeField(_("followed up at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    reopened_at = models.DateTimeField(_("reopened at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("case")
@@ -143,6 +201,82 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class TransferSlip(models.Model):
+    """A transfer slip (转办单, rule art. 5(2)–(3)): what the window asks of one department.
+
+    Lives in the hall's schema (its request may name the person); a row of ``coordination.SlipIndex``
+    in the public schema, written in the same transaction, carries what the department's cross-hall
+    inbox needs, without personal data.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="slips")
+    number = models.CharField(_("slip number"), max_length=30, unique=True)
+    department = models.ForeignKey(
+        "tenants.Department",
+        verbose_name=_("department"),
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+    request = models.TextField(_("what is asked"))
+    complexity = models.CharField(_("complexity"), max_length=10, choices=Complexity.choices)
+    status = models.CharField(_("status"), max_length=20, choices=SlipStatus.choices, default=SlipStatus.SENT)
+    result = models.CharField(_("result"), max_length=12, choices=CaseResult.choices, blank=True)
+    reply = models.TextField(_("department's answer"), blank=True)
+    supplement_note = models.TextField(_("materials to supplement"), blank=True)
+    return_reason = models.TextField(_("reason returned"), blank=True)
+    rerouted_from = models.OneToOneField(
+        "self",
+        verbose_name=_("re-routed from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rerouted_to",
+    )
+    sent_at = models.DateTimeField(_("sent at"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("received by"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("replied by"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("transfer slip")
+        verbose_name_plural = _("transfer slips")
+        ordering = ["sent_at", "id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_SLIP_STATES
 
 
 class CaseEvent(models.Model):
@@ -159,6 +293,14 @@ class CaseEvent(models.Model):
         db_constraint=False,
     )
     kind = models.CharField(_("event"), max_length=40)
+    slip = models.ForeignKey(
+        TransferSlip,
+        verbose_name=_("transfer slip"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+    )
     from_status = models.CharField(_("from"), max_length=20, blank=True)
     to_status = models.CharField(_("to"), max_length=20, blank=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)

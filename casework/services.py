@@ -6,13 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework import notices
+from casework.access import ensure_slip_department, may_reveal
 from casework.crypto import blind_index
 from casework.models import (
+    OPEN_SLIP_STATES,
+    UNSATISFIED,
     ApplicantKind,
     Case,
     CaseEvent,
@@ -20,17 +24,37 @@ from casework.models import (
     CaseResult,
     CaseStatus,
     Channel,
+    Complexity,
     ExclusionReason,
+    FeedbackMethod,
+    FollowUpMethod,
     HandlingCategory,
+    Satisfaction,
+    SlipStatus,
+    TransferSlip,
 )
 from casework.personal import (
     DocumentType,
     mask_id,
     mask_mobile,
+    mask_text,
     normalise_document,
     normalise_mobile,
     validate_document,
 )
+from coordination.models import SlipIndex
+from hallplatform.audit.services import audit_record
+from hallplatform.deadlines.models import LIVE_STATES, Deadline, DeadlineKind, DeadlineRule
+from hallplatform.deadlines.services import (
+    deadline_cancel,
+    deadline_meet,
+    deadline_open,
+    deadline_pause,
+    deadline_resume,
+)
+from hallplatform.schemas import current_tenant
+from tenants.models import Department
+from tenants.selectors import department_list_routable_from
 
 
 @dataclass(frozen=True)
@@ -49,6 +73,7 @@ class Registration:
     enterprise_name: str = ""
     acceptance_note: str = ""
     remarks: str = ""
+    sms_opt_out: bool = False
 
 
 def phone_index(phone: str) -> str:
@@ -67,11 +92,14 @@ def case_event_record(
     from_status: str = "",
     to_status: str = "",
     changes: dict[str, Any] | None = None,
+    slip: TransferSlip | None = None,
+    at: datetime | None = None,
 ) -> CaseEvent:
     """Append an immutable event to the case's timeline (in the caller's transaction)."""
     return CaseEvent.objects.create(
         case=case,
-        at=timezone.now(),
+        slip=slip,
+        at=at or timezone.now(),
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         kind=kind,
         from_status=from_status,
@@ -157,6 +185,7 @@ def case_register(*, hall: Any, actor: Any, data: Registration, at: datetime | N
         handler_phone=getattr(actor, "work_phone", ""),
         registered_at=at,
         status=CaseStatus.REGISTERED,
+        sms_opt_out=bool(data.sms_opt_out),
     )
     case_event_record(
         case=case,
@@ -168,6 +197,13 @@ def case_register(*, hall: Any, actor: Any, data: Registration, at: datetime | N
             "phone": mask_mobile(cleaned["phone"]),
             "document_number": mask_id(cleaned["document_number"]),
         },
+    )
+    notices.notify_person(
+        kind="person_registered",
+        event_key=f"case:{case.pk}:registered",
+        hall=hall,
+        case=case,
+        context={"case_number": case.number, "matter_name": mask_text(case.matter_name), "hall_name": hall.name},
     )
     return case
 
@@ -233,7 +269,7 @@ def case_answer_on_spot(
     one-time notice (一次性告知), or a matter that cannot be done (办不了) explained with its policy
     basis."""
     case = _locked_case(case, expected_version)
-    _require_status(case, CaseStatus.REGISTERED)
+    _require_status(case, CaseStatus.REGISTERED, CaseStatus.REOPENED)
     errors: dict[str, list[str]] = {}
     if category not in (HandlingCategory.CONSULTATION, HandlingCategory.CANNOT_DO):
         errors["category"] = [_("Only a consultation or a matter that cannot be done is answered on the spot.")]
@@ -267,3 +303,691 @@ def case_answer_on_spot(
         changes={"category": category},
     )
     return case
+
+
+# --- Transfer (转办, art. 5(2)–(3)) and the departments' replies -------------------------------------
+
+
+@dataclass(frozen=True)
+class SlipDraft:
+    """One transfer slip the window writes: to which department, what is asked, how complex."""
+
+    department_id: int
+    request: str
+    complexity: str = Complexity.ORDINARY
+
+
+SLIP_DAYS = {Complexity.ORDINARY: 2, Complexity.COMPLEX: 5}
+
+
+def _hall() -> Any:
+    """The hall whose schema the connection is on (services run inside one hall)."""
+    return current_tenant()
+
+
+def _live_deadline(hall: Any, kind: str, subject: Any) -> Deadline | None:
+    return (
+        Deadline.objects.filter(
+            hall_id=hall.pk,
+            kind=kind,
+            subject_type=subject._meta.label,
+            subject_id=str(subject.pk),
+            state__in=LIVE_STATES,
+        )
+        .order_by("-id")
+        .first()
+    )
+
+
+def _slip_context(slip: TransferSlip, case: Case, hall: Any, deadline: Deadline | None = None) -> dict[str, Any]:
+    return {
+        "slip_number": slip.number,
+        "case_number": case.number,
+        "matter_name": mask_text(case.matter_name),
+        "department_name": slip.department.name,
+        "hall_name": hall.name,
+        "due_at": timezone.localtime(deadline.due_at).strftime("%Y-%m-%d %H:%M") if deadline else "",
+    }
+
+
+def _index_write(slip: TransferSlip, case: Case, hall: Any, deadline: Deadline | None = None) -> None:
+    """The slip's public-schema row (the departments' inbox), in the slip's transaction."""
+    values = {
+        "case_id": case.pk,
+        "slip_number": slip.number,
+        "case_number": case.number,
+        "department_id": slip.department_id,
+        "matter_name": case.matter_name[:200],
+        "handling_category": case.handling_category,
+        "complexity": slip.complexity,
+        "status": slip.status,
+        "result": slip.result,
+        "flagged_for_supervision": case.flagged_for_supervision,
+        "received_by_id": slip.received_by_id,
+        "sent_at": slip.sent_at,
+        "received_at": slip.received_at,
+        "replied_at": slip.replied_at,
+        "returned_at": slip.returned_at,
+    }
+    if deadline is not None:
+        values["deadline_id"] = deadline.pk
+    SlipIndex.objects.update_or_create(hall_id=hall.pk, slip_id=slip.pk, defaults=values)
+
+
+def _clean_slips(hall: Any, drafts: list[SlipDraft], *, prefix: str = "slips") -> dict[int, Department]:
+    """The departments of ``drafts``, checked: routable from this hall, each once, with a request."""
+    errors: dict[str, list[str]] = {}
+    routable = {d.pk: d for d in department_list_routable_from(hall_id=hall.pk, city_id=hall.city_id)}
+    seen: set[int] = set()
+    for i, draft in enumerate(drafts):
+        department = routable.get(draft.department_id)
+        if department is None:
+            errors[f"{prefix}.{i}.department"] = [_("Choose a department this hall can transfer to.")]
+        elif draft.department_id in seen:
+            errors[f"{prefix}.{i}.department"] = [_("This department already has a slip for the case.")]
+        seen.add(draft.department_id)
+        if not (draft.request or "").strip():
+            errors[f"{prefix}.{i}.request"] = [_("Say what the department is asked to do.")]
+        if draft.complexity not in Complexity.values:
+            errors[f"{prefix}.{i}.complexity"] = [_("Choose ordinary or complex.")]
+    if errors:
+        raise ValidationError(errors)
+    return routable
+
+
+def _slip_send(
+    *, case: Case, hall: Any, actor: Any, draft: SlipDraft, department: Department, at: datetime,
+    rerouted_from: TransferSlip | None = None,
+) -> TransferSlip:  # fmt: skip
+    """Write one slip, open its deadline (2 or 5 working days, art. 5(3)), index it, tell the department."""
+    sequence = TransferSlip.objects.filter(case=case).count() + 1
+    slip = TransferSlip.objects.create(
+        case=case,
+        number=f"{case.number}-{sequence}",
+        department=department,
+        request=draft.request.strip(),
+        complexity=draft.complexity,
+        status=SlipStatus.SENT,
+        rerouted_from=rerouted_from,
+        sent_at=at,
+        sent_by=actor,
+    )
+    deadline = deadline_open(
+        hall=hall,
+        kind=DeadlineKind.SLIP_REPLY,
+        subject=slip,
+        start=at,
+        rule=DeadlineRule.WORKING_DAYS,
+        amount=SLIP_DAYS[Complexity(draft.complexity)],
+        owner_department=department,
+        actor=actor,
+    )
+    _index_write(slip, case, hall, deadline)
+    pushed = case.handling_category == HandlingCategory.REFUSED
+    notices.notify_staff(
+        kind="slip_sent",
+        event_key=f"slip:{hall.pk}:{slip.pk}:sent",
+        hall=hall,
+        user_ids=notices.department_staff_ids(department.pk, leads_too=pushed),
+        context={**_slip_context(slip, case, hall, deadline), "pushed": pushed},
+    )
+    return slip
+
+
+@transaction.atomic
+def case_transfer(
+    *,
+    case: Case,
+    actor: Any,
+    category: str,
+    slips: list[SlipDraft],
+    coordination_note: str = "",
+    meeting_requested: bool = False,
+    meeting_request_note: str = "",
+    expected_version: int | None = None,
+) -> Case:
+    """Transfer a case the window cannot answer on the spot (rule art. 5(2), art. 7): one slip per
+    department, each with a deadline of 2 working days (一般) or 5 (复杂). 很难办 carries the
+    coordination notes (容缺容承, data sharing) and may ask for a joint meeting; 不给办 pushes the
+    department (its leads are told too) and flags the case for supervision."""
+    case = _locked_case(case, expected_version)
+    _require_status(case, CaseStatus.REGISTERED, CaseStatus.REOPENED)
+    hall = _hall()
+    errors: dict[str, list[str]] = {}
+    if category not in HandlingCategory.values:
+        errors["category"] = [_("Choose the handling category.")]
+    if not slips and not meeting_requested:
+        errors["slips"] = [_("Transfer to at least one department, or ask for a joint meeting.")]
+    if meeting_requested and not (meeting_request_note or "").strip():
+        errors["meeting_request_note"] = [_("Say what the joint meeting should settle.")]
+    try:
+        routable = _clean_slips(hall, slips)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        routable = {}
+    if errors:
+        raise ValidationError(errors)
+    previous = case.status
+    now = timezone.now()
+    case.status = CaseStatus.TRANSFERRED
+    case.handling_category = category
+    case.coordination_note = (coordination_note or "").strip()
+    case.meeting_requested = bool(meeting_requested)
+    case.meeting_request_note = (meeting_request_note or "").strip()
+    case.flagged_for_supervision = case.flagged_for_supervision or category == HandlingCategory.REFUSED
+    case.complexity = (
+        Complexity.COMPLEX if any(d.complexity == Complexity.COMPLEX for d in slips) else Complexity.ORDINARY
+    )
+    case.result = CaseResult.IN_PROGRESS
+    case.screened_at = case.screened_at or now
+    case.transferred_at = now
+    case.version += 1
+    case.save()
+    written = [
+        _slip_send(case=case, hall=hall, actor=actor, draft=draft, department=routable[draft.department_id], at=now)
+        for draft in slips
+    ]
+    case_event_record(
+        case=case,
+        actor=actor,
+        kind="transferred",
+        from_status=previous,
+        to_status=case.status,
+        changes={
+            "category": category,
+            "slips": [
+                {"number": s.number, "department": s.department.name, "complexity": s.complexity} for s in written
+            ],
+            "meeting_requested": case.meeting_requested,
+            "flagged_for_supervision": case.flagged_for_supervision,
+        },
+        at=now,
+    )
+    return case
+
+
+def _locked_slip(slip: TransferSlip, expected_version: int | None) -> TransferSlip:
+    locked = TransferSlip.objects.select_for_update().select_related("department").get(pk=slip.pk)
+    if expected_version is not None and locked.version != expected_version:
+        message = _("Someone else changed this slip meanwhile; reload it and try again.")
+        raise ValidationError({"version": ValidationError(message, code="conflict")})
+    return locked
+
+
+def _require_slip_status(slip: TransferSlip, *allowed: str) -> None:
+    if slip.status not in allowed:
+        message = _("This step is not possible while the slip is “%(status)s”.") % {"status": slip.get_status_display()}
+        raise ValidationError({"status": ValidationError(message, code="invalid_transition")})
+
+
+@transaction.atomic
+def slip_receive(*, slip: TransferSlip, actor: Any, expected_version: int | None = None) -> TransferSlip:
+    """The department signs for a slip (签收, art. 5(3)); its clock has been running since it was sent."""
+    ensure_slip_department(actor, slip)
+    slip = _locked_slip(slip, expected_version)
+    _require_slip_status(slip, SlipStatus.SENT)
+    case = Case.objects.select_for_update().get(pk=slip.case_id)
+    hall = _hall()
+    previous = slip.status
+    slip.status = SlipStatus.RECEIVED
+    slip.received_at = timezone.now()
+    slip.received_by = actor
+    slip.version += 1
+    slip.save(update_fields=["status", "received_at", "received_by", "version"])
+    _index_write(slip, case, hall)
+    case_event_record(
+        case=case, actor=actor, kind="slip_received", slip=slip, from_status=previous, to_status=slip.status,
+        changes={"slip": slip.number, "department": slip.department.name}, at=slip.received_at,
+    )  # fmt: skip
+    return slip
+
+
+def _aggregate_result(case: Case) -> str:
+    results = set(TransferSlip.objects.filter(case=case, status=SlipStatus.REPLIED).values_list("result", flat=True))
+    return CaseResult.IN_PROGRESS if CaseResult.IN_PROGRESS in results else CaseResult.DONE
+
+
+@transaction.atomic
+def slip_reply(
+    *,
+    slip: TransferSlip,
+    actor: Any,
+    result: str,
+    reply: str,
+    supplement_note: str = "",
+    expected_version: int | None = None,
+) -> TransferSlip:
+    """The department answers a slip (rule art. 5(3)) with the result — 办结, 在办, or 补正材料.
+
+    补正材料 stops the slip's clock while the person supplies the materials (the window is told and
+    tells the person). When the case's last open slip is answered, the window's feedback deadline
+    opens: half a working day (art. 5(4))."""
+    ensure_slip_department(actor, slip)
+    slip = _locked_slip(slip, expected_version)
+    _require_slip_status(slip, SlipStatus.SENT, SlipStatus.RECEIVED)
+    case = Case.objects.select_for_update().get(pk=slip.case_id)
+    errors: dict[str, list[str]] = {}
+    if result not in CaseResult.values:
+        errors["result"] = [_("Choose the result: done, in progress, or materials to be supplemented.")]
+    if not (reply or "").strip():
+        errors["reply"] = [_("Write the department's answer.")]
+    if result == CaseResult.SUPPLEMENT and not (supplement_note or "").strip():
+        errors["supplement_note"] = [_("Say which materials the person must supplement.")]
+    if errors:
+        raise ValidationError(errors)
+    hall = _hall()
+    now = timezone.now()
+    previous = slip.status
+    if slip.received_at is None:
+        slip.received_at, slip.received_by = now, actor
+    slip.reply = reply.strip()
+    slip.result = result
+    slip.replied_by = actor
+    slip.version += 1
+    deadline = _live_deadline(hall, DeadlineKind.SLIP_REPLY, slip)
+    case_previous = case.status
+    feedback_deadline = None
+    if result == CaseResult.SUPPLEMENT:
+        slip.status = SlipStatus.AWAITING_SUPPLEMENT
+        slip.supplement_note = supplement_note.strip()
+        if deadline is not None and deadline.state == "open":
+            deadline_pause(deadline=deadline, at=now, actor=actor)
+        case.status = CaseStatus.AWAITING_SUPPLEMENT
+        case.result = CaseResult.SUPPLEMENT
+        case.supplement_note = slip.supplement_note
+    else:
+        slip.status = SlipStatus.REPLIED
+        slip.replied_at = now
+        if deadline is not None:
+            deadline_meet(deadline=deadline, at=now, actor=actor)
+    slip.save()
+    still_open = TransferSlip.objects.filter(case=case, status__in=OPEN_SLIP_STATES).exclude(pk=slip.pk).exists()
+    awaiting = TransferSlip.objects.filter(case=case, status=SlipStatus.AWAITING_SUPPLEMENT).exists()
+    returned = TransferSlip.objects.filter(case=case, status=SlipStatus.RETURNED).exists()
+    if result != CaseResult.SUPPLEMENT and not still_open and not returned and not awaiting:
+        case.status = CaseStatus.REPLIED
+        case.result = _aggregate_result(case)
+        case.replied_at = now
+        feedback_deadline = deadline_open(
+            hall=hall,
+            kind=DeadlineKind.FEEDBACK,
+            subject=case,
+            start=now,
+            rule=DeadlineRule.HALF_DAY,
+            actor=actor,
+        )
+    elif result != CaseResult.SUPPLEMENT and case.status == CaseStatus.AWAITING_SUPPLEMENT and not awaiting:
+        case.status = CaseStatus.TRANSFERRED
+        case.result = CaseResult.IN_PROGRESS
+    case.version += 1
+    case.save()
+    _index_write(slip, case, hall)
+    case_event_record(
+        case=case,
+        actor=actor,
+        kind="slip_supplement" if result == CaseResult.SUPPLEMENT else "slip_replied",
+        slip=slip,
+        from_status=previous,
+        to_status=slip.status,
+        changes={
+            "slip": slip.number,
+            "department": slip.department.name,
+            "result": result,
+            "case_status": [case_previous, case.status] if case_previous != case.status else None,
+        },
+        at=now,
+    )
+    context = _slip_context(slip, case, hall)
+    if result == CaseResult.SUPPLEMENT:
+        rounds = case.events.filter(kind="slip_supplement", slip=slip).count()
+        notices.notify_staff(
+            kind="slip_supplement",
+            event_key=f"slip:{hall.pk}:{slip.pk}:supplement:{rounds}",
+            hall=hall,
+            user_ids=notices.window_staff_ids(hall.pk),
+            context=context,
+        )
+        notices.notify_person(
+            kind="person_supplement",
+            event_key=f"case:{case.pk}:supplement:{slip.pk}:{rounds}",
+            hall=hall,
+            case=case,
+            context={"case_number": case.number, "hall_name": hall.name},
+        )
+    else:
+        notices.notify_staff(
+            kind="slip_replied",
+            event_key=f"slip:{hall.pk}:{slip.pk}:replied",
+            hall=hall,
+            user_ids=notices.window_staff_ids(hall.pk),
+            context={
+                **context,
+                "result_label": str(CaseResult(result).label),
+                "feedback_due_at": (
+                    timezone.localtime(feedback_deadline.due_at).strftime("%Y-%m-%d %H:%M") if feedback_deadline else ""
+                ),
+            },
+        )
+    return slip
+
+
+@transaction.atomic
+def slip_return(*, slip: TransferSlip, actor: Any, reason: str, expected_version: int | None = None) -> TransferSlip:
+    """The department returns a slip that is not its business, with the reason (art. 5(2)); its clock
+    stops and the window re-routes it."""
+    ensure_slip_department(actor, slip)
+    slip = _locked_slip(slip, expected_version)
+    _require_slip_status(slip, SlipStatus.SENT, SlipStatus.RECEIVED)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Say why the slip is not this department's business.")]})
+    case = Case.objects.select_for_update().get(pk=slip.case_id)
+    hall = _hall()
+    now = timezone.now()
+    previous = slip.status
+    slip.status = SlipStatus.RETURNED
+    slip.return_reason = reason.strip()
+    slip.returned_at = now
+    slip.version += 1
+    slip.save()
+    deadline = _live_deadline(hall, DeadlineKind.SLIP_REPLY, slip)
+    if deadline is not None:
+        deadline_cancel(deadline=deadline, at=now, actor=actor, reason="returned")
+    case.version += 1
+    case.save(update_fields=["version"])
+    _index_write(slip, case, hall)
+    case_event_record(
+        case=case, actor=actor, kind="slip_returned", slip=slip, from_status=previous, to_status=slip.status,
+        changes={"slip": slip.number, "department": slip.department.name, "reason": slip.return_reason}, at=now,
+    )  # fmt: skip
+    notices.notify_staff(
+        kind="slip_returned",
+        event_key=f"slip:{hall.pk}:{slip.pk}:returned",
+        hall=hall,
+        user_ids=notices.window_staff_ids(hall.pk),
+        context=_slip_context(slip, case, hall),
+    )
+    return slip
+
+
+@transaction.atomic
+def slip_reroute(
+    *,
+    slip: TransferSlip,
+    actor: Any,
+    department_id: int,
+    request: str = "",
+    complexity: str = "",
+    expected_version: int | None = None,
+) -> TransferSlip:
+    """The window sends a returned slip to the right department (art. 5(2)): a new slip with a fresh
+    deadline; the returned one stays on record."""
+    slip = _locked_slip(slip, expected_version)
+    _require_slip_status(slip, SlipStatus.RETURNED)
+    case = Case.objects.select_for_update().get(pk=slip.case_id)
+    hall = _hall()
+    draft = SlipDraft(
+        department_id=department_id, request=request or slip.request, complexity=complexity or slip.complexity
+    )
+    routable = _clean_slips(hall, [draft], prefix="reroute")
+    errors: dict[str, list[str]] = {}
+    if department_id == slip.department_id:
+        errors["department"] = [_("The slip was returned by this department; choose another.")]
+    elif TransferSlip.objects.filter(case=case, department_id=department_id, status__in=OPEN_SLIP_STATES).exists():
+        errors["department"] = [_("This department already has an open slip for the case.")]
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    slip.status = SlipStatus.REROUTED
+    slip.version += 1
+    slip.save(update_fields=["status", "version"])
+    _index_write(slip, case, hall)
+    new = _slip_send(
+        case=case, hall=hall, actor=actor, draft=draft, department=routable[department_id], at=now, rerouted_from=slip
+    )
+    if case.status in (CaseStatus.REPLIED,):
+        # a re-routed slip means the case is not answered yet
+        case.status = CaseStatus.TRANSFERRED
+    case.version += 1
+    case.save(update_fields=["status", "version"])
+    case_event_record(
+        case=case, actor=actor, kind="slip_rerouted", slip=new, from_status=SlipStatus.RETURNED,
+        to_status=SlipStatus.REROUTED,
+        changes={"from_slip": slip.number, "slip": new.number, "department": new.department.name}, at=now,
+    )  # fmt: skip
+    return new
+
+
+@transaction.atomic
+def case_supplement_received(*, case: Case, actor: Any, note: str = "", expected_version: int | None = None) -> Case:
+    """The person has brought the missing materials (补正材料): the paused slip clocks resume with
+    the working time they had left, and the departments are told. A department may ask again."""
+    case = _locked_case(case, expected_version)
+    _require_status(case, CaseStatus.AWAITING_SUPPLEMENT)
+    hall = _hall()
+    now = timezone.now()
+    resumed = []
+    for slip in (
+        TransferSlip.objects.select_for_update()
+        .select_related("department")
+        .filter(case=case, status=SlipStatus.AWAITING_SUPPLEMENT)
+    ):
+        slip.status = SlipStatus.RECEIVED
+        slip.version += 1
+        slip.save(update_fields=["status", "version"])
+        deadline = _live_deadline(hall, DeadlineKind.SLIP_REPLY, slip)
+        if deadline is not None and deadline.state == "paused":
+            deadline_resume(deadline=deadline, at=now, actor=actor)
+        _index_write(slip, case, hall)
+        resumed.append(slip)
+        rounds = case.events.filter(kind="supplement_received", slip=slip).count()
+        notices.notify_staff(
+            kind="supplement_received",
+            event_key=f"slip:{hall.pk}:{slip.pk}:supplement_received:{rounds}",
+            hall=hall,
+            user_ids=notices.department_staff_ids(slip.department_id),
+            context=_slip_context(slip, case, hall, deadline),
+        )
+    previous = case.status
+    case.status = CaseStatus.TRANSFERRED
+    case.result = CaseResult.IN_PROGRESS
+    case.version += 1
+    case.save(update_fields=["status", "result", "version"])
+    for slip in resumed:
+        case_event_record(
+            case=case, actor=actor, kind="supplement_received", slip=slip, from_status=previous,
+            to_status=case.status, changes={"slip": slip.number, "note": (note or "").strip()}, at=now,
+        )  # fmt: skip
+    return case
+
+
+# --- Feedback (反馈, art. 5(4)), follow-up (回访, art. 8) and close -------------------------------------
+
+
+@transaction.atomic
+def case_feedback_record(
+    *,
+    case: Case,
+    actor: Any,
+    method: str,
+    content: str,
+    send_sms: bool = False,
+    expected_version: int | None = None,
+) -> Case:
+    """The window tells the person the result and explains it (rule art. 5(4)), within half a working
+    day of the last answer: how and what was told; optionally an SMS with the result."""
+    case = _locked_case(case, expected_version)
+    _require_status(case, CaseStatus.REPLIED)
+    errors: dict[str, list[str]] = {}
+    if method not in FeedbackMethod.values:
+        errors["method"] = [_("Choose how the person was told.")]
+    if not (content or "").strip():
+        errors["content"] = [_("Record what the person was told.")]
+    if send_sms and case.sms_opt_out:
+        errors["send_sms"] = [_("The person asked not to receive SMS.")]
+    if errors:
+        raise ValidationError(errors)
+    hall = _hall()
+    now = timezone.now()
+    previous = case.status
+    case.status = CaseStatus.FED_BACK
+    case.feedback_method = method
+    case.feedback_content = content.strip()
+    case.fed_back_at = now
+    case.version += 1
+    case.save()
+    deadline = _live_deadline(hall, DeadlineKind.FEEDBACK, case)
+    if deadline is not None:
+        deadline_meet(deadline=deadline, at=now, actor=actor)
+    sms = False
+    if send_sms:
+        sms = notices.notify_person(
+            kind="person_result",
+            event_key=f"case:{case.pk}:result:{case.reopened_count}",
+            hall=hall,
+            case=case,
+            context={
+                "case_number": case.number,
+                "result_label": str(CaseResult(case.result).label) if case.result else "",
+                "hall_name": hall.name,
+            },
+        )
+    case_event_record(
+        case=case, actor=actor, kind="fed_back", from_status=previous, to_status=case.status,
+        changes={"method": method, "sms": sms}, at=now,
+    )  # fmt: skip
+    return case
+
+
+@transaction.atomic
+def case_follow_up(
+    *,
+    case: Case,
+    actor: Any,
+    method: str,
+    date: Any,
+    satisfaction: str,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Case:
+    """Record the follow-up (回访, rule art. 8): method, date, the person's satisfaction on the five
+    levels of the national 好差评 scale, and notes."""
+    case = _locked_case(case, expected_version)
+    _require_status(case, CaseStatus.FED_BACK, CaseStatus.ANSWERED)
+    errors: dict[str, list[str]] = {}
+    if method not in FollowUpMethod.values:
+        errors["method"] = [_("Choose how the follow-up was made.")]
+    if date is None:
+        errors["date"] = [_("Give the date of the follow-up.")]
+    elif date > timezone.localdate():
+        errors["date"] = [_("The follow-up date cannot be in the future.")]
+    if satisfaction not in Satisfaction.values:
+        errors["satisfaction"] = [_("Choose the person's satisfaction.")]
+    if errors:
+        raise ValidationError(errors)
+    previous = case.status
+    case.status = CaseStatus.FOLLOWED_UP
+    case.follow_up_method = method
+    case.follow_up_date = date
+    case.satisfaction = satisfaction
+    case.follow_up_note = (note or "").strip()
+    case.followed_up_at = timezone.now()
+    case.version += 1
+    case.save()
+    case_event_record(
+        case=case, actor=actor, kind="followed_up", from_status=previous, to_status=case.status,
+        changes={"method": method, "date": date.isoformat(), "satisfaction": satisfaction}, at=case.followed_up_at,
+    )  # fmt: skip
+    return case
+
+
+@transaction.atomic
+def case_reopen(*, case: Case, actor: Any, reason: str, expected_version: int | None = None) -> Case:
+    """Reopen a case whose person was not satisfied at follow-up (art. 8): the window handles it
+    again (transfer or answer); the earlier feedback and follow-up stay in the timeline."""
+    case = _locked_case(case, expected_version)
+    _require_status(case, CaseStatus.FOLLOWED_UP, CaseStatus.CLOSED)
+    if case.satisfaction not in UNSATISFIED:
+        message = _("Only a case whose person was dissatisfied at follow-up can be reopened.")
+        raise ValidationError({"status": ValidationError(message, code="invalid_transition")})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Say why the case is reopened.")]})
+    previous = case.status
+    earlier = {
+        "result": case.result,
+        "feedback_method": case.feedback_method,
+        "satisfaction": case.satisfaction,
+        "follow_up_date": case.follow_up_date.isoformat() if case.follow_up_date else None,
+    }
+    case.status = CaseStatus.REOPENED
+    case.result = ""
+    case.feedback_method = case.feedback_content = ""
+    case.follow_up_method = case.satisfaction = ""
+    case.follow_up_date = None
+    case.closed_at = None
+    case.reopened_count += 1
+    case.reopened_at = timezone.now()
+    case.version += 1
+    case.save()
+    case_event_record(
+        case=case, actor=actor, kind="reopened", from_status=previous, to_status=case.status,
+        changes={"reason": reason.strip(), "earlier": earlier}, at=case.reopened_at,
+    )  # fmt: skip
+    return case
+
+
+@transaction.atomic
+def case_close(*, case: Case, actor: Any, note: str = "", expected_version: int | None = None) -> Case:
+    """Close a case (art. 8: registered and filed). Needs the result and the feedback to the person
+    recorded: an answer on the spot, or a recorded feedback (and, if made, the follow-up)."""
+    case = _locked_case(case, expected_version)
+    _require_status(case, CaseStatus.ANSWERED, CaseStatus.FED_BACK, CaseStatus.FOLLOWED_UP)
+    errors: dict[str, list[str]] = {}
+    if not case.result:
+        errors["result"] = [_("Record the result before closing.")]
+    if not (case.feedback_content or case.answer):
+        errors["feedback"] = [_("Record what the person was told before closing.")]
+    if errors:
+        raise ValidationError(errors)
+    previous = case.status
+    case.status = CaseStatus.CLOSED
+    case.closed_at = timezone.now()
+    if note and note.strip():
+        case.remarks = f"{case.remarks}\n{note.strip()}".strip()
+    case.version += 1
+    case.save()
+    case_event_record(
+        case=case, actor=actor, kind="closed", from_status=previous, to_status=case.status,
+        changes={"note": (note or "").strip()}, at=case.closed_at,
+    )  # fmt: skip
+    return case
+
+
+@transaction.atomic
+def case_sms_opt_out_set(*, case: Case, actor: Any, opt_out: bool) -> Case:
+    """The person asks (not) to receive SMS about the case; respected by every notice to them."""
+    case = _locked_case(case, None)
+    if case.sms_opt_out == opt_out:
+        return case
+    case.sms_opt_out = opt_out
+    case.version += 1
+    case.save(update_fields=["sms_opt_out", "version"])
+    case_event_record(case=case, actor=actor, kind="sms_opt_out", changes={"sms_opt_out": opt_out})
+    return case
+
+
+REVEALABLE_FIELDS = ("applicant_name", "phone", "document_number", "address")
+
+
+@transaction.atomic
+def case_reveal(*, case: Case, actor: Any, field: str) -> str:
+    """Show one personal field of a case unmasked (DESIGN.md 5): only to a hall or department role
+    granted ``may_reveal_personal_data``; every reveal is a timeline event and an audit event."""
+    if field not in REVEALABLE_FIELDS:
+        raise ValidationError({"field": [_("This field cannot be revealed.")]})
+    hall = _hall()
+    departments = set(TransferSlip.objects.filter(case=case).values_list("department_id", flat=True))
+    if not may_reveal(actor, hall_id=hall.pk, slip_department_ids=departments):
+        raise PermissionDenied(_("You may not see this person's data unmasked."))
+    case_event_record(case=case, actor=actor, kind="revealed", changes={"field": field})
+    audit_record(action="case.reveal", actor=actor, hall=hall, target=case, changes={"field": field})
+    return str(getattr(case, field) or "")

@@ -5,7 +5,8 @@ cookie or parameter can switch it. A request on a hall's host is allowed only to
 role there:
 
 * window staff and hall lead of that hall;
-* department handler or lead of a department stationed in that hall;
+* department handler or lead of a department stationed in that hall, or of a city-level department
+  of the hall's city (they see only the slips addressed to them: casework.access);
 * city supervisor of the city the hall belongs to.
 
 On the bare base domain (the city bureau's portal, public schema) city supervisors, department
@@ -40,6 +41,13 @@ def roles_for(*, user: Any, route: HallRoute | None) -> frozenset[str]:
         assignments = assignments.filter(
             Q(kind__in=HALL_ROLES, hall_id=route.hall_id)
             | Q(kind__in=DEPARTMENT_ROLES, department__hall_id=route.hall_id, department__is_active=True)
+            # City-level departments receive slips from every county of their city (rule art. 5(2)).
+            | Q(
+                kind__in=DEPARTMENT_ROLES,
+                department__hall_id=route.city_id,
+                department__hall__level="city",
+                department__is_active=True,
+            )
             | Q(kind=RoleKind.CITY_SUPERVISOR, hall_id=route.city_id)
         )
     return frozenset(assignments.values_list("kind", flat=True).distinct())

@@ -54,6 +54,7 @@ SHARED_APPS = [
     "hallplatform.workdays",
     "hallplatform.deadlines",
     "notifications",
+    "coordination",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",

@@ -50,11 +50,12 @@ class DemoAccount:
     display_name: str
     hall: str | None = None
     department: str | None = None
+    may_reveal: bool = False
 
 
 DEMO_ACCOUNTS = [
-    DemoAccount("wengyuan_window", RoleKind.WINDOW_STAFF, "翁源窗口 李敏", hall="wengyuan"),
-    DemoAccount("wengyuan_lead", RoleKind.HALL_LEAD, "翁源大厅负责人 陈刚", hall="wengyuan"),
+    DemoAccount("wengyuan_window", RoleKind.WINDOW_STAFF, "翁源窗口 李敏", hall="wengyuan", may_reveal=True),
+    DemoAccount("wengyuan_lead", RoleKind.HALL_LEAD, "翁源大厅负责人 陈刚", hall="wengyuan", may_reveal=True),
     DemoAccount("wengyuan_rsj", RoleKind.DEPARTMENT_HANDLER, "翁源县人社局 黄丽", department="wengyuan/rsj"),
     DemoAccount("wengyuan_rsj_lead", RoleKind.DEPARTMENT_LEAD, "翁源县人社局负责人 吴强", department="wengyuan/rsj"),
     DemoAccount("shaoguan_rsj", RoleKind.DEPARTMENT_HANDLER, "韶关市人社局 周洁", department="shaoguan/rsj"),
@@ -100,5 +101,6 @@ def seed_demo() -> list[Hall]:
                 hall_code=account.hall,
                 department_code=account.department,
                 check_password=False,
+                may_reveal=account.may_reveal,
             )
     return halls

@@ -57,6 +57,11 @@ class RoleAssignment(models.Model):
         on_delete=models.CASCADE,
         related_name="role_assignments",
     )
+    may_reveal_personal_data = models.BooleanField(
+        _("may reveal personal data"),
+        default=False,
+        help_text=_("Show unmasked phone, ID number, name and address of cases (every reveal is audited)."),
+    )
     granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
     granted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 

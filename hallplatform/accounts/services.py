@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment, RoleKind, User
+from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES, RoleAssignment, RoleKind, User
 from tenants.models import Department, Hall, HallLevel
 
 
@@ -19,6 +19,7 @@ def role_grant(
     hall_code: str | None = None,
     department_code: str | None = None,
     granted_by: User | None = None,
+    may_reveal: bool = False,
 ) -> RoleAssignment:
     """Give a person a role. Hall roles name a hall; supervisors name a city hall; department roles
     name a department as `<hall code>/<department code>`; operators name nothing."""
@@ -44,9 +45,18 @@ def role_grant(
             raise ValidationError({"hall": [_("There is no hall with the code “%(code)s”.") % {"code": hall_code}]})
         if kind == RoleKind.CITY_SUPERVISOR and hall.level != HallLevel.CITY:
             raise ValidationError({"hall": [_("A city supervisor is given a city hall.")]})
-    assignment, _created = RoleAssignment.objects.get_or_create(
-        user=user, kind=kind, hall=hall, department=department, defaults={"granted_by": granted_by}
+    if may_reveal and kind not in (*HALL_ROLES, *DEPARTMENT_ROLES):
+        raise ValidationError({"may_reveal": [_("Only hall and department staff may reveal personal data.")]})
+    assignment, created = RoleAssignment.objects.get_or_create(
+        user=user,
+        kind=kind,
+        hall=hall,
+        department=department,
+        defaults={"granted_by": granted_by, "may_reveal_personal_data": may_reveal},
     )
+    if not created and may_reveal and not assignment.may_reveal_personal_data:
+        assignment.may_reveal_personal_data = True
+        assignment.save(update_fields=["may_reveal_personal_data"])
     return assignment
 
 
@@ -60,6 +70,7 @@ def staff_create(
     hall_code: str | None = None,
     department_code: str | None = None,
     check_password: bool = True,
+    may_reveal: bool = False,
 ) -> tuple[User, RoleAssignment]:
     """Create (or find) a staff login and give it a role. Operators also get the platform admin."""
     user = User.objects.filter(username=username).first()
@@ -76,7 +87,9 @@ def staff_create(
     elif display_name and user.display_name != display_name:
         user.display_name = display_name
         user.save(update_fields=["display_name"])
-    assignment = role_grant(user=user, kind=kind, hall_code=hall_code, department_code=department_code)
+    assignment = role_grant(
+        user=user, kind=kind, hall_code=hall_code, department_code=department_code, may_reveal=may_reveal
+    )
     if kind == RoleKind.PLATFORM_OPERATOR and not (user.is_staff and user.is_superuser):
         user.is_staff = user.is_superuser = True
         user.save(update_fields=["is_staff", "is_superuser"])

@@ -155,8 +155,13 @@ def test_supervisor_reaches_every_hall_of_the_city(demo: object) -> None:
         assert response.status_code == 200, code
 
 
-def test_department_handler_reaches_own_hall_only(demo: object) -> None:
+def test_county_department_reaches_own_hall_only(demo: object) -> None:
     assert client_for("wengyuan_rsj", "wengyuan").get("/").status_code == 200
     assert client_for("wengyuan_rsj", "nanxiong").get("/").status_code == 404
-    assert client_for("shaoguan_rsj", "shaoguan").get("/").status_code == 200
-    assert client_for("shaoguan_rsj", "wengyuan").get("/").status_code == 404
+    assert client_for("wengyuan_rsj", "shaoguan").get("/").status_code == 404
+
+
+def test_city_department_reaches_the_halls_of_its_city(demo: object) -> None:
+    # slips from every county of the city come to a city-level department (rule art. 5(2))
+    for code in ("shaoguan", "wengyuan", "nanxiong"):
+        assert client_for("shaoguan_rsj", code).get("/").status_code == 200, code

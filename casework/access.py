@@ -1,0 +1,56 @@
+"""Object-level checks inside a hall: which slips a department's staff may work, who may reveal.
+
+The host check (hallplatform.access) lets a department's staff onto a hall's host; here they are
+narrowed to the slips addressed to their own departments. Missing and forbidden look the same (404).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+
+from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES, RoleAssignment
+
+
+def department_ids_for(user: Any) -> set[int]:
+    """The departments in which ``user`` is a handler or lead (active departments only)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    return set(
+        RoleAssignment.objects.filter(
+            user_id=user.pk, kind__in=DEPARTMENT_ROLES, department__is_active=True
+        ).values_list("department_id", flat=True)
+    )
+
+
+def ensure_slip_department(actor: Any, slip: Any) -> None:
+    """Only the staff of the slip's department work it; anyone else is told it does not exist."""
+    if slip.department_id not in department_ids_for(actor):
+        raise Http404
+
+
+def is_hall_staff(actor: Any, hall_id: int) -> bool:
+    """Window staff or hall lead of the hall."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    return RoleAssignment.objects.filter(user_id=actor.pk, kind__in=HALL_ROLES, hall_id=hall_id).exists()
+
+
+def ensure_hall_staff(actor: Any, hall_id: int) -> None:
+    if not is_hall_staff(actor, hall_id):
+        raise Http404
+
+
+def may_reveal(actor: Any, *, hall_id: int, slip_department_ids: set[int]) -> bool:
+    """Whether ``actor`` may see a case's personal data unmasked: a hall role in the hall, or a role
+    in a department the case was transferred to, granted with ``may_reveal_personal_data``."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    assignments = RoleAssignment.objects.filter(user_id=actor.pk, may_reveal_personal_data=True)
+    if assignments.filter(kind__in=HALL_ROLES, hall_id=hall_id).exists():
+        return True
+    return (
+        bool(slip_department_ids)
+        and assignments.filter(kind__in=DEPARTMENT_ROLES, department_id__in=slip_department_ids).exists()
+    )

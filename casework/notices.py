@@ -1,0 +1,193 @@
+"""Notices of the casework (DESIGN.md section 8), through the notifications outbox.
+
+Staff get in-app notices; the person gets SMS, looked up at sending time through the "case" resolver
+(the phone never leaves the hall's schema), unless they opted out. Contexts carry no personal data:
+numbers, the matter, department and hall names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from hallplatform.accounts.models import RoleAssignment, RoleKind
+from hallplatform.deadlines.notices import SUBJECT_LABELS
+from notifications.kinds import NoticeKind, notice_kind_register
+from notifications.models import NoticeChannel
+from notifications.resolvers import register_person_resolver
+from notifications.services import NoticeDraft, notice_enqueue, notice_enqueue_many
+
+SUBJECT_LABELS["casework.TransferSlip"] = "转办单"
+SUBJECT_LABELS["casework.Case"] = "案件"
+
+_SLIP_VARIABLES = ("slip_number", "case_number", "matter_name", "department_name", "hall_name", "due_at")
+
+SLIP_SENT = notice_kind_register(
+    NoticeKind(
+        code="slip_sent",
+        label="新转办单",
+        subject="【转办】{{ hall_name }}转来{{ slip_number }}：{{ matter_name }}",
+        body=(
+            "{{ hall_name }}“办不成事”反映窗口向{{ department_name }}转办{{ slip_number }}（{{ matter_name }}），"
+            "请于{{ due_at }}前签收并答复。{% if pushed %}此件为“不给办”事项，已列入督办关注。{% endif %}"
+        ),
+        sms="{{ hall_name }}转办{{ slip_number }}，请于{{ due_at }}前答复。",
+        sms_params=("hall_name", "slip_number", "due_at"),
+        variables=(*_SLIP_VARIABLES, "pushed"),
+    )
+)
+SLIP_RETURNED = notice_kind_register(
+    NoticeKind(
+        code="slip_returned",
+        label="转办单被退回",
+        subject="【退回】{{ department_name }}退回{{ slip_number }}",
+        body="{{ department_name }}认为{{ slip_number }}（{{ matter_name }}）不属本单位职责，已退回，请重新转办。",
+        sms="{{ department_name }}退回{{ slip_number }}，请重新转办。",
+        sms_params=("department_name", "slip_number"),
+        variables=_SLIP_VARIABLES,
+    )
+)
+SLIP_REPLIED = notice_kind_register(
+    NoticeKind(
+        code="slip_replied",
+        label="部门已答复",
+        subject="【答复】{{ department_name }}已答复{{ slip_number }}",
+        body=(
+            "{{ department_name }}已答复{{ slip_number }}（{{ matter_name }}），办件结果：{{ result_label }}。"
+            "{% if feedback_due_at %}请于{{ feedback_due_at }}前将结果告知办事人。{% endif %}"
+        ),
+        sms="{{ department_name }}已答复{{ slip_number }}，请及时反馈办事人。",
+        sms_params=("department_name", "slip_number"),
+        variables=(*_SLIP_VARIABLES, "result_label", "feedback_due_at"),
+    )
+)
+SLIP_SUPPLEMENT = notice_kind_register(
+    NoticeKind(
+        code="slip_supplement",
+        label="需补正材料",
+        subject="【补正】{{ slip_number }}需办事人补正材料",
+        body=(
+            "{{ department_name }}答复{{ slip_number }}（{{ matter_name }}）需办事人补正材料，"
+            "办理期限已暂停，请告知办事人。"
+        ),
+        sms="{{ slip_number }}需补正材料，请告知办事人。",
+        sms_params=("slip_number",),
+        variables=_SLIP_VARIABLES,
+    )
+)
+SUPPLEMENT_RECEIVED = notice_kind_register(
+    NoticeKind(
+        code="supplement_received",
+        label="补正材料已收到",
+        subject="【补正】{{ slip_number }}的补正材料已收到",
+        body=(
+            "{{ hall_name }}窗口已收到{{ slip_number }}（{{ matter_name }}）的补正材料，办理期限恢复计算，请继续办理。"
+        ),
+        sms="{{ slip_number }}补正材料已收到，请继续办理。",
+        sms_params=("slip_number",),
+        variables=_SLIP_VARIABLES,
+    )
+)
+PERSON_REGISTERED = notice_kind_register(
+    NoticeKind(
+        code="person_registered",
+        label="受理告知（短信）",
+        subject="",
+        body=(
+            "您反映的“{{ matter_name }}”问题已由{{ hall_name }}“办不成事”反映窗口受理，"
+            "编号{{ case_number }}，我们将尽快答复。"
+        ),
+        sms="您反映的问题已由{{ hall_name }}受理，编号{{ case_number }}。",
+        sms_params=("hall_name", "case_number"),
+        variables=("case_number", "matter_name", "hall_name"),
+    )
+)
+PERSON_RESULT = notice_kind_register(
+    NoticeKind(
+        code="person_result",
+        label="结果告知（短信）",
+        subject="",
+        body=(
+            "您反映的问题（编号{{ case_number }}）办理结果：{{ result_label }}。"
+            "详情请留意窗口工作人员来电，或到{{ hall_name }}咨询。"
+        ),
+        sms="您反映的问题（编号{{ case_number }}）办理结果：{{ result_label }}。",
+        sms_params=("case_number", "result_label"),
+        variables=("case_number", "result_label", "hall_name"),
+    )
+)
+PERSON_SUPPLEMENT = notice_kind_register(
+    NoticeKind(
+        code="person_supplement",
+        label="补正告知（短信）",
+        subject="",
+        body="您反映的问题（编号{{ case_number }}）需补正材料，请与{{ hall_name }}“办不成事”反映窗口联系。",
+        sms="您反映的问题（编号{{ case_number }}）需补正材料，请与窗口联系。",
+        sms_params=("case_number",),
+        variables=("case_number", "hall_name"),
+    )
+)
+
+
+def _case_reporter_phone(case_id: str) -> str | None:
+    """The "case:<id>" person resolver: the reporter's phone, unless they opted out of SMS."""
+    from casework.models import Case
+
+    case = Case.objects.filter(pk=int(case_id)).only("phone", "sms_opt_out").first() if case_id.isdigit() else None
+    if case is None or case.sms_opt_out:
+        return None
+    return case.phone or None
+
+
+register_person_resolver("case", _case_reporter_phone)
+
+
+def department_staff_ids(department_id: int, *, leads_too: bool = False) -> list[int]:
+    kinds = [RoleKind.DEPARTMENT_HANDLER, RoleKind.DEPARTMENT_LEAD] if leads_too else [RoleKind.DEPARTMENT_HANDLER]
+    return sorted(
+        set(
+            RoleAssignment.objects.filter(
+                department_id=department_id, kind__in=kinds, user__is_active=True
+            ).values_list("user_id", flat=True)
+        )
+    )
+
+
+def window_staff_ids(hall_id: int) -> list[int]:
+    return sorted(
+        set(
+            RoleAssignment.objects.filter(
+                hall_id=hall_id, kind=RoleKind.WINDOW_STAFF, user__is_active=True
+            ).values_list("user_id", flat=True)
+        )
+    )
+
+
+def notify_staff(*, kind: str, event_key: str, hall: Any, user_ids: Iterable[int], context: dict[str, Any]) -> None:
+    """One in-app notice per staff member (one query for all of them)."""
+    notice_enqueue_many(
+        NoticeDraft(
+            kind=kind,
+            event_key=event_key,
+            channel=NoticeChannel.INBOX,
+            hall=hall,
+            recipient_user_id=user_id,
+            context=context,
+        )
+        for user_id in user_ids
+    )
+
+
+def notify_person(*, kind: str, event_key: str, hall: Any, case: Any, context: dict[str, Any]) -> bool:
+    """An SMS to the case's reporter, unless they opted out; True if one was queued."""
+    if case.sms_opt_out:
+        return False
+    notice = notice_enqueue(
+        kind=kind,
+        event_key=event_key,
+        channel=NoticeChannel.SMS,
+        hall=hall,
+        recipient_ref=f"case:{case.pk}",
+        context=context,
+    )
+    return notice is not None

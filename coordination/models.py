@@ -1,0 +1,63 @@
+"""Coordination rows in the public schema (DESIGN.md 4.1–4.2): what crosses halls, without personal data.
+
+``SlipIndex`` mirrors each transfer slip of every hall, written in the same transaction as the slip,
+so a department's inbox across all the halls that route to it is one query, not a loop over schemas.
+It holds numbers, the matter's name, states and times: nothing that identifies the person.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SlipIndex(models.Model):
+    hall = models.ForeignKey("tenants.Hall", verbose_name=_("hall"), on_delete=models.PROTECT, related_name="+")
+    slip_id = models.PositiveIntegerField(_("slip id in the hall"))
+    case_id = models.PositiveIntegerField(_("case id in the hall"))
+    slip_number = models.CharField(_("slip number"), max_length=30)
+    case_number = models.CharField(_("NO"), max_length=24)
+    department = models.ForeignKey(
+        "tenants.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="+"
+    )
+    matter_name = models.CharField(_("matter"), max_length=200)
+    handling_category = models.CharField(_("handling category"), max_length=16, blank=True)
+    complexity = models.CharField(_("complexity"), max_length=10)
+    status = models.CharField(_("status"), max_length=20)
+    result = models.CharField(_("result"), max_length=12, blank=True)
+    flagged_for_supervision = models.BooleanField(_("flagged for supervision"), default=False)
+    deadline = models.ForeignKey(
+        "deadlines.Deadline",
+        verbose_name=_("deadline"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("received by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField(_("sent at"))
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("transfer slip (index)")
+        verbose_name_plural = _("transfer slips (index)")
+        constraints = [models.UniqueConstraint(fields=["hall", "slip_id"], name="slipindex_one_per_slip")]
+        indexes = [
+            models.Index(fields=["department", "status", "-sent_at"], name="slipindex_inbox"),
+            models.Index(fields=["department", "-sent_at"], name="slipindex_inbox_all"),
+            models.Index(fields=["hall", "case_id"], name="slipindex_case"),
+        ]
+
+    def __str__(self) -> str:
+        return self.slip_number
