@@ -1,11 +1,21 @@
-"""Reads of cases, taking the acting user."""
+"""Reads of cases and slips, taking the acting user; lists cost a constant number of queries."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
 
-from casework.models import Case
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from casework.access import department_ids_for
+from casework.models import Case, CaseEvent, CaseStatus, TransferSlip
 from casework.services import document_index, phone_index
+from coordination.models import SlipIndex
+from hallplatform.deadlines.models import LIVE_STATES, Deadline, DeadlineKind, DeadlineState
 
 
 def case_list_earlier_of_person(
@@ -18,3 +28,215 @@ def case_list_earlier_of_person(
     if document_type and document_number:
         condition |= Q(document_index=document_index(document_type, document_number))
     return Case.objects.filter(condition).order_by("-registered_at")
+
+
+# --- Deadline badges: green (in time), yellow (临期), red (逾期), grey (paused) ------------------------
+
+
+class Badge:
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+    PAUSED = "paused"
+
+
+_BADGE_RANK = {Badge.GREEN: 0, Badge.PAUSED: 1, Badge.YELLOW: 2, Badge.RED: 3}
+
+
+@dataclass(frozen=True)
+class DeadlineBadge:
+    colour: str
+    due_at: datetime
+    kind: str
+    provisional: bool
+
+    @property
+    def rank(self) -> int:
+        return _BADGE_RANK[self.colour]
+
+
+def deadline_badge(deadline: Deadline, now: datetime | None = None) -> DeadlineBadge:
+    """The colour of a live deadline now: red once due (or breached), yellow once its warning time
+    has come, grey while paused, green otherwise."""
+    now = now or timezone.now()
+    if deadline.state == DeadlineState.PAUSED:
+        colour = Badge.PAUSED
+    elif deadline.state == DeadlineState.BREACHED or now >= deadline.due_at:
+        colour = Badge.RED
+    elif deadline.warned_at is not None or now >= deadline.warn_at:
+        colour = Badge.YELLOW
+    else:
+        colour = Badge.GREEN
+    return DeadlineBadge(colour=colour, due_at=deadline.due_at, kind=deadline.kind, provisional=deadline.provisional)
+
+
+def _worst(badges: list[DeadlineBadge]) -> DeadlineBadge | None:
+    if not badges:
+        return None
+    return max(badges, key=lambda b: (b.rank, -b.due_at.timestamp()))
+
+
+def case_badges(*, hall_id: int, case_ids: list[int]) -> dict[int, DeadlineBadge]:
+    """The most urgent live deadline of each case (its slips' replies, its feedback): two queries."""
+    if not case_ids:
+        return {}
+    slip_case = dict(SlipIndex.objects.filter(hall_id=hall_id, case_id__in=case_ids).values_list("slip_id", "case_id"))
+    deadlines = Deadline.objects.filter(hall_id=hall_id, state__in=LIVE_STATES).filter(
+        Q(
+            kind=DeadlineKind.SLIP_REPLY,
+            subject_type="casework.TransferSlip",
+            subject_id__in=[str(i) for i in slip_case],
+        )
+        | Q(kind=DeadlineKind.FEEDBACK, subject_type="casework.Case", subject_id__in=[str(i) for i in case_ids])
+    )
+    now = timezone.now()
+    per_case: dict[int, list[DeadlineBadge]] = {}
+    for deadline in deadlines:
+        subject = int(deadline.subject_id)
+        case_id = slip_case.get(subject) if deadline.kind == DeadlineKind.SLIP_REPLY else subject
+        if case_id is not None:
+            per_case.setdefault(case_id, []).append(deadline_badge(deadline, now))
+    return {case_id: badge for case_id, badges in per_case.items() if (badge := _worst(badges)) is not None}
+
+
+# --- The hall's case list ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    status: str = ""
+    category: str = ""
+    channel: str = ""
+    number: str = ""
+    phone: str = ""
+    document_type: str = ""
+    document_number: str = ""
+    matter: str = ""
+    registered_from: date | None = None
+    registered_to: date | None = None
+    flagged: bool = False
+    open_only: bool = False
+
+
+CLOSED_STATES = (CaseStatus.CLOSED, CaseStatus.NOT_ACCEPTED)
+
+
+def case_list_for_staff(*, actor: Any, filters: CaseFilters | None = None) -> QuerySet[Case]:
+    """The hall's cases for its window staff, hall lead and city supervisor (the host check has
+    admitted them), newest first. Personal data stays encrypted until a field is read, and is
+    masked by whoever shows it."""
+    filters = filters or CaseFilters()
+    cases = Case.objects.all()
+    if filters.status:
+        cases = cases.filter(status=filters.status)
+    if filters.open_only:
+        cases = cases.exclude(status__in=CLOSED_STATES)
+    if filters.category:
+        cases = cases.filter(handling_category=filters.category)
+    if filters.channel:
+        cases = cases.filter(channel=filters.channel)
+    if filters.number:
+        cases = cases.filter(number__icontains=filters.number.strip())
+    if filters.matter:
+        cases = cases.filter(matter_name__icontains=filters.matter.strip())
+    if filters.phone:
+        try:
+            cases = cases.filter(phone_index=phone_index(filters.phone))
+        except ValidationError:  # an unparseable phone matches nothing
+            cases = cases.none()
+    if filters.document_type and filters.document_number:
+        try:
+            cases = cases.filter(document_index=document_index(filters.document_type, filters.document_number))
+        except ValidationError:
+            cases = cases.none()
+    if filters.registered_from:
+        cases = cases.filter(registered_at__date__gte=filters.registered_from)
+    if filters.registered_to:
+        cases = cases.filter(registered_at__date__lte=filters.registered_to)
+    if filters.flagged:
+        cases = cases.filter(flagged_for_supervision=True)
+    return cases.select_related("handler").order_by("-registered_at", "-id")
+
+
+def case_get_for_staff(*, actor: Any, case_id: int) -> Case:
+    case = Case.objects.select_related("handler").filter(pk=case_id).first()
+    if case is None:
+        raise Http404
+    return case
+
+
+def case_timeline(*, case: Case) -> QuerySet[CaseEvent]:
+    return CaseEvent.objects.filter(case=case).select_related("actor", "slip").order_by("at", "id")
+
+
+def slip_list_for_case(*, case: Case) -> list[tuple[TransferSlip, DeadlineBadge | None]]:
+    """The case's slips with their deadline badges (two queries)."""
+    slips = list(TransferSlip.objects.filter(case=case).select_related("department", "department__hall"))
+    deadlines = Deadline.objects.filter(
+        hall_id=_hall_id(),
+        kind=DeadlineKind.SLIP_REPLY,
+        subject_type="casework.TransferSlip",
+        subject_id__in=[str(s.pk) for s in slips],
+        state__in=LIVE_STATES,
+    )
+    now = timezone.now()
+    badges = {int(d.subject_id): deadline_badge(d, now) for d in deadlines}
+    return [(slip, badges.get(slip.pk)) for slip in slips]
+
+
+def feedback_deadline_for_case(*, case: Case) -> Deadline | None:
+    return (
+        Deadline.objects.filter(
+            hall_id=_hall_id(), kind=DeadlineKind.FEEDBACK, subject_type="casework.Case", subject_id=str(case.pk)
+        )
+        .order_by("-id")
+        .first()
+    )
+
+
+def _hall_id() -> int:
+    from hallplatform.schemas import current_tenant
+
+    return int(current_tenant().pk)
+
+
+# --- Department inbox (public schema, every hall at once) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    status: str = ""  # a SlipStatus, or "" for the open ones
+    hall_id: int | None = None
+    overdue: bool = False
+    include_closed: bool = False
+
+
+def slip_inbox_for_department(*, actor: Any, filters: InboxFilters | None = None) -> QuerySet[SlipIndex]:
+    """The slips addressed to the actor's departments from every hall that routes to them (rule
+    art. 5(2)–(3)): one query over the public-schema index, with hall, department and deadline."""
+    filters = filters or InboxFilters()
+    rows = SlipIndex.objects.filter(department_id__in=department_ids_for(actor))
+    if filters.status:
+        rows = rows.filter(status=filters.status)
+    elif not filters.include_closed:
+        rows = rows.filter(status__in=["sent", "received", "awaiting_supplement"])
+    if filters.hall_id:
+        rows = rows.filter(hall_id=filters.hall_id)
+    if filters.overdue:
+        rows = rows.filter(
+            Q(deadline__state=DeadlineState.BREACHED)
+            | Q(deadline__state=DeadlineState.OPEN, deadline__due_at__lte=timezone.now())
+        )
+    return rows.select_related("hall", "department", "deadline").order_by("-sent_at", "-id")
+
+
+def slip_get_for_department(*, actor: Any, slip_id: int) -> TransferSlip:
+    """A slip of this hall, for the staff of the department it is addressed to; 404 for anyone else."""
+    slip = (
+        TransferSlip.objects.select_related("case", "department", "department__hall")
+        .filter(pk=slip_id, department_id__in=department_ids_for(actor))
+        .first()
+    )
+    if slip is None:
+        raise Http404
+    return slip
