@@ -1,6 +1,6 @@
 """API routes (`/api/v1/`), the same on every host; what they return depends on the host's hall."""
 
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from hallplatform.accounts.api import MeView
@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/notices/", NoticeListView.as_view(), name="api-notices"),
     path("api/v1/notices/unread-count/", NoticeUnreadCountView.as_view(), name="api-notices-unread-count"),
     path("api/v1/notices/<int:pk>/read/", NoticeReadView.as_view(), name="api-notice-read"),
+    path("api/v1/", include("casework.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

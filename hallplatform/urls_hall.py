@@ -12,4 +12,7 @@ urlpatterns = [
     path("system/worker-check/", diagnostics.worker_check, name="worker_check"),
     path("settings/", include("hallplatform.workdays.urls")),
     path("notices/", include("notifications.web.urls")),
+    path("cases/", include("casework.web.urls")),
+    path("slips/", include("casework.web.department_urls")),
+    path("inbox/", include("casework.web.inbox_urls")),
 ]

@@ -12,5 +12,6 @@ urlpatterns = [
     path("", tenant_views.portal_home, name="home"),
     path("system/worker-check/", diagnostics.worker_check, name="worker_check"),
     path("notices/", include("notifications.web.urls")),
+    path("inbox/", include("casework.web.inbox_urls")),
     path("admin/", admin.site.urls),
 ]
