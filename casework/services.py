@@ -421,6 +421,7 @@ def _slip_send(
         amount=SLIP_DAYS[Complexity(draft.complexity)],
         owner_department=department,
         actor=actor,
+        subject_number=slip.number,
     )
     _index_write(slip, case, hall, deadline)
     pushed = case.handling_category == HandlingCategory.REFUSED
@@ -615,6 +616,7 @@ def slip_reply(
             start=now,
             rule=DeadlineRule.HALF_DAY,
             actor=actor,
+            subject_number=case.number,
         )
     elif result != CaseResult.SUPPLEMENT and case.status == CaseStatus.AWAITING_SUPPLEMENT and not awaiting:
         case.status = CaseStatus.TRANSFERRED

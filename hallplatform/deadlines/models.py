@@ -51,6 +51,8 @@ class Deadline(models.Model):
     kind = models.CharField(_("kind"), max_length=30, choices=DeadlineKind.choices)
     subject_type = models.CharField(_("belongs to (type)"), max_length=60)
     subject_id = models.CharField(_("belongs to (id)"), max_length=60)
+    # How notices name the subject (a slip's or a case's number): no personal data.
+    subject_number = models.CharField(_("belongs to (number)"), max_length=60, blank=True)
     owner_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("handler"),

@@ -78,7 +78,7 @@ def _context(deadline: Deadline, *, deadline_label: str | None = None, **extra: 
     noun = SUBJECT_LABELS.get(deadline.subject_type, "事项")
     return {
         "deadline_id": deadline.pk,
-        "subject_label": f"{noun} {deadline.subject_id}",
+        "subject_label": f"{noun} {deadline.subject_number or deadline.subject_id}",
         "deadline_label": _kind_label(deadline.kind) if deadline_label is None else deadline_label,
         "due_at": _when(deadline.due_at),
         "hall_name": deadline.hall.name,

@@ -85,6 +85,7 @@ def deadline_open(
     owner_user: Any = None,
     owner_department: Any = None,
     actor: Any = None,
+    subject_number: str = "",
 ) -> Deadline:
     """Open a deadline for ``subject`` (e.g. a transfer slip: 2 or 5 working days, rule art. 5(3);
     a feedback: half a working day, art. 5(4)). One live deadline per subject and kind."""
@@ -108,6 +109,7 @@ def deadline_open(
         kind=kind,
         subject_type=subject_type,
         subject_id=subject_id,
+        subject_number=subject_number,
         owner_user=owner_user,
         owner_department=owner_department,
         rule=rule,

@@ -80,6 +80,7 @@ _SWEPT_FIELDS = (
     "kind",
     "subject_type",
     "subject_id",
+    "subject_number",
     "owner_user_id",
     "owner_department_id",
     "due_at",

@@ -133,3 +133,25 @@ def test_follow_up_date_in_future_refused(case: Case) -> None:
     case_follow_up(case=case, actor=window, method="phone", date=timezone.localdate(), satisfaction="satisfied")
     closed = case_close(case=case, actor=window)
     assert closed.status == CaseStatus.CLOSED
+
+
+def test_deadline_notices_name_the_slip_by_its_number(case: Case) -> None:
+    from hallplatform.deadlines.sweep import deadline_sweep
+    from hallplatform.schemas import use_public_schema
+
+    case_transfer(
+        case=case,
+        actor=user("wengyuan_window"),
+        category=HandlingCategory.REFUSED,
+        slips=[SlipDraft(department_id=dept("wengyuan/rsj").pk, request="督促办理")],
+    )
+    slip = TransferSlip.objects.get(case=case)
+    deadline = Deadline.objects.get(kind=DeadlineKind.SLIP_REPLY, subject_id=str(slip.pk))
+    use_public_schema()
+
+    deadline_sweep(now=deadline.due_at + datetime.timedelta(minutes=1))
+
+    breach = Notice.objects.filter(kind="deadline_breach", event_key=f"deadline:{deadline.pk}:breach").first()
+    assert breach is not None
+    assert slip.number in breach.subject
+    assert case.applicant_name not in breach.body
