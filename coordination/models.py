@@ -61,3 +61,47 @@ class SlipIndex(models.Model):
 
     def __str__(self) -> str:
         return self.slip_number
+
+
+class CaseIndex(models.Model):
+    """One row per case of every hall, without personal data, written in the same transaction as each
+    change of the case (every timeline event): what city-level overviews and statistics count."""
+
+    hall = models.ForeignKey("tenants.Hall", verbose_name=_("hall"), on_delete=models.PROTECT, related_name="+")
+    case_id = models.PositiveIntegerField(_("case id in the hall"))
+    number = models.CharField(_("NO"), max_length=24)
+    channel = models.CharField(_("channel"), max_length=12)
+    applicant_kind = models.CharField(_("applicant kind"), max_length=12)
+    matter_name = models.CharField(_("matter"), max_length=200)
+    handling_category = models.CharField(_("handling category"), max_length=16, blank=True)
+    complexity = models.CharField(_("complexity"), max_length=10, blank=True)
+    status = models.CharField(_("status"), max_length=20)
+    result = models.CharField(_("result"), max_length=12, blank=True)
+    exclusion_reason = models.CharField(_("reason not accepted"), max_length=16, blank=True)
+    flagged_for_supervision = models.BooleanField(_("flagged for supervision"), default=False)
+    meeting_requested = models.BooleanField(_("joint meeting requested"), default=False)
+    satisfaction = models.CharField(_("satisfaction"), max_length=20, blank=True)
+    repeat_reporter = models.BooleanField(_("the person reported before"), default=False)
+    reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    registered_at = models.DateTimeField(_("registered at"))
+    screened_at = models.DateTimeField(_("screened at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    transferred_at = models.DateTimeField(_("transferred at"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    fed_back_at = models.DateTimeField(_("fed back at"), null=True, blank=True)
+    followed_up_at = models.DateTimeField(_("followed up at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("case (index)")
+        verbose_name_plural = _("cases (index)")
+        constraints = [models.UniqueConstraint(fields=["hall", "case_id"], name="caseindex_one_per_case")]
+        indexes = [
+            models.Index(fields=["hall", "status"], name="caseindex_hall_status"),
+            models.Index(fields=["hall", "registered_at"], name="caseindex_hall_registered"),
+            models.Index(fields=["registered_at"], name="caseindex_registered"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

@@ -198,6 +198,7 @@ def test_numbers_are_gap_free_under_concurrent_registration(demo: dict[str, Any]
             cursor.execute("DELETE FROM casework_casenumbersequence")
             # the registration SMS written to the public outbox with each case
             cursor.execute("DELETE FROM public.notifications_notice WHERE hall_id = %s", [hall.pk])
+            cursor.execute("DELETE FROM public.coordination_caseindex WHERE hall_id = %s", [hall.pk])
 
     try:
         threads = [threading.Thread(target=register) for _ in range(4)]

@@ -155,3 +155,31 @@ def test_deadline_notices_name_the_slip_by_its_number(case: Case) -> None:
     assert breach is not None
     assert slip.number in breach.subject
     assert case.applicant_name not in breach.body
+
+
+def test_every_change_of_a_case_updates_its_index_row_without_personal_data(case: Case) -> None:
+    from coordination.models import CaseIndex
+
+    row = CaseIndex.objects.get(case_id=case.pk, hall__code="wengyuan")
+    assert (row.number, row.status, row.repeat_reporter) == (case.number, "registered", False)
+
+    again = case_register(hall=case_hall(), actor=user("wengyuan_window"), data=form())
+    case_transfer(
+        case=again,
+        actor=user("wengyuan_window"),
+        category=HandlingCategory.REFUSED,
+        slips=[SlipDraft(department_id=dept("wengyuan/rsj").pk, request="督促办理")],
+    )
+
+    second = CaseIndex.objects.get(case_id=again.pk, hall__code="wengyuan")
+    assert second.repeat_reporter is True
+    assert (second.status, second.handling_category, second.flagged_for_supervision) == ("transferred", "refused", True)
+    stored = " ".join(str(value) for value in CaseIndex.objects.filter(pk=second.pk).values().first().values())
+    for personal in (again.applicant_name, again.phone, again.document_number, again.problem):
+        assert personal not in stored
+
+
+def case_hall() -> Any:
+    from tenants.models import Hall
+
+    return Hall.objects.get(code="wengyuan")
