@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
@@ -27,3 +29,19 @@ def current_schema_name() -> str:
 
 def current_tenant() -> Any:
     return _tenant_connection().tenant
+
+
+@contextmanager
+def in_hall_schema(hall: Any) -> Iterator[None]:
+    """Run the block with the connection on ``hall``'s schema, then go back to where it was. Callers
+    check access first: cross-hall code reaches a hall's tables only through here."""
+    previous_public = current_schema_name() == "public"
+    previous = current_tenant()
+    use_hall_schema(hall)
+    try:
+        yield
+    finally:
+        if previous_public:
+            use_public_schema()
+        else:
+            use_hall_schema(previous)

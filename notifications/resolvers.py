@@ -8,11 +8,10 @@ then called with the connection on the notice's hall's schema, and returns the p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-from hallplatform.schemas import current_schema_name, current_tenant, use_hall_schema, use_public_schema
+from hallplatform.schemas import in_hall_schema
 
 PersonResolver = Callable[[str], str | None]
 
@@ -32,21 +31,6 @@ def register_person_resolver(prefix: str, func: PersonResolver) -> None:
 
 def unregister_person_resolver(prefix: str) -> None:
     _RESOLVERS.pop(prefix, None)
-
-
-@contextmanager
-def in_hall_schema(hall: Any) -> Iterator[None]:
-    """Run the block with the connection on ``hall``'s schema, then go back to where it was."""
-    previous_public = current_schema_name() == "public"
-    previous = current_tenant()
-    use_hall_schema(hall)
-    try:
-        yield
-    finally:
-        if previous_public:
-            use_public_schema()
-        else:
-            use_hall_schema(previous)
 
 
 def person_phone_resolve(*, hall: Any, recipient_ref: str) -> str:

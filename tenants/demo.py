@@ -104,3 +104,39 @@ def seed_demo() -> list[Hall]:
                 may_reveal=account.may_reveal,
             )
     return halls
+
+
+# A second city, for tests and benchmarks that prove nothing of one city reaches another
+# (not part of `seed_demo`, which is the Shaoguan demo the README shows).
+SECOND_CITY = ("qingyuan", "清远市", "441800")
+SECOND_COUNTIES = [("qingcheng", "清城区", "441802"), ("yingde", "英德市", "441881")]
+SECOND_ACCOUNTS = [
+    DemoAccount("qingcheng_window", RoleKind.WINDOW_STAFF, "清城窗口 赵敏", hall="qingcheng", may_reveal=True),
+    DemoAccount("qingcheng_lead", RoleKind.HALL_LEAD, "清城大厅负责人 孙伟", hall="qingcheng", may_reveal=True),
+    DemoAccount("qingyuan_rsj", RoleKind.DEPARTMENT_HANDLER, "清远市人社局 钱芳", department="qingyuan/rsj"),
+    DemoAccount("qingyuan_supervisor", RoleKind.CITY_SUPERVISOR, "清远市局督查 郑明", hall="qingyuan"),
+]
+
+
+def seed_second_city() -> list[Hall]:
+    """Qingyuan (清远市) with two counties, their departments and four logins; idempotent."""
+    city_code, city_place, city_region = SECOND_CITY
+    halls = [_ensure_hall(city_code, city_place, city_region, HallLevel.CITY, None)]
+    _ensure_departments(halls[0], city_place)
+    for code, place, region in SECOND_COUNTIES:
+        hall = _ensure_hall(code, place, region, HallLevel.COUNTY, city_code)
+        _ensure_departments(hall, place)
+        halls.append(hall)
+    with transaction.atomic():
+        for account in SECOND_ACCOUNTS:
+            staff_create(
+                username=account.username,
+                password=DEMO_PASSWORD,
+                kind=account.role,
+                display_name=account.display_name,
+                hall_code=account.hall,
+                department_code=account.department,
+                check_password=False,
+                may_reveal=account.may_reveal,
+            )
+    return halls

@@ -24,7 +24,7 @@ from django.test import Client
 
 from hallplatform.accounts.models import User
 from hallplatform.middleware import SESSION_HOST_KEY
-from tenants.demo import CITY, COUNTIES, seed_demo
+from tenants.demo import CITY, COUNTIES, SECOND_CITY, SECOND_COUNTIES, seed_demo, seed_second_city
 from tenants.models import Hall
 from tenants.routing import forget_all_hosts, forget_hosts
 
@@ -39,7 +39,8 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[No
     with django_db_blocker.unblock():
         call_command("migrate_all", verbosity=0)
         seed_demo()
-        forget_hosts([host_of(code) for code, _name, _region in [CITY, *COUNTIES]])
+        seed_second_city()  # a second city: isolation between cities
+        forget_hosts([host_of(code) for code, _name, _region in [CITY, *COUNTIES, SECOND_CITY, *SECOND_COUNTIES]])
         connection.set_schema_to_public()
     yield
 

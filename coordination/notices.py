@@ -1,0 +1,217 @@
+"""Notices of the city level: invitations, resolutions, supervision orders, slip assignment.
+
+Contexts carry numbers, subjects and unit names only: no personal data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from casework.personal import mask_text
+from hallplatform.accounts.models import RoleAssignment, RoleKind
+from hallplatform.deadlines.notices import SUBJECT_LABELS
+from notifications.kinds import NoticeKind, notice_kind_register
+from notifications.models import NoticeChannel
+from notifications.services import NoticeDraft, notice_enqueue_many
+
+SUBJECT_LABELS["coordination.MeetingResolution"] = "联席会议决议"
+SUBJECT_LABELS["coordination.SupervisionOrder"] = "督办单"
+
+MEETING_INVITATION = notice_kind_register(
+    NoticeKind(
+        code="meeting_invitation",
+        label="联席会议通知",
+        subject="【会议通知】{{ meeting_number }} {{ meeting_subject }}",
+        body=(
+            "{{ convener }}定于{{ starts_at }}召开联席会议（{{ meeting_subject }}），"
+            "地点：{{ place }}。请在系统中确认是否参加。"
+        ),
+        sms="{{ convener }}定于{{ starts_at }}召开联席会议，请登录系统确认参会。",
+        sms_params=("convener", "starts_at"),
+        variables=("meeting_number", "meeting_subject", "convener", "starts_at", "place"),
+    )
+)
+RESOLUTION_ASSIGNED = notice_kind_register(
+    NoticeKind(
+        code="resolution_assigned",
+        label="联席会议决议交办",
+        subject="【决议交办】{{ resolution_number }}",
+        body=(
+            "联席会议{{ meeting_number }}（{{ meeting_subject }}）议定由{{ department_name }}办理："
+            "{{ action }}，请于{{ due_at }}前完成并反馈。"
+        ),
+        sms="联席会议决议{{ resolution_number }}请于{{ due_at }}前办结反馈。",
+        sms_params=("resolution_number", "due_at"),
+        variables=("resolution_number", "meeting_number", "meeting_subject", "department_name", "action", "due_at"),
+    )
+)
+RESOLUTION_DONE = notice_kind_register(
+    NoticeKind(
+        code="resolution_done",
+        label="联席会议决议已办结",
+        subject="【决议办结】{{ resolution_number }}",
+        body="{{ department_name }}已反馈联席会议决议{{ resolution_number }}办理情况。",
+        sms="{{ department_name }}已反馈决议{{ resolution_number }}办理情况。",
+        sms_params=("department_name", "resolution_number"),
+        variables=("resolution_number", "department_name"),
+    )
+)
+ORDER_ISSUED = notice_kind_register(
+    NoticeKind(
+        code="order_issued",
+        label="督办单",
+        subject="【督办】{{ order_number }}{% if case_number %}（案件 {{ case_number }}）{% endif %}",
+        body=(
+            "{{ issuer }}{% if again %}退回了答复，重新{% endif %}督办：{{ required_action }}"
+            "（督办理由：{{ reason }}），请于{{ due_at }}前办理并答复。"
+        ),
+        sms="{{ issuer }}督办{{ order_number }}，请于{{ due_at }}前答复。",
+        sms_params=("issuer", "order_number", "due_at"),
+        variables=("order_number", "case_number", "issuer", "required_action", "reason", "due_at", "again"),
+    )
+)
+ORDER_RESPONDED = notice_kind_register(
+    NoticeKind(
+        code="order_responded",
+        label="督办答复",
+        subject="【督办答复】{{ order_number }}",
+        body="{{ addressee }}已答复督办单{{ order_number }}，请审核。",
+        sms="{{ addressee }}已答复督办单{{ order_number }}。",
+        sms_params=("addressee", "order_number"),
+        variables=("order_number", "addressee"),
+    )
+)
+SLIP_ASSIGNED = notice_kind_register(
+    NoticeKind(
+        code="slip_assigned",
+        label="转办单分派",
+        subject="【分派】{{ slip_number }}已分派给您",
+        body="{{ hall_name }}转来的{{ slip_number }}（{{ matter_name }}）已分派给您办理。",
+        sms="{{ slip_number }}已分派给您办理。",
+        sms_params=("slip_number",),
+        variables=("slip_number", "hall_name", "matter_name"),
+    )
+)
+
+
+def _when(instant: Any) -> str:
+    return timezone.localtime(instant).strftime("%Y-%m-%d %H:%M") if instant else ""
+
+
+def _send(*, kind: str, event_key: str, hall: Any, user_ids: Iterable[int], context: dict[str, Any]) -> None:
+    notice_enqueue_many(
+        NoticeDraft(
+            kind=kind,
+            event_key=event_key,
+            channel=NoticeChannel.INBOX,
+            hall=hall,
+            recipient_user_id=user_id,
+            context=context,
+        )
+        for user_id in sorted(set(user_ids))
+    )
+
+
+def _users(condition: Q) -> list[int]:
+    return list(RoleAssignment.objects.filter(condition, user__is_active=True).values_list("user_id", flat=True))
+
+
+def _department_staff(department_ids: Iterable[int]) -> Q:
+    return Q(kind__in=[RoleKind.DEPARTMENT_HANDLER, RoleKind.DEPARTMENT_LEAD], department_id__in=list(department_ids))
+
+
+def meeting_invitations(*, meeting: Any) -> None:
+    invitations = list(meeting.invitations.all())
+    departments = [i.department_id for i in invitations if i.department_id]
+    halls = [i.hall_id for i in invitations if i.hall_id]
+    users = _users(_department_staff(departments) | Q(kind=RoleKind.HALL_LEAD, hall_id__in=halls))
+    convener = meeting.hall.name
+    _send(
+        kind="meeting_invitation",
+        event_key=f"meeting:{meeting.pk}:invitation",
+        hall=meeting.hall,
+        user_ids=users,
+        context={
+            "meeting_number": meeting.number,
+            "meeting_subject": mask_text(meeting.subject),
+            "convener": convener,
+            "starts_at": _when(meeting.starts_at),
+            "place": mask_text(meeting.place or meeting.online_link),
+        },
+    )
+
+
+def resolutions_assigned(*, meeting: Any, resolutions: list[Any]) -> None:
+    for resolution in resolutions:
+        _send(
+            kind="resolution_assigned",
+            event_key=f"resolution:{resolution.pk}:assigned",
+            hall=meeting.hall,
+            user_ids=_users(_department_staff([resolution.owner_department_id])),
+            context={
+                "resolution_number": resolution.number,
+                "meeting_number": meeting.number,
+                "meeting_subject": mask_text(meeting.subject),
+                "department_name": resolution.owner_department.name,
+                "action": mask_text(resolution.action),
+                "due_at": _when(resolution.deadline.due_at if resolution.deadline else None),
+            },
+        )
+
+
+def resolution_done(*, resolution: Any) -> None:
+    meeting = resolution.meeting
+    _send(
+        kind="resolution_done",
+        event_key=f"resolution:{resolution.pk}:done",
+        hall=meeting.hall,
+        user_ids=[meeting.convened_by_id],
+        context={"resolution_number": resolution.number, "department_name": resolution.owner_department.name},
+    )
+
+
+def order_issued(*, order: Any, again: bool = False) -> None:
+    if order.target_department_id:
+        users = _users(_department_staff([order.target_department_id]))
+    else:
+        users = _users(Q(kind=RoleKind.HALL_LEAD, hall_id=order.target_hall_id))
+    _send(
+        kind="order_issued",
+        event_key=f"order:{order.pk}:issued:{order.version}",
+        hall=order.target_hall,
+        user_ids=users,
+        context={
+            "order_number": order.number,
+            "case_number": order.case_number,
+            "issuer": order.issuing_hall.name,
+            "required_action": mask_text(order.required_action),
+            "reason": mask_text(order.reason),
+            "due_at": _when(order.deadline.due_at if order.deadline else None),
+            "again": again,
+        },
+    )
+
+
+def order_responded(*, order: Any) -> None:
+    addressee = order.target_department.name if order.target_department_id else order.target_hall.name
+    _send(
+        kind="order_responded",
+        event_key=f"order:{order.pk}:responded:{order.version}",
+        hall=order.target_hall,
+        user_ids=[order.issued_by_id],
+        context={"order_number": order.number, "addressee": addressee},
+    )
+
+
+def slip_assigned(*, slip: Any) -> None:
+    _send(
+        kind="slip_assigned",
+        event_key=f"slipindex:{slip.pk}:assigned:{slip.assigned_to_id}:{int(timezone.now().timestamp())}",
+        hall=slip.hall,
+        user_ids=[slip.assigned_to_id],
+        context={"slip_number": slip.slip_number, "hall_name": slip.hall.name, "matter_name": slip.matter_name},
+    )
