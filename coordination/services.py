@@ -264,7 +264,9 @@ def _invitation_mine(actor: Any, invitation: MeetingInvitation) -> bool:
 @transaction.atomic
 def meeting_respond(*, actor: Any, invitation: MeetingInvitation, response: str, note: str = "") -> MeetingInvitation:
     """An invited department or hall accepts or declines (a decline says why)."""
-    invitation = MeetingInvitation.objects.select_for_update(of=("self",)).select_related("meeting").get(pk=invitation.pk)
+    invitation = (
+        MeetingInvitation.objects.select_for_update(of=("self",)).select_related("meeting").get(pk=invitation.pk)
+    )
     if not _invitation_mine(actor, invitation):
         raise Http404
     if invitation.meeting.status != MeetingStatus.CONVENED:
@@ -395,7 +397,9 @@ def resolution_complete(
     """The owner department reports a resolution done; its deadline is met (or stays breached on
     record) and the linked cases' timelines say so."""
     resolution = (
-        MeetingResolution.objects.select_for_update(of=("self",)).select_related("meeting", "deadline").get(pk=resolution.pk)
+        MeetingResolution.objects.select_for_update(of=("self",))
+        .select_related("meeting", "deadline")
+        .get(pk=resolution.pk)
     )
     if resolution.owner_department_id not in _department_ids(actor):
         raise Http404

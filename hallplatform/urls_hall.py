@@ -15,4 +15,6 @@ urlpatterns = [
     path("cases/", include("casework.web.urls")),
     path("slips/", include("casework.web.department_urls")),
     path("inbox/", include("casework.web.inbox_urls")),
+    path("meetings/", include("coordination.web.meeting_urls")),
+    path("orders/", include("coordination.web.order_urls")),
 ]

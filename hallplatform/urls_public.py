@@ -13,5 +13,8 @@ urlpatterns = [
     path("system/worker-check/", diagnostics.worker_check, name="worker_check"),
     path("notices/", include("notifications.web.urls")),
     path("inbox/", include("casework.web.inbox_urls")),
+    path("meetings/", include("coordination.web.meeting_urls")),
+    path("orders/", include("coordination.web.order_urls")),
+    path("portal/", include("coordination.web.portal_urls")),
     path("admin/", admin.site.urls),
 ]
