@@ -84,6 +84,8 @@ class Deadline(models.Model):
     warned_at = models.DateTimeField(_("warned at"), null=True, blank=True)
     breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
     met_at = models.DateTimeField(_("met at"), null=True, blank=True)
+    # Working time from start to met, pauses excluded: what statistics take medians of.
+    worked_seconds = models.PositiveIntegerField(_("working time taken (s)"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalations sent"), default=0)
     next_escalation_at = models.DateTimeField(_("next escalation at"), null=True, blank=True)

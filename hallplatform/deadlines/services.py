@@ -206,10 +206,17 @@ def deadline_meet(*, deadline: Deadline, at: datetime | None = None, actor: Any 
     deadline = _locked(deadline)
     if not deadline.is_live:
         raise _refuse(_("This deadline is no longer running."))
+    start = deadline.start_at
+    worked: timedelta = _with_calendar(
+        deadline.hall_id,
+        min(start, at),
+        lambda calendar: worktime.working_time_between(calendar, start, max(start, at)),
+    )
     deadline.state = DeadlineState.MET
     deadline.met_at = at
+    deadline.worked_seconds = max(0, int(worked.total_seconds()) - deadline.paused_seconds)
     deadline.next_escalation_at = None
-    deadline.save(update_fields=["state", "met_at", "next_escalation_at", "updated_at"])
+    deadline.save(update_fields=["state", "met_at", "worked_seconds", "next_escalation_at", "updated_at"])
     audit_record(
         action="deadline.meet",
         actor=actor,

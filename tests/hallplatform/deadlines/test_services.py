@@ -193,3 +193,16 @@ def test_paused_deadline_is_not_swept_and_resume_moves_due(demo: dict[str, Any])
     paused = deadline_pause(deadline=deadline, at=at("2026-03-02T09:00") + timedelta(hours=1))
     assert paused.remaining_seconds is not None and paused.remaining_seconds > 0
     assert Deadline.objects.filter(state=DeadlineState.OPEN, pk=deadline.pk).count() == 0
+
+
+def test_meeting_a_deadline_records_the_working_time_taken_without_pauses(demo: dict[str, Any]) -> None:
+    # received 30 Sep 16:00 (90 minutes left that day), holiday 1–7 Oct
+    deadline = open_slip(demo["wengyuan"], "2026-09-30T16:00", subject_id=77)
+    deadline_pause(deadline=deadline, at=at("2026-10-08T09:00"))  # 90 + 30 minutes worked
+    deadline_resume(deadline=deadline, at=at("2026-10-08T10:00"))  # an hour paused
+
+    met = deadline_meet(deadline=deadline, at=at("2026-10-08T11:00"))
+
+    # 90 (30 Sep) + 150 (8 Oct 08:30–11:00) − 60 paused
+    assert met.worked_seconds == (90 + 150 - 60) * 60
+    assert met.state == DeadlineState.MET
