@@ -11,11 +11,13 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from casework.access import department_ids_for
-from casework.models import Case, CaseEvent, CaseStatus, TransferSlip
-from casework.services import document_index, phone_index
+from casework.access import department_ids_for, is_hall_staff, may_reveal
+from casework.models import UNSATISFIED, Case, CaseEvent, CaseStatus, TransferSlip
+from casework.services import CASE_STEP_STATES, SLIP_STEP_STATES, document_index, phone_index
 from coordination.models import SlipIndex
+from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment
 from hallplatform.deadlines.models import LIVE_STATES, Deadline, DeadlineKind, DeadlineState
+from tenants.models import Hall, HallLevel
 
 
 def case_list_earlier_of_person(
@@ -165,6 +167,30 @@ def case_get_for_staff(*, actor: Any, case_id: int) -> Case:
     return case
 
 
+def case_steps_allowed(*, actor: Any, case: Case, window: bool) -> list[str]:
+    """The steps ``actor`` can take on ``case`` now: with ``window`` (the host admitted them as the
+    hall's window staff or lead) the window's steps its state allows (CASE_STEP_STATES), and
+    "reveal" for whoever may see its personal data unmasked."""
+    hall_id = _hall_id()
+    steps: list[str] = []
+    if window:
+        for step, states in CASE_STEP_STATES.items():
+            if case.status in states and (step != "reopen" or case.satisfaction in UNSATISFIED):
+                steps.append(step)
+        steps.append("sms_opt_out")
+    departments = set(TransferSlip.objects.filter(case=case).values_list("department_id", flat=True))
+    if may_reveal(actor, hall_id=hall_id, slip_department_ids=departments):
+        steps.append("reveal")
+    return steps
+
+
+def slip_steps_allowed(*, slip: TransferSlip, for_department: bool) -> list[str]:
+    """The steps possible on ``slip`` now: receive, reply and return for its department, re-route
+    (of a returned slip) for the window."""
+    steps = ("receive", "reply", "return") if for_department else ("reroute", "withdraw")
+    return [step for step in steps if slip.status in SLIP_STEP_STATES[step]]
+
+
 def case_timeline(*, case: Case) -> QuerySet[CaseEvent]:
     return CaseEvent.objects.filter(case=case).select_related("actor", "slip").order_by("at", "id")
 
@@ -230,6 +256,14 @@ def slip_inbox_for_department(*, actor: Any, filters: InboxFilters | None = None
     return rows.select_related("hall", "department", "deadline").order_by("-sent_at", "-id")
 
 
+def slip_get_for_staff(*, actor: Any, slip_id: int) -> TransferSlip:
+    """A slip of this hall, for its window staff and lead (to re-route a returned one); 404 otherwise."""
+    slip = TransferSlip.objects.select_related("case", "department", "department__hall").filter(pk=slip_id).first()
+    if slip is None or not is_hall_staff(actor, _hall_id()):
+        raise Http404
+    return slip
+
+
 def slip_get_for_department(*, actor: Any, slip_id: int) -> TransferSlip:
     """A slip of this hall, for the staff of the department it is addressed to; 404 for anyone else."""
     slip = (
@@ -240,3 +274,47 @@ def slip_get_for_department(*, actor: Any, slip_id: int) -> TransferSlip:
     if slip is None:
         raise Http404
     return slip
+
+
+def hall_list_for_department_inbox(*, actor: Any) -> QuerySet[Hall]:
+    """The halls whose slips reach the actor's departments (the inbox's hall filter): a county
+    department's own hall; for a city-level department, the city hall and every county of its city."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return Hall.objects.none()
+    assigned = RoleAssignment.objects.filter(user_id=actor.pk, kind__in=DEPARTMENT_ROLES, department__is_active=True)
+    return Hall.objects.filter(
+        Q(pk__in=assigned.values("department__hall_id"))
+        | Q(parent_id__in=assigned.filter(department__hall__level=HallLevel.CITY).values("department__hall_id"))
+    ).order_by("level", "region_code")
+
+
+def slip_get_for_print(*, actor: Any, slip_id: int) -> TransferSlip:
+    """A slip of this hall for its printable 转办单: the staff of its department, and the hall's window
+    staff and lead, who print it to send it; 404 for anyone else."""
+    slip = (
+        TransferSlip.objects.select_related("case", "department", "department__hall", "sent_by", "replied_by")
+        .filter(pk=slip_id)
+        .first()
+    )
+    if slip is None or not (slip.department_id in department_ids_for(actor) or is_hall_staff(actor, _hall_id())):
+        raise Http404
+    return slip
+
+
+def slip_deadline(*, slip: TransferSlip) -> Deadline | None:
+    """The slip's reply deadline (art. 5(3)): the live one, else the last one it had."""
+    return (
+        Deadline.objects.filter(
+            hall_id=_hall_id(),
+            kind=DeadlineKind.SLIP_REPLY,
+            subject_type="casework.TransferSlip",
+            subject_id=str(slip.pk),
+        )
+        .order_by("-id")
+        .first()
+    )
+
+
+def slip_timeline(*, slip: TransferSlip) -> QuerySet[CaseEvent]:
+    """The events of the case that concern this slip, oldest first."""
+    return CaseEvent.objects.filter(slip=slip).select_related("actor").order_by("at", "id")

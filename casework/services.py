@@ -8,9 +8,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from analytics.matters import matter_key
 from casework import notices
 from casework.access import ensure_slip_department, may_reveal
 from casework.crypto import blind_index
@@ -42,9 +44,9 @@ from casework.personal import (
     normalise_mobile,
     validate_document,
 )
-from coordination.models import SlipIndex
+from coordination.models import CaseIndex, SlipIndex
 from hallplatform.audit.services import audit_record
-from hallplatform.deadlines.models import LIVE_STATES, Deadline, DeadlineKind, DeadlineRule
+from hallplatform.deadlines.models import LIVE_STATES, Deadline, DeadlineKind, DeadlineRule, DeadlineState
 from hallplatform.deadlines.services import (
     deadline_cancel,
     deadline_meet,
@@ -95,7 +97,9 @@ def case_event_record(
     slip: TransferSlip | None = None,
     at: datetime | None = None,
 ) -> CaseEvent:
-    """Append an immutable event to the case's timeline (in the caller's transaction)."""
+    """Append an immutable event to the case's timeline (in the caller's transaction), and bring the
+    case's public-schema index row (no personal data) up to date in the same transaction."""
+    _case_index_write(case)
     return CaseEvent.objects.create(
         case=case,
         slip=slip,
@@ -106,6 +110,24 @@ def case_event_record(
         to_status=to_status,
         changes=changes or {},
     )
+
+
+_CASE_INDEX_FIELDS = (
+    "number", "channel", "applicant_kind", "handling_category", "complexity", "status", "result",
+    "exclusion_reason", "flagged_for_supervision", "meeting_requested", "satisfaction", "reopened_count",
+    "registered_at", "screened_at", "answered_at", "transferred_at", "replied_at", "fed_back_at",
+    "followed_up_at", "closed_at",
+)  # fmt: skip
+
+
+def _case_index_write(case: Case) -> None:
+    values: dict[str, Any] = {name: getattr(case, name) for name in _CASE_INDEX_FIELDS}
+    values["matter_name"] = mask_text(case.matter_name)[:200]
+    values["matter_key"] = matter_key(values["matter_name"])
+    repeat = getattr(case, "_repeat_reporter", None)
+    if repeat is not None:
+        values["repeat_reporter"] = repeat
+    CaseIndex.objects.update_or_create(hall_id=current_tenant().pk, case_id=case.pk, defaults=values)
 
 
 def _next_number(*, region_code: str, year: int) -> str:
@@ -165,6 +187,10 @@ def case_register(*, hall: Any, actor: Any, data: Registration, at: datetime | N
     cleaned = _clean(data)
     at = at or timezone.now()
     year = timezone.localtime(at).year
+    earlier = Case.objects.filter(
+        Q(phone_index=phone_index(cleaned["phone"]))
+        | Q(document_index=document_index(data.document_type, cleaned["document_number"]))
+    ).exists()
     case = Case.objects.create(
         number=_next_number(region_code=hall.region_code, year=year),
         channel=data.channel,
@@ -187,6 +213,7 @@ def case_register(*, hall: Any, actor: Any, data: Registration, at: datetime | N
         status=CaseStatus.REGISTERED,
         sms_opt_out=bool(data.sms_opt_out),
     )
+    setattr(case, "_repeat_reporter", earlier)  # noqa: B010 (a transient mark for the index row)
     case_event_record(
         case=case,
         actor=actor,
@@ -206,6 +233,20 @@ def case_register(*, hall: Any, actor: Any, data: Registration, at: datetime | N
         context={"case_number": case.number, "matter_name": mask_text(case.matter_name), "hall_name": hall.name},
     )
     return case
+
+
+# The states each window step starts from: checked by the step's service (_require_status) and shown
+# to the user as the steps they can take (selectors.case_steps_allowed).
+CASE_STEP_STATES: dict[str, tuple[str, ...]] = {
+    "screen_out": (CaseStatus.REGISTERED,),
+    "answer": (CaseStatus.REGISTERED, CaseStatus.REOPENED),
+    "transfer": (CaseStatus.REGISTERED, CaseStatus.REOPENED),
+    "supplement_received": (CaseStatus.AWAITING_SUPPLEMENT,),
+    "feedback": (CaseStatus.REPLIED,),
+    "follow_up": (CaseStatus.FED_BACK, CaseStatus.ANSWERED),
+    "reopen": (CaseStatus.FOLLOWED_UP, CaseStatus.CLOSED),
+    "close": (CaseStatus.ANSWERED, CaseStatus.FED_BACK, CaseStatus.FOLLOWED_UP),
+}
 
 
 def _locked_case(case: Case, expected_version: int | None) -> Case:
@@ -229,7 +270,7 @@ def case_screen_out(*, case: Case, actor: Any, reason: str, referral: str, expec
     excluded by law), with the reason and where the person was referred. Never discarded: the case
     stays, not accepted, in the register and the statistics."""
     case = _locked_case(case, expected_version)
-    _require_status(case, CaseStatus.REGISTERED)
+    _require_status(case, *CASE_STEP_STATES["screen_out"])
     errors: dict[str, list[str]] = {}
     if reason not in ExclusionReason.values:
         errors["reason"] = [_("Choose why the case is not accepted.")]
@@ -269,7 +310,7 @@ def case_answer_on_spot(
     one-time notice (一次性告知), or a matter that cannot be done (办不了) explained with its policy
     basis."""
     case = _locked_case(case, expected_version)
-    _require_status(case, CaseStatus.REGISTERED, CaseStatus.REOPENED)
+    _require_status(case, *CASE_STEP_STATES["answer"])
     errors: dict[str, list[str]] = {}
     if category not in (HandlingCategory.CONSULTATION, HandlingCategory.CANNOT_DO):
         errors["category"] = [_("Only a consultation or a matter that cannot be done is answered on the spot.")]
@@ -357,7 +398,8 @@ def _index_write(slip: TransferSlip, case: Case, hall: Any, deadline: Deadline |
         "slip_number": slip.number,
         "case_number": case.number,
         "department_id": slip.department_id,
-        "matter_name": case.matter_name[:200],
+        # the public schema holds no personal data: a phone or ID number typed into the matter is masked
+        "matter_name": mask_text(case.matter_name)[:200],
         "handling_category": case.handling_category,
         "complexity": slip.complexity,
         "status": slip.status,
@@ -452,7 +494,7 @@ def case_transfer(
     coordination notes (容缺容承, data sharing) and may ask for a joint meeting; 不给办 pushes the
     department (its leads are told too) and flags the case for supervision."""
     case = _locked_case(case, expected_version)
-    _require_status(case, CaseStatus.REGISTERED, CaseStatus.REOPENED)
+    _require_status(case, *CASE_STEP_STATES["transfer"])
     hall = _hall()
     errors: dict[str, list[str]] = {}
     if category not in HandlingCategory.values:
@@ -507,7 +549,20 @@ def case_transfer(
     return case
 
 
+# The states each slip step starts from (as CASE_STEP_STATES).
+SLIP_STEP_STATES: dict[str, tuple[str, ...]] = {
+    "receive": (SlipStatus.SENT,),
+    "reply": (SlipStatus.SENT, SlipStatus.RECEIVED),
+    "return": (SlipStatus.SENT, SlipStatus.RECEIVED),
+    "reroute": (SlipStatus.RETURNED,),
+    "withdraw": (SlipStatus.RETURNED,),
+}
+
+
 def _locked_slip(slip: TransferSlip, expected_version: int | None) -> TransferSlip:
+    # The case first, then the slip: every service locks in this order (case_supplement_received
+    # locks the case, then its slips), so two concurrent steps cannot deadlock.
+    Case.objects.select_for_update().filter(pk=slip.case_id).exists()
     locked = TransferSlip.objects.select_for_update().select_related("department").get(pk=slip.pk)
     if expected_version is not None and locked.version != expected_version:
         message = _("Someone else changed this slip meanwhile; reload it and try again.")
@@ -526,7 +581,7 @@ def slip_receive(*, slip: TransferSlip, actor: Any, expected_version: int | None
     """The department signs for a slip (签收, art. 5(3)); its clock has been running since it was sent."""
     ensure_slip_department(actor, slip)
     slip = _locked_slip(slip, expected_version)
-    _require_slip_status(slip, SlipStatus.SENT)
+    _require_slip_status(slip, *SLIP_STEP_STATES["receive"])
     case = Case.objects.select_for_update().get(pk=slip.case_id)
     hall = _hall()
     previous = slip.status
@@ -544,8 +599,32 @@ def slip_receive(*, slip: TransferSlip, actor: Any, expected_version: int | None
 
 
 def _aggregate_result(case: Case) -> str:
-    results = set(TransferSlip.objects.filter(case=case, status=SlipStatus.REPLIED).values_list("result", flat=True))
+    # only this round's answers: a reopened case's earlier slips (sent before its last transfer) are history
+    slips = TransferSlip.objects.filter(case=case, status=SlipStatus.REPLIED)
+    if case.transferred_at is not None:
+        slips = slips.filter(sent_at__gte=case.transferred_at)
+    results = set(slips.values_list("result", flat=True))
     return CaseResult.IN_PROGRESS if CaseResult.IN_PROGRESS in results else CaseResult.DONE
+
+
+def _replied_if_all_answered(*, case: Case, hall: Any, actor: Any, now: datetime) -> Deadline | None:
+    """When no slip of the case is open, waiting for materials or returned, the case is replied: its
+    result is set and the window's feedback deadline opens (half a working day, art. 5(4))."""
+    waiting = TransferSlip.objects.filter(case=case, status__in=[*OPEN_SLIP_STATES, SlipStatus.RETURNED]).exists()
+    if waiting or case.status == CaseStatus.REPLIED:
+        return None
+    case.status = CaseStatus.REPLIED
+    case.result = _aggregate_result(case)
+    case.replied_at = now
+    return deadline_open(
+        hall=hall,
+        kind=DeadlineKind.FEEDBACK,
+        subject=case,
+        start=now,
+        rule=DeadlineRule.HALF_DAY,
+        actor=actor,
+        subject_number=case.number,
+    )
 
 
 @transaction.atomic
@@ -565,7 +644,7 @@ def slip_reply(
     opens: half a working day (art. 5(4))."""
     ensure_slip_department(actor, slip)
     slip = _locked_slip(slip, expected_version)
-    _require_slip_status(slip, SlipStatus.SENT, SlipStatus.RECEIVED)
+    _require_slip_status(slip, *SLIP_STEP_STATES["reply"])
     case = Case.objects.select_for_update().get(pk=slip.case_id)
     errors: dict[str, list[str]] = {}
     if result not in CaseResult.values:
@@ -591,7 +670,7 @@ def slip_reply(
     if result == CaseResult.SUPPLEMENT:
         slip.status = SlipStatus.AWAITING_SUPPLEMENT
         slip.supplement_note = supplement_note.strip()
-        if deadline is not None and deadline.state == "open":
+        if deadline is not None and deadline.state in (DeadlineState.OPEN, DeadlineState.BREACHED):
             deadline_pause(deadline=deadline, at=now, actor=actor)
         case.status = CaseStatus.AWAITING_SUPPLEMENT
         case.result = CaseResult.SUPPLEMENT
@@ -602,23 +681,15 @@ def slip_reply(
         if deadline is not None:
             deadline_meet(deadline=deadline, at=now, actor=actor)
     slip.save()
-    still_open = TransferSlip.objects.filter(case=case, status__in=OPEN_SLIP_STATES).exclude(pk=slip.pk).exists()
     awaiting = TransferSlip.objects.filter(case=case, status=SlipStatus.AWAITING_SUPPLEMENT).exists()
-    returned = TransferSlip.objects.filter(case=case, status=SlipStatus.RETURNED).exists()
-    if result != CaseResult.SUPPLEMENT and not still_open and not returned and not awaiting:
-        case.status = CaseStatus.REPLIED
-        case.result = _aggregate_result(case)
-        case.replied_at = now
-        feedback_deadline = deadline_open(
-            hall=hall,
-            kind=DeadlineKind.FEEDBACK,
-            subject=case,
-            start=now,
-            rule=DeadlineRule.HALF_DAY,
-            actor=actor,
-            subject_number=case.number,
-        )
-    elif result != CaseResult.SUPPLEMENT and case.status == CaseStatus.AWAITING_SUPPLEMENT and not awaiting:
+    if result != CaseResult.SUPPLEMENT:
+        feedback_deadline = _replied_if_all_answered(case=case, hall=hall, actor=actor, now=now)
+    if (
+        feedback_deadline is None
+        and result != CaseResult.SUPPLEMENT
+        and case.status == CaseStatus.AWAITING_SUPPLEMENT
+        and not awaiting
+    ):
         case.status = CaseStatus.TRANSFERRED
         case.result = CaseResult.IN_PROGRESS
     case.version += 1
@@ -679,7 +750,7 @@ def slip_return(*, slip: TransferSlip, actor: Any, reason: str, expected_version
     stops and the window re-routes it."""
     ensure_slip_department(actor, slip)
     slip = _locked_slip(slip, expected_version)
-    _require_slip_status(slip, SlipStatus.SENT, SlipStatus.RECEIVED)
+    _require_slip_status(slip, *SLIP_STEP_STATES["return"])
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Say why the slip is not this department's business.")]})
     case = Case.objects.select_for_update().get(pk=slip.case_id)
@@ -724,13 +795,16 @@ def slip_reroute(
     """The window sends a returned slip to the right department (art. 5(2)): a new slip with a fresh
     deadline; the returned one stays on record."""
     slip = _locked_slip(slip, expected_version)
-    _require_slip_status(slip, SlipStatus.RETURNED)
+    _require_slip_status(slip, *SLIP_STEP_STATES["reroute"])
     case = Case.objects.select_for_update().get(pk=slip.case_id)
     hall = _hall()
     draft = SlipDraft(
         department_id=department_id, request=request or slip.request, complexity=complexity or slip.complexity
     )
-    routable = _clean_slips(hall, [draft], prefix="reroute")
+    try:
+        routable = _clean_slips(hall, [draft], prefix="reroute")
+    except ValidationError as exc:  # the same field names as the form's
+        raise ValidationError({key.rpartition(".")[2]: value for key, value in exc.message_dict.items()}) from exc
     errors: dict[str, list[str]] = {}
     if department_id == slip.department_id:
         errors["department"] = [_("The slip was returned by this department; choose another.")]
@@ -760,11 +834,44 @@ def slip_reroute(
 
 
 @transaction.atomic
+def slip_withdraw(*, slip: TransferSlip, actor: Any, reason: str, expected_version: int | None = None) -> TransferSlip:
+    """The window withdraws a returned slip that needs no other department (the case's other slips
+    cover the matter). If nothing else is waiting, the case is replied and its feedback clock opens."""
+    slip = _locked_slip(slip, expected_version)
+    _require_slip_status(slip, *SLIP_STEP_STATES["withdraw"])
+    case = Case.objects.select_for_update().get(pk=slip.case_id)
+    others = TransferSlip.objects.filter(case=case, status__in=[*OPEN_SLIP_STATES, SlipStatus.REPLIED]).exclude(
+        pk=slip.pk
+    )
+    if not others.exists():
+        message = _("This is the case's only slip: re-route it instead.")
+        raise ValidationError({"status": ValidationError(message, code="invalid_transition")})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Say why the slip is withdrawn.")]})
+    hall = _hall()
+    now = timezone.now()
+    slip.status = SlipStatus.CANCELLED
+    slip.version += 1
+    slip.save(update_fields=["status", "version"])
+    _index_write(slip, case, hall)
+    previous = case.status
+    _replied_if_all_answered(case=case, hall=hall, actor=actor, now=now)
+    case.version += 1
+    case.save()
+    case_event_record(
+        case=case, actor=actor, kind="slip_withdrawn", slip=slip, from_status=SlipStatus.RETURNED,
+        to_status=SlipStatus.CANCELLED,
+        changes={"slip": slip.number, "reason": reason.strip(), "case_status": [previous, case.status]}, at=now,
+    )  # fmt: skip
+    return slip
+
+
+@transaction.atomic
 def case_supplement_received(*, case: Case, actor: Any, note: str = "", expected_version: int | None = None) -> Case:
     """The person has brought the missing materials (补正材料): the paused slip clocks resume with
     the working time they had left, and the departments are told. A department may ask again."""
     case = _locked_case(case, expected_version)
-    _require_status(case, CaseStatus.AWAITING_SUPPLEMENT)
+    _require_status(case, *CASE_STEP_STATES["supplement_received"])
     hall = _hall()
     now = timezone.now()
     resumed = []
@@ -818,7 +925,7 @@ def case_feedback_record(
     """The window tells the person the result and explains it (rule art. 5(4)), within half a working
     day of the last answer: how and what was told; optionally an SMS with the result."""
     case = _locked_case(case, expected_version)
-    _require_status(case, CaseStatus.REPLIED)
+    _require_status(case, *CASE_STEP_STATES["feedback"])
     errors: dict[str, list[str]] = {}
     if method not in FeedbackMethod.values:
         errors["method"] = [_("Choose how the person was told.")]
@@ -874,7 +981,7 @@ def case_follow_up(
     """Record the follow-up (回访, rule art. 8): method, date, the person's satisfaction on the five
     levels of the national 好差评 scale, and notes."""
     case = _locked_case(case, expected_version)
-    _require_status(case, CaseStatus.FED_BACK, CaseStatus.ANSWERED)
+    _require_status(case, *CASE_STEP_STATES["follow_up"])
     errors: dict[str, list[str]] = {}
     if method not in FollowUpMethod.values:
         errors["method"] = [_("Choose how the follow-up was made.")]
@@ -907,7 +1014,7 @@ def case_reopen(*, case: Case, actor: Any, reason: str, expected_version: int | 
     """Reopen a case whose person was not satisfied at follow-up (art. 8): the window handles it
     again (transfer or answer); the earlier feedback and follow-up stay in the timeline."""
     case = _locked_case(case, expected_version)
-    _require_status(case, CaseStatus.FOLLOWED_UP, CaseStatus.CLOSED)
+    _require_status(case, *CASE_STEP_STATES["reopen"])
     if case.satisfaction not in UNSATISFIED:
         message = _("Only a case whose person was dissatisfied at follow-up can be reopened.")
         raise ValidationError({"status": ValidationError(message, code="invalid_transition")})
@@ -942,7 +1049,7 @@ def case_close(*, case: Case, actor: Any, note: str = "", expected_version: int 
     """Close a case (art. 8: registered and filed). Needs the result and the feedback to the person
     recorded: an answer on the spot, or a recorded feedback (and, if made, the follow-up)."""
     case = _locked_case(case, expected_version)
-    _require_status(case, CaseStatus.ANSWERED, CaseStatus.FED_BACK, CaseStatus.FOLLOWED_UP)
+    _require_status(case, *CASE_STEP_STATES["close"])
     errors: dict[str, list[str]] = {}
     if not case.result:
         errors["result"] = [_("Record the result before closing.")]
@@ -965,9 +1072,9 @@ def case_close(*, case: Case, actor: Any, note: str = "", expected_version: int 
 
 
 @transaction.atomic
-def case_sms_opt_out_set(*, case: Case, actor: Any, opt_out: bool) -> Case:
+def case_sms_opt_out_set(*, case: Case, actor: Any, opt_out: bool, expected_version: int | None = None) -> Case:
     """The person asks (not) to receive SMS about the case; respected by every notice to them."""
-    case = _locked_case(case, None)
+    case = _locked_case(case, expected_version)
     if case.sms_opt_out == opt_out:
         return case
     case.sms_opt_out = opt_out

@@ -17,4 +17,7 @@ urlpatterns = [
     path("inbox/", include("casework.web.inbox_urls")),
     path("meetings/", include("coordination.web.meeting_urls")),
     path("orders/", include("coordination.web.order_urls")),
+    path("stats/", include("analytics.web.urls")),
+    path("reports/", include("analytics.web.report_urls")),
+    path("exports/", include("analytics.web.export_urls")),
 ]

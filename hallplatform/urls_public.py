@@ -16,5 +16,8 @@ urlpatterns = [
     path("meetings/", include("coordination.web.meeting_urls")),
     path("orders/", include("coordination.web.order_urls")),
     path("portal/", include("coordination.web.portal_urls")),
+    path("stats/", include("analytics.web.urls")),
+    path("reports/", include("analytics.web.report_urls")),
+    path("exports/", include("analytics.web.export_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,14 @@
-"""Department pages: the cross-hall inbox and, on the slip's hall host, the slip page."""
+"""Department pages on the slip's hall host: the slip, its steps (签收, 答复, 退回) and the 转办单."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from casework.web import department
 
 app_name = "slips"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("<int:slip_id>/", department.slip_detail, name="detail"),
+    path("<int:slip_id>/receive/", department.slip_receive_view, name="receive"),
+    path("<int:slip_id>/reply/", department.slip_reply_view, name="reply"),
+    path("<int:slip_id>/return/", department.slip_return_view, name="return"),
+    path("<int:slip_id>/print/", department.slip_print, name="print"),
+]

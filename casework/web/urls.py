@@ -1,6 +1,20 @@
 """The window's pages on a hall's host: cases, registration, the case page, print views."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from casework.web import views
 
 app_name = "cases"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.case_list, name="list"),
+    path("new/", views.case_new, name="new"),
+    path("lookup/", views.person_lookup, name="lookup"),
+    path("<int:case_id>/", views.case_detail, name="detail"),
+    path("<int:case_id>/reveal/", views.case_reveal_view, name="reveal"),
+    path("<int:case_id>/print/registration/", views.print_registration, name="print_registration"),
+    path("<int:case_id>/print/notice/", views.print_notice, name="print_notice"),
+    *[
+        path(f"<int:case_id>/{action}/", views.case_action, {"action": action}, name=action.replace("-", "_"))
+        for action in views.ACTIONS
+    ],
+]

@@ -1,13 +1,84 @@
-"""The window's workbench on a hall's host."""
+"""The window's pages on a hall's host: the workbench, the case list, registration (登记表), the case
+page with its steps, and the print views (登记表, 一次性告知单).
+
+Views parse, call one service or selector, and render (CONVENTIONS.md). Every step is a POST carrying
+the case's ``version``; a conflict or an impossible step changes nothing and says so on the page.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from collections.abc import Callable
+from typing import Any
 
-from hallplatform.access import request_roles
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from casework.models import Case, CaseStatus, TransferSlip
+from casework.personal import DocumentType, mask_name, mask_text, normalise_mobile
+from casework.selectors import (
+    CaseFilters,
+    case_badges,
+    case_get_for_staff,
+    case_list_earlier_of_person,
+    case_list_for_staff,
+    case_steps_allowed,
+    case_timeline,
+    deadline_badge,
+    feedback_deadline_for_case,
+    slip_list_for_case,
+    slip_steps_allowed,
+)
+from casework.services import (
+    REVEALABLE_FIELDS,
+    case_answer_on_spot,
+    case_close,
+    case_feedback_record,
+    case_follow_up,
+    case_register,
+    case_reopen,
+    case_reveal,
+    case_screen_out,
+    case_sms_opt_out_set,
+    case_supplement_received,
+    case_transfer,
+    slip_reroute,
+    slip_withdraw,
+)
+from casework.web.display import personal_fields, problem_text, timeline_entry
+from casework.web.forms import (
+    ActionForm,
+    AnswerForm,
+    CaseFilterForm,
+    CloseForm,
+    FeedbackForm,
+    FollowUpForm,
+    RegistrationForm,
+    ReopenForm,
+    RerouteForm,
+    ScreenOutForm,
+    SmsOptOutForm,
+    SupplementForm,
+    TransferForm,
+    WithdrawForm,
+    add_service_errors,
+    version_error,
+)
+from hallplatform.access import request_roles, requires_roles
 from hallplatform.accounts.models import RoleKind
 from tenants.selectors import department_list_routable_from
+
+# Who reads the hall's cases, and who works them (the city supervisor reads only).
+READ_ROLES = (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR)
+WORK_ROLES = (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD)
+PAGE_SIZE = 50
+EARLIER_SHOWN = 10
 
 
 def hall_home(request: HttpRequest) -> HttpResponse:
@@ -22,5 +93,506 @@ def hall_home(request: HttpRequest) -> HttpResponse:
             "role_labels": [RoleKind(kind).label for kind in sorted(request_roles(request))],
             "own_departments": [d for d in departments if d.hall_id == route.hall_id],
             "city_departments": [d for d in departments if d.hall_id != route.hall_id],
+        },
+    )
+
+
+def _hall(request: HttpRequest) -> Any:
+    return request.tenant  # type: ignore[attr-defined]
+
+
+def _errors(exc: ValidationError) -> dict[str, list[str]]:
+    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": list(exc.messages)}
+
+
+def _routable(request: HttpRequest) -> list[Any]:
+    """Departments the hall can transfer to, its own first, then the city-level ones."""
+    hall = _hall(request)
+    departments = department_list_routable_from(hall_id=hall.pk, city_id=hall.city_id)
+    return sorted(departments, key=lambda d: d.hall_id != hall.pk)
+
+
+def _works(request: HttpRequest) -> bool:
+    return bool(request_roles(request) & set(WORK_ROLES))
+
+
+# --- The case list --------------------------------------------------------------------------------
+
+
+@requires_roles(*READ_ROLES)
+@require_GET
+def case_list(request: HttpRequest) -> HttpResponse:
+    """The hall's cases, filtered, 50 a page, each with its most urgent deadline: a constant number
+    of queries whatever the number of rows."""
+    form = CaseFilterForm(request.GET)
+    filters = form.filters() if form.is_valid() else CaseFilters()
+    cases = case_list_for_staff(actor=request.user, filters=filters).defer(
+        "phone", "document_number", "address", "problem", "acceptance_note", "remarks", "answer", "feedback_content"
+    )
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    badges = case_badges(hall_id=_hall(request).pk, case_ids=[case.pk for case in rows])
+    return render(
+        request,
+        "casework/case_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": [
+                {"case": case, "name": mask_name(case.applicant_name), "badge": badges.get(case.pk)} for case in rows
+            ],
+            "can_register": _works(request),
+        },
+    )
+
+
+# --- Registration ---------------------------------------------------------------------------------
+
+
+def _earlier(
+    *, phone: str = "", document_type: str = "", document_number: str = "", exclude: int | None = None
+) -> dict[str, Any] | None:
+    """Earlier cases of the same person (repeat reporters), by phone or document; masked."""
+    try:
+        phone = normalise_mobile(phone) if (phone or "").strip() else ""
+    except ValidationError:
+        phone = ""
+    number = (document_number or "").strip()
+    if document_type not in DocumentType.values or not number:
+        document_type = number = ""
+    if not phone and not number:
+        return None
+    cases = case_list_earlier_of_person(phone=phone, document_type=document_type, document_number=number)
+    if exclude is not None:
+        cases = cases.exclude(pk=exclude)
+    count = cases.count()
+    shown = list(cases.only("id", "number", "registered_at", "status", "matter_name", "applicant_name")[:EARLIER_SHOWN])
+    return {"count": count, "cases": [{"case": c, "name": mask_name(c.applicant_name)} for c in shown]}
+
+
+@requires_roles(*WORK_ROLES)
+@require_http_methods(["GET", "POST"])
+def case_new(request: HttpRequest) -> HttpResponse:
+    """Register a case on the 登记表 (rule art. 5(1)); refusals are shown next to their fields."""
+    earlier = None
+    if request.method == "POST":
+        form = RegistrationForm(request.POST)
+        if form.is_valid():
+            try:
+                case = case_register(hall=_hall(request), actor=request.user, data=form.registration())
+            except ValidationError as exc:
+                add_service_errors(form, _errors(exc))
+            else:
+                messages.success(request, _("Case %(number)s is registered.") % {"number": case.number})
+                return redirect("cases:detail", case_id=case.pk)
+        earlier = _earlier(
+            phone=request.POST.get("phone", ""),
+            document_type=request.POST.get("document_type", ""),
+            document_number=request.POST.get("document_number", ""),
+        )
+    else:
+        form = RegistrationForm()
+    return render(request, "casework/case_register.html", {"form": form, "earlier": earlier})
+
+
+@requires_roles(*WORK_ROLES)
+@require_GET
+def person_lookup(request: HttpRequest) -> HttpResponse:
+    """The partial under the registration form: earlier cases of the phone or document typed."""
+    earlier = _earlier(
+        phone=request.GET.get("phone", ""),
+        document_type=request.GET.get("document_type", ""),
+        document_number=request.GET.get("document_number", ""),
+    )
+    return render(request, "casework/case/_earlier_cases.html", {"earlier": earlier})
+
+
+# --- The case page --------------------------------------------------------------------------------
+
+
+# The page's steps (URL slugs) and their names in casework.selectors.case_steps_allowed.
+STEP_NAMES = {
+    "screen-out": "screen_out",
+    "answer": "answer",
+    "transfer": "transfer",
+    "supplement": "supplement_received",
+    "feedback": "feedback",
+    "follow-up": "follow_up",
+    "reopen": "reopen",
+    "close": "close",
+    "sms-opt-out": "sms_opt_out",
+}
+
+
+def _action_forms(
+    request: HttpRequest, case: Case, slips: list[TransferSlip], steps: set[str], bound: ActionForm | None
+) -> tuple[dict[str, ActionForm], list[tuple[TransferSlip, ActionForm]]]:
+    """The steps the selector allows now, as forms (``bound``: the one just refused, with its errors)."""
+    initial = {"version": case.version}
+    departments: list[Any] | None = None
+
+    def routable() -> list[Any]:
+        nonlocal departments
+        if departments is None:
+            departments = _routable(request)
+        return departments
+
+    makers: dict[str, Callable[[], ActionForm]] = {
+        "screen-out": lambda: ScreenOutForm(initial=initial, action="screen-out"),
+        "answer": lambda: AnswerForm(initial=initial, action="answer"),
+        "transfer": lambda: TransferForm(initial=initial, departments=routable()),
+        "supplement": lambda: SupplementForm(initial=initial, action="supplement"),
+        "feedback": lambda: FeedbackForm(initial=initial, sms_opt_out=case.sms_opt_out),
+        "follow-up": lambda: FollowUpForm(initial=initial),
+        "reopen": lambda: ReopenForm(initial=initial, action="reopen"),
+        "close": lambda: CloseForm(initial=initial, action="close"),
+        "sms-opt-out": lambda: SmsOptOutForm(initial={**initial, "opt_out": case.sms_opt_out}, action="sms-opt-out"),
+    }
+    forms: dict[str, ActionForm] = {}
+    for action, make in makers.items():
+        if STEP_NAMES[action] in steps:
+            forms[action.replace("-", "_")] = bound if bound is not None and bound.action == action else make()
+    reroutes: list[tuple[TransferSlip, ActionForm]] = []
+    for slip in slips:
+        if "reroute" not in slip_steps_allowed(slip=slip, for_department=False):
+            continue
+        if isinstance(bound, RerouteForm) and bound.action == f"reroute-{slip.pk}":
+            reroutes.append((slip, bound))
+            continue
+        form = RerouteForm(
+            initial={
+                **initial,
+                "slip": slip.pk,
+                "slip_version": slip.version,
+                "request": slip.request,
+                "complexity": slip.complexity,
+            },
+            slip_id=slip.pk,
+            departments=[d for d in routable() if d.pk != slip.department_id],
+        )
+        reroutes.append((slip, form))
+        if "withdraw" in slip_steps_allowed(slip=slip, for_department=False):
+            withdraw = (
+                bound
+                if isinstance(bound, WithdrawForm) and bound.action == f"withdraw-{slip.pk}"
+                else WithdrawForm(initial={**initial, "slip": slip.pk, "slip_version": slip.version}, slip_id=slip.pk)
+            )
+            reroutes.append((slip, withdraw))
+    return forms, reroutes
+
+
+def _told(case: Case) -> list[tuple[str, str]]:
+    """What the person was told, for the one-time notice: the feedback, the answer on the spot, or
+    why the case is not accepted and where they were referred."""
+    if case.feedback_content:
+        told = [(_("Our answer"), case.feedback_content)]
+        if case.result:
+            told.insert(0, (_("Result"), str(case.get_result_display())))
+        return told
+    if case.answer:
+        told = [(_("Our answer"), case.answer)]
+        if case.policy_basis:
+            told.append((_("Policy basis"), case.policy_basis))
+        return told
+    if case.status == CaseStatus.NOT_ACCEPTED:
+        return [
+            (_("Reason not accepted"), str(case.get_exclusion_reason_display())),
+            (_("Where to go instead"), case.referral),
+        ]
+    return []
+
+
+def _case_context(
+    request: HttpRequest,
+    case: Case,
+    *,
+    bound: ActionForm | None = None,
+    revealed: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    hall = _hall(request)
+    works = _works(request)
+    slips = slip_list_for_case(case=case)
+    feedback = feedback_deadline_for_case(case=case)
+    steps = set(case_steps_allowed(actor=request.user, case=case, window=works)) if works else set()
+    forms, reroutes = (
+        _action_forms(request, case, [slip for slip, _badge in slips], steps, bound) if works else ({}, [])
+    )
+    return {
+        "case": case,
+        "hall": hall,
+        "personal": personal_fields(case, revealed),
+        "problem": problem_text(case),
+        "may_reveal": "reveal" in steps,
+        "works": works,
+        "slips": slips,
+        "feedback_deadline": feedback,
+        "feedback_badge": deadline_badge(feedback) if feedback is not None and feedback.is_live else None,
+        "timeline": [timeline_entry(event) for event in case_timeline(case=case)],
+        "earlier": _earlier(
+            phone=case.phone,
+            document_type=case.document_type,
+            document_number=case.document_number,
+            exclude=case.pk,
+        ),
+        "forms": forms,
+        "reroutes": reroutes,
+        "has_notice": bool(_told(case)),
+    }
+
+
+@requires_roles(*READ_ROLES)
+@require_GET
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The case page: the 登记表 (masked), deadlines, timeline and the steps possible now."""
+    case = case_get_for_staff(actor=request.user, case_id=case_id)
+    return render(request, "casework/case_detail.html", _case_context(request, case))
+
+
+# --- Steps on a case: one POST each ----------------------------------------------------------------
+
+Perform = Callable[[Case, Any, Any], str]
+
+
+def _screen_out(case: Case, actor: Any, form: Any) -> str:
+    data = form.cleaned_data
+    case_screen_out(
+        case=case, actor=actor, reason=data["reason"], referral=data["referral"], expected_version=data["version"]
+    )
+    return _("The case is recorded as not accepted, with the referral.")
+
+
+def _answer(case: Case, actor: Any, form: Any) -> str:
+    data = form.cleaned_data
+    case_answer_on_spot(
+        case=case,
+        actor=actor,
+        category=data["category"],
+        answer=data["answer"],
+        policy_basis=data["policy_basis"],
+        expected_version=data["version"],
+    )
+    return _("The answer on the spot is recorded.")
+
+
+def _transfer(case: Case, actor: Any, form: Any) -> str:
+    data = form.cleaned_data
+    case_transfer(
+        case=case,
+        actor=actor,
+        category=data["category"],
+        slips=form.drafts(),
+        coordination_note=data["coordination_note"],
+        meeting_requested=data["meeting_requested"],
+        meeting_request_note=data["meeting_request_note"],
+        expected_version=data["version"],
+    )
+    return _("The case is transferred.")
+
+
+def _reroute(case: Case, actor: Any, form: Any) -> str:
+    data = form.cleaned_data
+    slip = TransferSlip.objects.filter(case=case, pk=data["slip"]).first()
+    if slip is None:
+        raise Http404
+    new = slip_reroute(
+        slip=slip,
+        actor=actor,
+        department_id=data["department"],
+        request=data["request"],
+        complexity=data["complexity"],
+        expected_version=data["slip_version"],
+    )
+    return _("The slip is re-routed to %(department)s.") % {"department": new.department.name}
+
+
+def _withdraw(case: Case, actor: Any, form: Any) -> str:
+    data = form.cleaned_data
+    slip = TransferSlip.objects.filter(case=case, pk=data["slip"]).first()
+    if slip is None:
+        raise Http404
+    slip_withdraw(slip=slip, actor=actor, reason=data["reason"], expected_version=data["slip_version"])
+    return _("The returned slip %(number)s is withdrawn.") % {"number": slip.number}
+
+
+def _supplement(case: Case, actor: Any, form: Any) -> str:
+    data = form.cleaned_data
+    case_supplement_received(case=case, actor=actor, note=data["note"], expected_version=data["version"])
+    return _("The materials are recorded as received; the departments' deadlines run again.")
+
+
+def _feedback(case: Case, actor: Any, form: Any) -> str:
+    data = form.cleaned_data
+    case_feedback_record(
+        case=case,
+        actor=actor,
+        method=data["method"],
+        content=data["content"],
+        send_sms=data["send_sms"],
+        expected_version=data["version"],
+    )
+    return _("The feedback to the person is recorded.")
+
+
+def _follow_up(case: Case, actor: Any, form: Any) -> str:
+    data = form.cleaned_data
+    case_follow_up(
+        case=case,
+        actor=actor,
+        method=data["method"],
+        date=data["date"],
+        satisfaction=data["satisfaction"],
+        note=data["note"],
+        expected_version=data["version"],
+    )
+    return _("The follow-up is recorded.")
+
+
+def _reopen(case: Case, actor: Any, form: Any) -> str:
+    data = form.cleaned_data
+    case_reopen(case=case, actor=actor, reason=data["reason"], expected_version=data["version"])
+    return _("The case is reopened.")
+
+
+def _close(case: Case, actor: Any, form: Any) -> str:
+    data = form.cleaned_data
+    case_close(case=case, actor=actor, note=data["note"], expected_version=data["version"])
+    return _("The case is closed.")
+
+
+def _sms_opt_out(case: Case, actor: Any, form: Any) -> str:
+    case_sms_opt_out_set(case=case, actor=actor, opt_out=form.cleaned_data["opt_out"])
+    return _("The SMS preference is saved.")
+
+
+def _bind(request: HttpRequest, case: Case, action: str) -> tuple[ActionForm, Perform]:
+    data = request.POST
+    if action == "transfer":
+        return TransferForm(data, departments=_routable(request)), _transfer
+    if action == "reroute":
+        slip_id = int(data["slip"]) if data.get("slip", "").isdigit() else 0
+        slip = TransferSlip.objects.filter(case=case, pk=slip_id).first()
+        if slip is None:
+            raise Http404
+        departments = [d for d in _routable(request) if d.pk != slip.department_id]
+        return RerouteForm(data, slip_id=slip.pk, departments=departments), _reroute
+    if action == "withdraw":
+        slip_id = int(data["slip"]) if data.get("slip", "").isdigit() else 0
+        if not TransferSlip.objects.filter(case=case, pk=slip_id).exists():
+            raise Http404
+        return WithdrawForm(data, slip_id=slip_id), _withdraw
+    if action == "feedback":
+        return FeedbackForm(data, sms_opt_out=case.sms_opt_out), _feedback
+    if action == "follow-up":
+        return FollowUpForm(data), _follow_up
+    simple: dict[str, tuple[type[ActionForm], Perform]] = {
+        "screen-out": (ScreenOutForm, _screen_out),
+        "answer": (AnswerForm, _answer),
+        "supplement": (SupplementForm, _supplement),
+        "reopen": (ReopenForm, _reopen),
+        "close": (CloseForm, _close),
+        "sms-opt-out": (SmsOptOutForm, _sms_opt_out),
+    }
+    if action not in simple:
+        raise Http404
+    form_class, perform = simple[action]
+    return form_class(data, action=action), perform
+
+
+ACTIONS = (*STEP_NAMES, "reroute", "withdraw")
+
+
+@requires_roles(*WORK_ROLES)
+@require_POST
+def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+    """One step on a case. Success: back to the case page with a message. A conflict (someone changed
+    the case meanwhile) or a step impossible in the case's status: back with the message, nothing
+    changed. Field errors: the page again, with the errors next to the fields."""
+    case = case_get_for_staff(actor=request.user, case_id=case_id)
+    form, perform = _bind(request, case, action)
+    if form.is_valid():
+        try:
+            message = perform(case, request.user, form)
+        except ValidationError as exc:
+            errors = _errors(exc)
+            blocking = version_error(errors)
+            if blocking:
+                for text in blocking:
+                    messages.error(request, text)
+                return redirect("cases:detail", case_id=case.pk)
+            form.add_service_errors(errors)
+        else:
+            messages.success(request, message)
+            return redirect("cases:detail", case_id=case.pk)
+    messages.error(request, _("The step was not saved; see the errors below."))
+    return render(request, "casework/case_detail.html", _case_context(request, case, bound=form))
+
+
+@requires_roles(*WORK_ROLES)
+@require_POST
+@never_cache
+def case_reveal_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Show one personal field unmasked (audited by the service). With htmx: just the value."""
+    case = case_get_for_staff(actor=request.user, case_id=case_id)
+    field = request.POST.get("field", "")
+    htmx = request.headers.get("HX-Request") == "true"
+    try:
+        value = case_reveal(case=case, actor=request.user, field=field)
+    except PermissionDenied as exc:
+        if htmx:
+            return render(request, "casework/case/_revealed.html", {"refused": str(exc)}, status=403)
+        messages.error(request, str(exc))
+        return render(request, "casework/case_detail.html", _case_context(request, case), status=403)
+    except ValidationError as exc:
+        text = " ".join(" ".join(m) for m in _errors(exc).values())
+        return render(request, "casework/case/_revealed.html", {"refused": text}, status=400)
+    if htmx:
+        return render(request, "casework/case/_revealed.html", {"value": value, "field": field})
+    return render(request, "casework/case_detail.html", _case_context(request, case, revealed={field: value}))
+
+
+# --- Print views ----------------------------------------------------------------------------------
+
+
+@requires_roles(*READ_ROLES)
+@require_GET
+@never_cache
+def print_registration(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The 登记表 of the annex, for A4. Personal data masked; ``?reveal=1`` prints it unmasked for
+    whoever may see it, each field revealed (and audited) by the service."""
+    case = case_get_for_staff(actor=request.user, case_id=case_id)
+    revealed: dict[str, str] = {}
+    if request.GET.get("reveal") == "1":
+        for field in REVEALABLE_FIELDS:
+            revealed[field] = case_reveal(case=case, actor=request.user, field=field)  # PermissionDenied: 403
+    return render(
+        request,
+        "casework/print/registration_form.html",
+        {
+            "case": case,
+            "hall": _hall(request),
+            "personal": personal_fields(case, revealed),
+            "problem": problem_text(case),
+            "revealed": bool(revealed),
+            "printed_at": timezone.now(),
+        },
+    )
+
+
+@requires_roles(*READ_ROLES)
+@require_GET
+def print_notice(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The one-time notice (一次性告知单, rule art. 3): what the person was told, on one page."""
+    case = case_get_for_staff(actor=request.user, case_id=case_id)
+    told = [(label, mask_text(text)) for label, text in _told(case)]
+    told_at = case.fed_back_at if case.feedback_content else (case.answered_at or case.screened_at)
+    return render(
+        request,
+        "casework/print/one_time_notice.html",
+        {
+            "case": case,
+            "hall": _hall(request),
+            "applicant": mask_name(case.applicant_name),
+            "told": told,
+            "told_at": told_at or timezone.now(),
         },
     )

@@ -183,3 +183,57 @@ def case_hall() -> Any:
     from tenants.models import Hall
 
     return Hall.objects.get(code="wengyuan")
+
+
+def test_a_returned_slip_is_withdrawn_when_the_other_departments_cover_the_matter(case: Case) -> None:
+    from casework.services import slip_withdraw
+
+    window = user("wengyuan_window")
+    case_transfer(
+        case=case,
+        actor=window,
+        category=HandlingCategory.HARD_TO_DO,
+        slips=[
+            SlipDraft(department_id=dept("wengyuan/rsj").pk, request="核实参保记录"),
+            SlipDraft(department_id=dept("shaoguan/rsj").pk, request="协调"),
+        ],
+    )
+    county, city = TransferSlip.objects.filter(case=case).order_by("pk")
+    slip_reply(slip=county, actor=user("wengyuan_rsj"), result="done", reply="已核实")
+    slip_return(slip=city, actor=user("shaoguan_rsj"), reason="县级即可办理")
+    case.refresh_from_db()
+    assert case.status == CaseStatus.TRANSFERRED  # waits for the returned slip
+    events_before = CaseEvent.objects.filter(case=case).count()
+
+    with pytest.raises(ValidationError) as refused:
+        slip_withdraw(slip=city, actor=window, reason="  ")
+    assert "reason" in refused.value.message_dict
+    assert CaseEvent.objects.filter(case=case).count() == events_before
+
+    slip_withdraw(slip=city, actor=window, reason="县人社局已办结")
+
+    case.refresh_from_db()
+    assert case.status == CaseStatus.REPLIED
+    assert Deadline.objects.get(kind=DeadlineKind.FEEDBACK, subject_id=str(case.pk)).state == DeadlineState.OPEN
+    assert SlipIndex.objects.get(slip_id=city.pk, hall__code="wengyuan").status == "cancelled"
+
+
+def test_the_only_slip_cannot_be_withdrawn(case: Case) -> None:
+    from casework.services import slip_withdraw
+
+    window = user("wengyuan_window")
+    case_transfer(
+        case=case,
+        actor=window,
+        category=HandlingCategory.HARD_TO_DO,
+        slips=[SlipDraft(department_id=dept("shaoguan/rsj").pk, request="协调")],
+    )
+    slip = TransferSlip.objects.get(case=case)
+    slip_return(slip=slip, actor=user("shaoguan_rsj"), reason="非本单位职责")
+
+    with pytest.raises(ValidationError) as refused:
+        slip_withdraw(slip=slip, actor=window, reason="x")
+
+    assert refused.value.error_dict["status"][0].code == "invalid_transition"
+    slip.refresh_from_db()
+    assert slip.status == "returned"

@@ -45,6 +45,12 @@ USUAL_UNITS = [
 ]
 
 
+@pytest.fixture
+def demo(demo: dict[str, Hall]) -> dict[str, Hall]:
+    """The Shaoguan halls only (the test data also holds a second city, Qingyuan)."""
+    return {code: hall for code, hall in demo.items() if hall.region_code.startswith("4402")}
+
+
 def snapshot() -> dict[str, Any]:
     """Every row the demo writes, with ids and values."""
     return {

@@ -1,0 +1,463 @@
+"""Casework API serializers: inputs parsed to the services' arguments, outputs with personal data masked.
+
+Inputs check types and choices only; every rule of the casework is the services' (a refusal names
+the same fields as the input). Outputs never carry an unmasked name, phone, document number or
+address: revealing one is its own audited step (``/reveal/``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from casework.models import (
+    ApplicantKind,
+    Case,
+    CaseEvent,
+    CaseResult,
+    CaseStatus,
+    Channel,
+    Complexity,
+    ExclusionReason,
+    FeedbackMethod,
+    FollowUpMethod,
+    HandlingCategory,
+    Satisfaction,
+    SlipStatus,
+    TransferSlip,
+)
+from casework.personal import DocumentType, mask_address, mask_id, mask_mobile, mask_name, mask_text
+from casework.selectors import Badge, DeadlineBadge
+from casework.services import REVEALABLE_FIELDS
+from tenants.models import Department
+
+# --- Errors ----------------------------------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape of the API."""
+
+    code = serializers.CharField(
+        help_text="invalid, invalid_transition, conflict, not_found, permission_denied, not_authenticated, …"
+    )
+    message = serializers.CharField()
+    # DRF's metaclass takes the field out of the class, so it does not shadow Serializer.fields.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text='Messages by field, nested fields dotted ("slips.0.department").',
+    )
+
+
+# --- Shared pieces ---------------------------------------------------------------------------------
+
+
+# selectors.Badge: green in time, yellow 临期 (warning), red 逾期 (overdue), paused (补正, waiting for the person).
+BADGE_COLOURS = [Badge.GREEN, Badge.YELLOW, Badge.RED, Badge.PAUSED]
+
+
+class BadgeSerializer(serializers.Serializer):
+    colour = serializers.ChoiceField(
+        choices=BADGE_COLOURS, help_text="green in time, yellow 临期, red 逾期, paused 补正"
+    )
+    due_at = serializers.DateTimeField()
+    kind = serializers.CharField(help_text="slip_reply or feedback")
+    provisional = serializers.BooleanField(help_text="The deadline touches a not yet published holiday year.")
+
+
+def badge_data(badge: DeadlineBadge | None) -> dict[str, Any] | None:
+    return None if badge is None else BadgeSerializer(badge).data
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    hall = serializers.CharField(source="hall.code", read_only=True, help_text="Code of the hall it belongs to.")
+    hall_name = serializers.CharField(source="hall.name", read_only=True)
+    level = serializers.CharField(source="hall.level", read_only=True, help_text="county or city")
+
+    class Meta:
+        model = Department
+        fields = ["id", "code", "name", "hall", "hall_name", "level"]
+        read_only_fields = fields
+
+
+# --- Case outputs ----------------------------------------------------------------------------------
+
+
+class CaseRowSerializer(serializers.ModelSerializer):
+    """A case in a list: the register's columns, personal data masked, the most urgent deadline."""
+
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    applicant_name = serializers.SerializerMethodField()
+    phone = serializers.SerializerMethodField()
+    document_number = serializers.SerializerMethodField()
+    handler = serializers.SerializerMethodField()
+    badge = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id", "number", "status", "status_label", "channel", "applicant_kind", "applicant_name",
+            "enterprise_name", "phone", "document_type", "document_number", "matter_name", "handling_category",
+            "complexity", "result", "flagged_for_supervision", "registered_at", "handler", "version", "badge",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_applicant_name(self, case: Case) -> str:
+        return mask_name(case.applicant_name)
+
+    def get_phone(self, case: Case) -> str:
+        return mask_mobile(case.phone)
+
+    def get_document_number(self, case: Case) -> str:
+        return mask_id(case.document_number)
+
+    def get_handler(self, case: Case) -> str:
+        return str(case.handler)
+
+    @extend_schema_field(BadgeSerializer(allow_null=True))
+    def get_badge(self, case: Case) -> dict[str, Any] | None:
+        return badge_data(self.context.get("badges", {}).get(case.pk))
+
+
+class SlipRowSerializer(serializers.ModelSerializer):
+    """A transfer slip as the window sees it on the case."""
+
+    department = DepartmentSerializer(read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    badge = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TransferSlip
+        fields = [
+            "id", "number", "department", "request", "complexity", "status", "status_label", "result", "reply",
+            "supplement_note", "return_reason", "rerouted_from", "sent_at", "received_at", "replied_at",
+            "returned_at", "version", "badge", "actions",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(BadgeSerializer(allow_null=True))
+    def get_badge(self, slip: TransferSlip) -> dict[str, Any] | None:
+        return badge_data(self.context.get("slip_badges", {}).get(slip.pk))
+
+    def get_actions(self, slip: TransferSlip) -> list[str]:
+        return list(self.context.get("slip_actions", {}).get(slip.pk, []))
+
+
+class FeedbackDeadlineSerializer(serializers.Serializer):
+    due_at = serializers.DateTimeField()
+    state = serializers.CharField()
+    provisional = serializers.BooleanField()
+    badge = serializers.SerializerMethodField()
+
+    @extend_schema_field(BadgeSerializer(allow_null=True))
+    def get_badge(self, deadline: Any) -> dict[str, Any] | None:
+        return badge_data(self.context.get("feedback_badge"))
+
+
+class CaseDetailSerializer(CaseRowSerializer):
+    """A case with its whole registration form (personal data masked), its slips and the steps the
+    user can take now (the names of the ``/cases/{id}/<step>/`` routes, and ``reveal``)."""
+
+    address = serializers.SerializerMethodField()
+    problem = serializers.SerializerMethodField()
+    slips = serializers.SerializerMethodField()
+    feedback_deadline = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField()
+
+    class Meta(CaseRowSerializer.Meta):
+        fields = [
+            *CaseRowSerializer.Meta.fields,
+            "address", "problem", "acceptance_note", "handler_phone", "remarks", "exclusion_reason", "referral",
+            "answer", "policy_basis", "coordination_note", "meeting_requested", "meeting_request_note",
+            "supplement_note", "feedback_method", "feedback_content", "follow_up_method", "follow_up_date",
+            "satisfaction", "follow_up_note", "sms_opt_out", "reopened_count", "screened_at", "answered_at",
+            "transferred_at", "replied_at", "fed_back_at", "followed_up_at", "closed_at", "reopened_at",
+            "slips", "feedback_deadline", "actions",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_address(self, case: Case) -> str:
+        return mask_address(case.address)
+
+    def get_problem(self, case: Case) -> str:
+        return mask_text(case.problem)
+
+    @extend_schema_field(SlipRowSerializer(many=True))
+    def get_slips(self, case: Case) -> list[dict[str, Any]]:
+        return list(SlipRowSerializer(self.context.get("slips", []), many=True, context=self.context).data)
+
+    @extend_schema_field(FeedbackDeadlineSerializer(allow_null=True))
+    def get_feedback_deadline(self, case: Case) -> dict[str, Any] | None:
+        deadline = self.context.get("feedback_deadline")
+        return None if deadline is None else FeedbackDeadlineSerializer(deadline, context=self.context).data
+
+    def get_actions(self, case: Case) -> list[str]:
+        return list(self.context.get("actions", []))
+
+
+class EarlierCasesSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    numbers = serializers.ListField(child=serializers.CharField(), help_text="The most recent ones, newest first.")
+
+
+class RegisteredCaseSerializer(CaseDetailSerializer):
+    """The registered case, and the person's earlier cases in this hall (repeat reporters)."""
+
+    earlier_cases = serializers.SerializerMethodField()
+
+    class Meta(CaseDetailSerializer.Meta):
+        fields = [*CaseDetailSerializer.Meta.fields, "earlier_cases"]
+        read_only_fields = fields
+
+    @extend_schema_field(EarlierCasesSerializer)
+    def get_earlier_cases(self, case: Case) -> dict[str, Any]:
+        numbers = list(self.context.get("earlier_numbers", []))
+        return {"count": self.context.get("earlier_count", len(numbers)), "numbers": numbers}
+
+
+class EarlierCaseSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Case
+        fields = ["id", "number", "status", "status_label", "matter_name", "handling_category", "registered_at"]
+        read_only_fields = fields
+
+
+class LookupResultSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    cases = EarlierCaseSerializer(many=True)
+
+
+class TimelineEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+    slip = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "at", "kind", "actor", "slip", "from_status", "to_status", "changes"]
+        read_only_fields = fields
+
+    def get_actor(self, event: CaseEvent) -> str | None:
+        return None if event.actor is None else str(event.actor)
+
+    def get_slip(self, event: CaseEvent) -> str | None:
+        return None if event.slip is None else event.slip.number
+
+
+class RevealedSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    value = serializers.CharField()
+
+
+# --- Slip outputs ----------------------------------------------------------------------------------
+
+
+class SlipCaseSerializer(serializers.ModelSerializer):
+    """What a department sees of the case behind its slip: the matter and the problem, personal data
+    masked."""
+
+    applicant_name = serializers.SerializerMethodField()
+    phone = serializers.SerializerMethodField()
+    problem = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id", "number", "status", "channel", "applicant_kind", "applicant_name", "enterprise_name", "phone",
+            "matter_name", "problem", "handling_category", "coordination_note", "flagged_for_supervision",
+            "registered_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_applicant_name(self, case: Case) -> str:
+        return mask_name(case.applicant_name)
+
+    def get_phone(self, case: Case) -> str:
+        return mask_mobile(case.phone)
+
+    def get_problem(self, case: Case) -> str:
+        return mask_text(case.problem)
+
+
+class SlipDetailSerializer(SlipRowSerializer):
+    """A slip as its department sees it, with the case behind it and the steps it can take now."""
+
+    case = SlipCaseSerializer(read_only=True)
+    hall = serializers.SerializerMethodField()
+
+    class Meta(SlipRowSerializer.Meta):
+        fields = [*SlipRowSerializer.Meta.fields, "hall", "case"]
+        read_only_fields = fields
+
+    def get_hall(self, slip: TransferSlip) -> str:
+        return str(self.context.get("hall_code", ""))
+
+
+# --- Inbox -----------------------------------------------------------------------------------------
+
+
+class InboxRowSerializer(serializers.Serializer):
+    """One slip of the department's cross-hall inbox (public-schema index: no personal data)."""
+
+    slip_id = serializers.IntegerField()
+    slip_number = serializers.CharField()
+    case_number = serializers.CharField()
+    hall = serializers.CharField(source="hall.code")
+    hall_name = serializers.CharField(source="hall.name")
+    department = serializers.IntegerField(source="department_id")
+    department_name = serializers.CharField(source="department.name")
+    matter_name = serializers.CharField()
+    handling_category = serializers.CharField()
+    complexity = serializers.CharField()
+    status = serializers.ChoiceField(choices=SlipStatus.choices)
+    flagged_for_supervision = serializers.BooleanField()
+    sent_at = serializers.DateTimeField()
+    received_at = serializers.DateTimeField(allow_null=True)
+    due_at = serializers.DateTimeField(source="deadline.due_at", allow_null=True)
+    badge = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField(help_text="The slip's page on its hall's host.")
+    api_url = serializers.SerializerMethodField(help_text="The slip in the API on its hall's host.")
+
+    @extend_schema_field(serializers.ChoiceField(choices=BADGE_COLOURS, allow_null=True))
+    def get_badge(self, row: Any) -> str | None:
+        badge = self.context["badges"].get(row.pk)
+        return None if badge is None else str(badge.colour)
+
+    def get_url(self, row: Any) -> str:
+        return f"{self.context['hall_origin'](row.hall.code)}/slips/{row.slip_id}/"
+
+    def get_api_url(self, row: Any) -> str:
+        return f"{self.context['hall_origin'](row.hall.code)}/api/v1/slips/{row.slip_id}/"
+
+
+# --- Inputs ----------------------------------------------------------------------------------------
+
+
+class VersionedSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        min_value=1, help_text="The version of the case (slip) as last read: a stale one is answered 409 conflict."
+    )
+
+
+class RegistrationSerializer(serializers.Serializer):
+    """The 登记表 (rule art. 5(1)); the services check what is required and valid."""
+
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    applicant_kind = serializers.ChoiceField(choices=ApplicantKind.choices)
+    applicant_name = serializers.CharField(allow_blank=True)
+    enterprise_name = serializers.CharField(allow_blank=True, required=False, default="")
+    phone = serializers.CharField(allow_blank=True, help_text="A mainland mobile number, any usual spelling.")
+    document_type = serializers.ChoiceField(choices=DocumentType.choices)
+    document_number = serializers.CharField(allow_blank=True)
+    address = serializers.CharField(allow_blank=True, required=False, default="")
+    matter_name = serializers.CharField(allow_blank=True)
+    problem = serializers.CharField(allow_blank=True)
+    acceptance_note = serializers.CharField(allow_blank=True, required=False, default="")
+    remarks = serializers.CharField(allow_blank=True, required=False, default="")
+    sms_opt_out = serializers.BooleanField(required=False, default=False)
+
+
+class ScreenOutSerializer(VersionedSerializer):
+    reason = serializers.ChoiceField(choices=ExclusionReason.choices)
+    referral = serializers.CharField(allow_blank=True, help_text="Where the person was referred.")
+
+
+class AnswerSerializer(VersionedSerializer):
+    category = serializers.ChoiceField(
+        choices=HandlingCategory.choices, help_text="consultation (咨询) or cannot_do (办不了)."
+    )
+    answer = serializers.CharField(allow_blank=True, help_text="What the person was told (一次性告知).")
+    policy_basis = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class SlipDraftSerializer(serializers.Serializer):
+    department = serializers.IntegerField(help_text="Id of a department this hall can transfer to.")
+    request = serializers.CharField(allow_blank=True, help_text="What the department is asked to do.")
+    complexity = serializers.ChoiceField(choices=Complexity.choices, required=False, default=Complexity.ORDINARY)
+
+
+class TransferSerializer(VersionedSerializer):
+    category = serializers.ChoiceField(choices=HandlingCategory.choices)
+    slips = SlipDraftSerializer(many=True, required=False, default=list)
+    coordination_note = serializers.CharField(allow_blank=True, required=False, default="")
+    meeting_requested = serializers.BooleanField(required=False, default=False)
+    meeting_request_note = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class NoteSerializer(VersionedSerializer):
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class FeedbackSerializer(VersionedSerializer):
+    method = serializers.ChoiceField(choices=FeedbackMethod.choices)
+    content = serializers.CharField(allow_blank=True)
+    send_sms = serializers.BooleanField(required=False, default=False)
+
+
+class FollowUpSerializer(VersionedSerializer):
+    method = serializers.ChoiceField(choices=FollowUpMethod.choices)
+    date = serializers.DateField()
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
+    note = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class ReasonSerializer(VersionedSerializer):
+    reason = serializers.CharField(allow_blank=True)
+
+
+class SmsOptOutSerializer(VersionedSerializer):
+    opt_out = serializers.BooleanField(required=False, default=True)
+
+
+class RevealSerializer(serializers.Serializer):
+    field = serializers.ChoiceField(choices=list(REVEALABLE_FIELDS))
+
+
+class SlipReplySerializer(VersionedSerializer):
+    result = serializers.ChoiceField(choices=CaseResult.choices, help_text="done, in_progress or supplement.")
+    reply = serializers.CharField(allow_blank=True)
+    supplement_note = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class RerouteSerializer(VersionedSerializer):
+    department = serializers.IntegerField(help_text="Id of the department the returned slip goes to.")
+    request = serializers.CharField(
+        allow_blank=True, required=False, default="", help_text="Blank: the returned slip's request."
+    )
+    complexity = serializers.ChoiceField(
+        choices=[("", ""), *Complexity.choices], required=False, default="", help_text="Blank: as before."
+    )
+
+
+# --- Query parameters ------------------------------------------------------------------------------
+
+
+class CaseFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=CaseStatus.choices, required=False)
+    category = serializers.ChoiceField(choices=HandlingCategory.choices, required=False)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    number = serializers.CharField(required=False, help_text="Part of the NO.")
+    matter = serializers.CharField(required=False, help_text="Part of the matter's name.")
+    phone = serializers.CharField(required=False, help_text="The person's mobile number (exact).")
+    document_type = serializers.ChoiceField(choices=DocumentType.choices, required=False)
+    document_number = serializers.CharField(required=False, help_text="With document_type (exact).")
+    registered_from = serializers.DateField(required=False)
+    registered_to = serializers.DateField(required=False)
+    flagged = serializers.BooleanField(required=False, default=False, help_text="Flagged for supervision only.")
+    open = serializers.BooleanField(required=False, default=False, help_text="Not closed or not accepted only.")
+
+
+class LookupSerializer(serializers.Serializer):
+    phone = serializers.CharField(required=False, allow_blank=True)
+    document_type = serializers.ChoiceField(choices=DocumentType.choices, required=False)
+    document_number = serializers.CharField(required=False, allow_blank=True)
+
+
+class InboxFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=SlipStatus.choices, required=False, help_text="Default: the open ones.")
+    hall = serializers.CharField(required=False, help_text="Code of one hall.")
+    overdue = serializers.BooleanField(required=False, default=False)
+    include_closed = serializers.BooleanField(required=False, default=False)

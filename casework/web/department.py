@@ -1,0 +1,407 @@
+"""The department handler's pages (rule art. 5(2)–(3)): the cross-hall inbox, the slip page with its
+steps (签收, 答复, 退回) and the printable transfer slip (转办单).
+
+The inbox reads the public-schema index only (one query for every hall); a slip itself is opened on
+its hall's host, where the slip and its case live. Views parse, call one selector or service, render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from casework.models import CaseResult, Complexity, HandlingCategory, SlipStatus, TransferSlip
+from casework.personal import mask_name, mask_text
+from casework.selectors import (
+    DeadlineBadge,
+    InboxFilters,
+    deadline_badge,
+    hall_list_for_department_inbox,
+    slip_deadline,
+    slip_get_for_department,
+    slip_get_for_print,
+    slip_inbox_for_department,
+    slip_steps_allowed,
+    slip_timeline,
+)
+from casework.services import slip_receive, slip_reply, slip_return
+from coordination.models import SlipIndex
+from hallplatform.access import requires_roles
+from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES
+
+PAGE_SIZE = 50
+
+# --- Links to a hall's host ------------------------------------------------------------------------
+
+
+def hall_origin(request: HttpRequest, code: str) -> str:
+    """``http(s)://<code>.<BASE_DOMAIN>[:port]``, keeping the scheme and port of this request."""
+    host = request.get_host()
+    port = host.rsplit(":", 1)[1] if ":" in host else ""
+    return f"{request.scheme}://{code}.{settings.BASE_DOMAIN}{':' + port if port else ''}"
+
+
+def slip_url(request: HttpRequest, *, hall_code: str, slip_id: int) -> str:
+    """The slip's page on its hall's host (the slip lives in that hall's schema)."""
+    return f"{hall_origin(request, hall_code)}/slips/{slip_id}/"
+
+
+# --- The inbox (any host) --------------------------------------------------------------------------
+
+ALL = "all"
+STATUS_FILTERS = [
+    ("", gettext_lazy("To be answered")),
+    (SlipStatus.SENT.value, SlipStatus.SENT.label),
+    (SlipStatus.RECEIVED.value, SlipStatus.RECEIVED.label),
+    (SlipStatus.AWAITING_SUPPLEMENT.value, SlipStatus.AWAITING_SUPPLEMENT.label),
+    (SlipStatus.REPLIED.value, SlipStatus.REPLIED.label),
+    (SlipStatus.RETURNED.value, SlipStatus.RETURNED.label),
+    (ALL, gettext_lazy("All")),
+]
+
+
+class InboxFilterForm(forms.Form):
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False, choices=STATUS_FILTERS)
+    hall = forms.TypedChoiceField(label=gettext_lazy("Hall"), required=False, coerce=int, empty_value=None)
+    overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
+
+    def __init__(self, *args: Any, halls: list[Any], **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        hall_field = self.fields["hall"]
+        assert isinstance(hall_field, forms.TypedChoiceField)
+        hall_field.choices = [("", _("All halls")), *((h.pk, h.name) for h in halls)]
+
+    def filters(self) -> InboxFilters:
+        """The valid filters; a value that is not one of the choices is ignored."""
+        self.is_valid()
+        data = self.cleaned_data
+        status = data.get("status") or ""
+        return InboxFilters(
+            status="" if status == ALL else status,
+            include_closed=status == ALL,
+            hall_id=data.get("hall"),
+            overdue=bool(data.get("overdue")),
+        )
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    entry: SlipIndex
+    url: str
+    badge: DeadlineBadge | None
+    status_label: str
+    complexity_label: str
+    category_label: str
+    supervised: bool  # 不给办, flagged for supervision (督办关注)
+
+
+def _label(choices: Any, value: str) -> str:
+    return str(choices(value).label) if value in choices.values else value
+
+
+def _inbox_row(request: HttpRequest, entry: SlipIndex, now: Any) -> InboxRow:
+    deadline = entry.deadline
+    return InboxRow(
+        entry=entry,
+        url=slip_url(request, hall_code=entry.hall.code, slip_id=entry.slip_id),
+        badge=deadline_badge(deadline, now) if deadline is not None and deadline.is_live else None,
+        status_label=_label(SlipStatus, entry.status),
+        complexity_label=_label(Complexity, entry.complexity),
+        category_label=_label(HandlingCategory, entry.handling_category) if entry.handling_category else "",
+        supervised=entry.flagged_for_supervision and entry.handling_category == HandlingCategory.REFUSED,
+    )
+
+
+@requires_roles(*DEPARTMENT_ROLES)
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The slips addressed to the user's departments, from every hall that routes to them."""
+    form = InboxFilterForm(request.GET, halls=list(hall_list_for_department_inbox(actor=request.user)))
+    rows = slip_inbox_for_department(actor=request.user, filters=form.filters())
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "casework/inbox.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": [_inbox_row(request, entry, now) for entry in page],
+            "query": query.urlencode(),
+        },
+    )
+
+
+# --- The slip page and its steps (the slip's hall host) --------------------------------------------
+
+
+class StepForm(forms.Form):
+    """The slip's version as the page showed it: a step on a slip changed meanwhile is refused."""
+
+    step = ""
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{self.step}_%s")  # three forms on one page: distinct ids
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class ReceiveForm(StepForm):
+    step = "receive"
+
+
+class ReplyForm(StepForm):
+    step = "reply"
+    # What is required is the service's rule (slip_reply); the form only carries the input.
+    result = forms.CharField(
+        label=gettext_lazy("Result"), required=False, widget=forms.RadioSelect(choices=CaseResult.choices)
+    )
+    reply = forms.CharField(
+        label=gettext_lazy("The department's answer"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    supplement_note = forms.CharField(
+        label=gettext_lazy("Materials the person must supplement"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ReturnForm(StepForm):
+    step = "return"
+    reason = forms.CharField(
+        label=gettext_lazy("Why it is not this department's business"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+STEP_FORMS: dict[str, type[StepForm]] = {"receive": ReceiveForm, "reply": ReplyForm, "return": ReturnForm}
+
+EVENT_LABELS = {
+    "slip_received": gettext_lazy("Received (签收)"),
+    "slip_replied": gettext_lazy("Replied"),
+    "slip_supplement": gettext_lazy("Asked for materials (补正材料)"),
+    "slip_returned": gettext_lazy("Returned"),
+    "slip_rerouted": gettext_lazy("Re-routed here from another department"),
+    "supplement_received": gettext_lazy("Materials supplied; clock resumed"),
+}
+
+
+def _history(slip: TransferSlip) -> list[dict[str, Any]]:
+    """The slip's own steps, its sending first."""
+    items: list[dict[str, Any]] = [{"at": slip.sent_at, "actor": slip.sent_by, "label": _("Sent"), "detail": ""}]
+    for event in slip_timeline(slip=slip):
+        changes = event.changes or {}
+        if event.kind == "slip_returned":
+            detail = changes.get("reason", "")
+        elif event.kind in ("slip_replied", "slip_supplement"):
+            detail = _label(CaseResult, changes.get("result", ""))
+        elif event.kind == "supplement_received":
+            detail = changes.get("note", "")
+        elif event.kind == "slip_rerouted":
+            detail = changes.get("from_slip", "")
+        else:
+            detail = ""
+        items.append(
+            {
+                "at": event.at,
+                "actor": event.actor,
+                "label": EVENT_LABELS.get(event.kind, event.kind),
+                "detail": mask_text(str(detail)),
+            }
+        )
+    return items
+
+
+def _deadline_context(slip: TransferSlip) -> dict[str, Any]:
+    deadline = slip_deadline(slip=slip)
+    return {
+        "deadline": deadline,
+        "badge": deadline_badge(deadline) if deadline is not None and deadline.is_live else None,
+    }
+
+
+def _render_slip(
+    request: HttpRequest,
+    slip: TransferSlip,
+    *,
+    bound: dict[str, StepForm] | None = None,
+    problem: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    case = slip.case
+    steps = slip_steps_allowed(slip=slip, for_department=True)
+    step_forms = {
+        step: (bound or {}).get(step) or STEP_FORMS[step](initial={"version": slip.version}) for step in steps
+    }
+    applicant = mask_name(case.applicant_name)
+    if case.enterprise_name:
+        applicant = f"{case.enterprise_name}（{applicant}）"
+    return render(
+        request,
+        "casework/slip_detail.html",
+        {
+            "slip": slip,
+            "case": case,
+            "hall_name": request.hall_route.name,  # type: ignore[attr-defined]
+            "applicant": applicant,
+            "problem_text": mask_text(case.problem),
+            "request_text": mask_text(slip.request),
+            "coordination_note": mask_text(case.coordination_note),
+            "supervised": case.flagged_for_supervision,
+            "refused": case.handling_category == HandlingCategory.REFUSED,
+            "forms": step_forms,
+            "problem": problem,
+            "history": _history(slip),
+            **_deadline_context(slip),
+        },
+        status=status,
+    )
+
+
+@requires_roles(*DEPARTMENT_ROLES)
+@require_GET
+def slip_detail(request: HttpRequest, slip_id: int) -> HttpResponse:
+    """A slip for the staff of the department it is addressed to (404 for anyone else)."""
+    slip = slip_get_for_department(actor=request.user, slip_id=slip_id)
+    return _render_slip(request, slip)
+
+
+# Service errors under these keys are about the slip as a whole, not a field of the form.
+_CONFLICTS = ("version", "status")
+
+
+def _step(
+    request: HttpRequest, slip_id: int, step: str, run: Callable[[TransferSlip, dict[str, Any]], Any]
+) -> HttpResponse | None:
+    """Run one step through its service; on refusal show the slip again with the reason, unchanged."""
+    slip = slip_get_for_department(actor=request.user, slip_id=slip_id)
+    form = STEP_FORMS[step](request.POST)
+    if not form.is_valid():
+        # Only the hidden version can be invalid: the page was not one we served for this slip.
+        return _conflict(request, slip, step, _("Someone else changed this slip meanwhile; reload it and try again."))
+    try:
+        run(slip, form.cleaned_data)
+    except ValidationError as exc:
+        errors = exc.message_dict
+        slip = slip_get_for_department(actor=request.user, slip_id=slip_id)
+        general = [message for key in _CONFLICTS for message in errors.pop(key, [])]
+        if general:
+            return _conflict(request, slip, step, " ".join(general))
+        for field, field_messages in errors.items():
+            for message in field_messages:
+                form.add_error(field if field in form.fields else None, message)
+        return _render_slip(request, slip, bound={step: form}, problem=_("Check the fields marked below."), status=400)
+    return None
+
+
+def _conflict(request: HttpRequest, slip: TransferSlip, step: str, message: str) -> HttpResponse:
+    """The slip as it is now, the refusal on top; what was typed is kept, with the current version."""
+    slip = slip_get_for_department(actor=request.user, slip_id=slip.pk)
+    form_class = STEP_FORMS[step]
+    typed = {name: request.POST.get(name, "") for name in form_class.base_fields if name != "version"}
+    bound = {step: form_class(initial={**typed, "version": slip.version})}
+    return _render_slip(request, slip, bound=bound, problem=message, status=409)
+
+
+def _done(request: HttpRequest, slip_id: int, message: str) -> HttpResponseRedirect:
+    messages.success(request, message)
+    return redirect(reverse("slips:detail", args=[slip_id]))
+
+
+@requires_roles(*DEPARTMENT_ROLES)
+@require_POST
+def slip_receive_view(request: HttpRequest, slip_id: int) -> HttpResponse:
+    """签收: the department signs for the slip."""
+    refused = _step(
+        request,
+        slip_id,
+        "receive",
+        lambda slip, data: slip_receive(slip=slip, actor=request.user, expected_version=data["version"]),
+    )
+    return refused or _done(request, slip_id, _("You have signed for the slip."))
+
+
+@requires_roles(*DEPARTMENT_ROLES)
+@require_POST
+def slip_reply_view(request: HttpRequest, slip_id: int) -> HttpResponse:
+    """答复: the department's answer, with the result (办结, 在办, 补正材料)."""
+    refused = _step(
+        request,
+        slip_id,
+        "reply",
+        lambda slip, data: slip_reply(
+            slip=slip,
+            actor=request.user,
+            result=data["result"],
+            reply=data["reply"],
+            supplement_note=data["supplement_note"],
+            expected_version=data["version"],
+        ),
+    )
+    if refused:
+        return refused
+    if request.POST.get("result") == CaseResult.SUPPLEMENT:
+        return _done(request, slip_id, _("The window is asked to get the materials; the clock is paused."))
+    return _done(request, slip_id, _("Your answer has been sent to the window."))
+
+
+@requires_roles(*DEPARTMENT_ROLES)
+@require_POST
+def slip_return_view(request: HttpRequest, slip_id: int) -> HttpResponse:
+    """退回: the slip is not this department's business; the window re-routes it."""
+    refused = _step(
+        request,
+        slip_id,
+        "return",
+        lambda slip, data: slip_return(
+            slip=slip, actor=request.user, reason=data["reason"], expected_version=data["version"]
+        ),
+    )
+    return refused or _done(request, slip_id, _("The slip has been returned to the window."))
+
+
+# --- The printable transfer slip (转办单) ----------------------------------------------------------
+
+
+@requires_roles(*DEPARTMENT_ROLES, *HALL_ROLES)
+@require_GET
+def slip_print(request: HttpRequest, slip_id: int) -> HttpResponse:
+    """The 转办单 on A4, for the slip's department and for the hall's window staff and lead."""
+    slip = slip_get_for_print(actor=request.user, slip_id=slip_id)
+    answered = slip.status == SlipStatus.REPLIED or bool(slip.reply)
+    return render(
+        request,
+        "casework/print/transfer_slip.html",
+        {
+            "slip": slip,
+            "case": slip.case,
+            "hall_name": request.hall_route.name,  # type: ignore[attr-defined]
+            "request_text": mask_text(slip.request),
+            "reply_text": mask_text(slip.reply) if answered else "",
+            "supplement_text": mask_text(slip.supplement_note),
+            "result_label": _label(CaseResult, slip.result) if slip.result else "",
+            "answered": answered,
+            "blank_lines": range(6),
+            "printed_at": timezone.now(),
+            **_deadline_context(slip),
+        },
+    )

@@ -1,0 +1,213 @@
+"""How the window's pages show a case: masked personal data and a readable timeline.
+
+Presentation only: which labels and masks to show. What may be done is decided by the services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from casework.models import (
+    Case,
+    CaseEvent,
+    CaseResult,
+    CaseStatus,
+    Complexity,
+    ExclusionReason,
+    FeedbackMethod,
+    FollowUpMethod,
+    HandlingCategory,
+    Satisfaction,
+    SlipStatus,
+)
+from casework.personal import mask_address, mask_id, mask_mobile, mask_name, mask_text
+
+# --- Personal data --------------------------------------------------------------------------------
+
+MASKS: dict[str, Callable[[str], str]] = {
+    "applicant_name": mask_name,
+    "phone": mask_mobile,
+    "document_number": mask_id,
+    "address": mask_address,
+}
+
+FIELD_LABELS: dict[str, Any] = {
+    "applicant_name": _("Applicant"),
+    "phone": _("Contact phone"),
+    "document_number": _("Document number"),
+    "address": _("Applicant's address"),
+}
+
+
+def masked(case: Case, field: str) -> str:
+    return MASKS[field](str(getattr(case, field) or ""))
+
+
+@dataclass(frozen=True)
+class PersonalField:
+    name: str
+    label: Any
+    masked: str
+    revealed: str | None = None
+
+    @property
+    def shown(self) -> str:
+        return self.masked if self.revealed is None else self.revealed
+
+
+def personal_fields(case: Case, revealed: dict[str, str] | None = None) -> dict[str, PersonalField]:
+    revealed = revealed or {}
+    return {
+        name: PersonalField(name=name, label=FIELD_LABELS[name], masked=masked(case, name), revealed=revealed.get(name))
+        for name in MASKS
+    }
+
+
+def problem_text(case: Case) -> str:
+    """The problem as told, with any phone or ID number in it masked."""
+    return mask_text(case.problem or "")
+
+
+# --- Timeline -------------------------------------------------------------------------------------
+
+EVENT_LABELS: dict[str, Any] = {
+    "registered": _("Registered the case"),
+    "screened_out": _("Not accepted (outside the window's scope)"),
+    "answered": _("Answered on the spot"),
+    "transferred": _("Transferred to departments"),
+    "slip_received": _("Department signed for the slip"),
+    "slip_replied": _("Department replied"),
+    "slip_supplement": _("Department asked for materials"),
+    "slip_returned": _("Department returned the slip"),
+    "slip_rerouted": _("Slip re-routed"),
+    "supplement_received": _("Materials received"),
+    "fed_back": _("Result told to the person"),
+    "followed_up": _("Followed up"),
+    "reopened": _("Reopened"),
+    "closed": _("Closed"),
+    "sms_opt_out": _("SMS preference changed"),
+    "revealed": _("Personal data viewed unmasked"),
+}
+
+# Events whose from/to are the slip's states (the others are the case's).
+SLIP_EVENTS = {"slip_received", "slip_replied", "slip_supplement", "slip_returned", "slip_rerouted"}
+
+CHANGE_LABELS: dict[str, Any] = {
+    "number": _("NO"),
+    "phone": _("Contact phone"),
+    "document_number": _("Document number"),
+    "reason": _("Reason"),
+    "referral": _("Referred to"),
+    "category": _("Handling category"),
+    "slips": _("Transfer slips"),
+    "meeting_requested": _("Joint meeting requested"),
+    "flagged_for_supervision": _("Flagged for supervision"),
+    "slip": _("Transfer slip"),
+    "from_slip": _("Re-routed from"),
+    "department": _("Department"),
+    "result": _("Result"),
+    "case_status": _("Case status"),
+    "method": _("Method"),
+    "sms": _("SMS sent"),
+    "date": _("Date"),
+    "satisfaction": _("Satisfaction"),
+    "note": _("Note"),
+    "earlier": _("Before reopening"),
+    "field": _("Field"),
+    "sms_opt_out": _("No SMS to the person"),
+}
+
+
+def _label(choices: type[models.TextChoices], value: Any) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
+def status_label(value: str, *, slip: bool = False) -> str:
+    if not value:
+        return ""
+    first, second = (SlipStatus, CaseStatus) if slip else (CaseStatus, SlipStatus)
+    for choices in (first, second):
+        if value in choices.values:
+            return str(choices(value).label)
+    return value
+
+
+def _yes_no(value: Any) -> str:
+    return str(_("Yes") if value else _("No"))
+
+
+def _value(kind: str, key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return _yes_no(value)
+    if key == "reason" and kind == "screened_out":
+        return _label(ExclusionReason, value)
+    if key == "category":
+        return _label(HandlingCategory, value)
+    if key == "result":
+        return _label(CaseResult, value)
+    if key == "satisfaction":
+        return _label(Satisfaction, value)
+    if key == "method":
+        return _label(FollowUpMethod if kind == "followed_up" else FeedbackMethod, value)
+    if key == "complexity":
+        return _label(Complexity, value)
+    if key == "field":
+        return str(FIELD_LABELS.get(value, value))
+    if key == "case_status" and isinstance(value, list | tuple) and len(value) == 2:
+        return f"{status_label(value[0])} → {status_label(value[1])}"
+    if key == "slips" and isinstance(value, list):
+        return "；".join(
+            f"{s.get('number', '')} {s.get('department', '')}（{_label(Complexity, s.get('complexity', ''))}）"
+            for s in value
+            if isinstance(s, dict)
+        )
+    if key == "earlier" and isinstance(value, dict):
+        parts = []
+        if value.get("result"):
+            parts.append(f"{CHANGE_LABELS['result']}：{_label(CaseResult, value['result'])}")
+        if value.get("satisfaction"):
+            parts.append(f"{CHANGE_LABELS['satisfaction']}：{_label(Satisfaction, value['satisfaction'])}")
+        if value.get("follow_up_date"):
+            parts.append(f"{CHANGE_LABELS['date']}：{value['follow_up_date']}")
+        return "；".join(parts)
+    if isinstance(value, list | dict):
+        return str(value)
+    return mask_text(str(value))
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    actor: str
+    label: str
+    from_label: str
+    to_label: str
+    details: list[tuple[str, str]]
+    slip_number: str
+
+
+def timeline_entry(event: CaseEvent) -> TimelineEntry:
+    slip = event.kind in SLIP_EVENTS
+    details = [
+        (str(CHANGE_LABELS.get(key, key)), _value(event.kind, key, value))
+        for key, value in (event.changes or {}).items()
+        if value not in (None, "", [], {})
+    ]
+    return TimelineEntry(
+        at=event.at,
+        actor=str(event.actor) if event.actor_id is not None else str(_("System")),
+        label=str(EVENT_LABELS.get(event.kind, event.kind)),
+        from_label=status_label(event.from_status, slip=slip),
+        to_label=status_label(event.to_status, slip=slip),
+        details=[(label, text) for label, text in details if text],
+        slip_number=event.slip.number if event.slip_id is not None and event.slip is not None else "",
+    )

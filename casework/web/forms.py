@@ -1,0 +1,351 @@
+"""Forms of the window's pages: they parse what staff type; the rules are the services' (casework/services.py).
+
+Fields are optional here on purpose: a refusal comes from the service, names the field, and is shown
+next to it (``add_service_errors``), so the page, the API and the services say the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casework.models import (
+    ApplicantKind,
+    CaseStatus,
+    Channel,
+    Complexity,
+    ExclusionReason,
+    FeedbackMethod,
+    FollowUpMethod,
+    HandlingCategory,
+    Satisfaction,
+)
+from casework.personal import DocumentType
+from casework.selectors import CaseFilters
+from casework.services import Registration, SlipDraft
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _blank(choices: Iterable[tuple[str, Any]], label: Any = "") -> list[tuple[str, Any]]:
+    return [("", label or "—"), *choices]
+
+
+def add_service_errors(form: forms.BaseForm, errors: Mapping[str, list[str]], aliases: Mapping[str, str] = {}) -> None:
+    """Show a service's refusal on the form, each message on the field it names (``aliases`` maps a
+    service's field name to the form's); anything else goes on top of the form."""
+    for field, messages in errors.items():
+        name = aliases.get(field, field)
+        target = name if name in form.fields else None
+        for message in messages:
+            form.add_error(target, message)
+
+
+# --- The case list --------------------------------------------------------------------------------
+
+
+class CaseFilterForm(forms.Form):
+    number = forms.CharField(label=_("NO"), required=False, max_length=40)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=_blank(CaseStatus.choices, _("All")))
+    category = forms.ChoiceField(
+        label=_("Handling category"), required=False, choices=_blank(HandlingCategory.choices, _("All"))
+    )
+    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=_blank(Channel.choices, _("All")))
+    matter = forms.CharField(label=_("Matter"), required=False, max_length=200)
+    phone = forms.CharField(label=_("Contact phone"), required=False, max_length=30)
+    document_type = forms.ChoiceField(
+        label=_("Document type"), required=False, choices=_blank(DocumentType.choices, _("All"))
+    )
+    document_number = forms.CharField(label=_("Document number"), required=False, max_length=60)
+    registered_from = forms.DateField(label=_("Registered from"), required=False, widget=DATE_INPUT)
+    registered_to = forms.DateField(label=_("Registered to"), required=False, widget=DATE_INPUT)
+    flagged = forms.BooleanField(label=_("Flagged for supervision"), required=False)
+    open_only = forms.BooleanField(label=_("Open cases only"), required=False)
+
+    def filters(self) -> CaseFilters:
+        data = self.cleaned_data
+        return CaseFilters(
+            status=data["status"],
+            category=data["category"],
+            channel=data["channel"],
+            number=data["number"].strip(),
+            phone=data["phone"].strip(),
+            document_type=data["document_type"],
+            document_number=data["document_number"].strip(),
+            matter=data["matter"].strip(),
+            registered_from=data["registered_from"],
+            registered_to=data["registered_to"],
+            flagged=data["flagged"],
+            open_only=data["open_only"],
+        )
+
+
+# --- Registration (the 登记表 of the annex) -------------------------------------------------------
+
+
+class RegistrationForm(forms.Form):
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=Channel.choices, widget=forms.RadioSelect, initial=Channel.ON_SITE
+    )
+    applicant_kind = forms.ChoiceField(
+        label=_("Applicant kind"),
+        required=False,
+        choices=ApplicantKind.choices,
+        widget=forms.RadioSelect,
+        initial=ApplicantKind.PERSON,
+    )
+    applicant_name = forms.CharField(label=_("Applicant"), required=False, max_length=100)
+    enterprise_name = forms.CharField(label=_("Enterprise name"), required=False, max_length=200)
+    phone = forms.CharField(
+        label=_("Contact phone"), required=False, max_length=30, widget=forms.TextInput(attrs={"inputmode": "tel"})
+    )
+    document_type = forms.ChoiceField(
+        label=_("Document type"), required=False, choices=DocumentType.choices, initial=DocumentType.RESIDENT_ID
+    )
+    document_number = forms.CharField(label=_("Document number"), required=False, max_length=60)
+    address = forms.CharField(label=_("Applicant's address"), required=False, max_length=300)
+    matter_name = forms.CharField(label=_("Matter name"), required=False, max_length=200)
+    problem = forms.CharField(label=_("Problem reported"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    acceptance_note = forms.CharField(
+        label=_("Acceptance notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    remarks = forms.CharField(label=_("Remarks"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    sms_opt_out = forms.BooleanField(label=_("The person does not want SMS"), required=False)
+
+    def registration(self) -> Registration:
+        data = self.cleaned_data
+        return Registration(
+            channel=data["channel"],
+            applicant_kind=data["applicant_kind"],
+            applicant_name=data["applicant_name"],
+            phone=data["phone"],
+            document_type=data["document_type"],
+            document_number=data["document_number"],
+            matter_name=data["matter_name"],
+            problem=data["problem"],
+            address=data["address"],
+            enterprise_name=data["enterprise_name"],
+            acceptance_note=data["acceptance_note"],
+            remarks=data["remarks"],
+            sms_opt_out=data["sms_opt_out"],
+        )
+
+
+# --- Actions on a case page: each carries the case's version (optimistic locking) -------------------
+
+
+class ActionForm(forms.Form):
+    """A step on the case page. ``version`` is the case's version the page was rendered with; the
+    service refuses the step (a conflict) if the case has changed since."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    # service field name -> form field name
+    aliases: Mapping[str, str] = {}
+
+    def __init__(self, *args: Any, action: str, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{action.replace('-', '_')}_%s")
+        super().__init__(*args, **kwargs)
+        self.action = action
+
+    def add_service_errors(self, errors: Mapping[str, list[str]]) -> None:
+        add_service_errors(self, errors, self.aliases)
+
+
+class ScreenOutForm(ActionForm):
+    reason = forms.ChoiceField(
+        label=_("Reason not accepted"), required=False, choices=_blank(ExclusionReason.choices, _("Choose…"))
+    )
+    referral = forms.CharField(
+        label=_("Referred to (told to the person)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AnswerForm(ActionForm):
+    ON_SPOT = ((HandlingCategory.CONSULTATION, HandlingCategory.CONSULTATION.label),
+               (HandlingCategory.CANNOT_DO, HandlingCategory.CANNOT_DO.label))  # fmt: skip
+
+    category = forms.ChoiceField(
+        label=_("Handling category"), required=False, choices=ON_SPOT, widget=forms.RadioSelect
+    )
+    answer = forms.CharField(
+        label=_("Answer given (one-time notice)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    policy_basis = forms.CharField(label=_("Policy basis"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TransferForm(ActionForm):
+    """One row per department the hall can transfer to: a checkbox (``department``, the department's
+    id), what it is asked (``request_<id>``) and how complex it is (``complexity_<id>``)."""
+
+    category = forms.ChoiceField(
+        label=_("Handling category"), required=False, choices=_blank(HandlingCategory.choices, _("Choose…"))
+    )
+    department = forms.MultipleChoiceField(label=_("Departments"), required=False, widget=forms.CheckboxSelectMultiple)
+    coordination_note = forms.CharField(
+        label=_("Coordination notes (容缺容承, data sharing)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    meeting_requested = forms.BooleanField(label=_("Ask for a joint meeting"), required=False)
+    meeting_request_note = forms.CharField(
+        label=_("What the joint meeting should settle"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    aliases = {"slips": "department"}
+
+    def __init__(self, *args: Any, departments: Sequence[Any], **kwargs: Any) -> None:
+        super().__init__(*args, action="transfer", **kwargs)
+        self.departments = list(departments)
+        self.fields["department"].choices = [(str(d.pk), d.name) for d in self.departments]  # type: ignore[attr-defined]
+        for d in self.departments:
+            self.fields[f"request_{d.pk}"] = forms.CharField(
+                label=_("What the department is asked to do"),
+                required=False,
+                widget=forms.TextInput(attrs={"aria-label": _("What is asked of %(name)s") % {"name": d.name}}),
+            )
+            self.fields[f"complexity_{d.pk}"] = forms.ChoiceField(
+                label=_("Complexity"),
+                required=False,
+                choices=Complexity.choices,
+                initial=Complexity.ORDINARY,
+                widget=forms.Select(attrs={"aria-label": _("Complexity for %(name)s") % {"name": d.name}}),
+            )
+
+    def chosen_ids(self) -> list[int]:
+        chosen = {int(value) for value in self.cleaned_data.get("department") or []}
+        return [d.pk for d in self.departments if d.pk in chosen]
+
+    def drafts(self) -> list[SlipDraft]:
+        return [
+            SlipDraft(
+                department_id=pk,
+                request=self.cleaned_data.get(f"request_{pk}") or "",
+                complexity=self.cleaned_data.get(f"complexity_{pk}") or Complexity.ORDINARY,
+            )
+            for pk in self.chosen_ids()
+        ]
+
+    def add_service_errors(self, errors: Mapping[str, list[str]]) -> None:
+        """``slips.<i>.<field>`` names the i-th chosen department's row."""
+        chosen = self.chosen_ids() if hasattr(self, "cleaned_data") else []
+        rest: dict[str, list[str]] = {}
+        for key, messages in errors.items():
+            parts = key.split(".")
+            if len(parts) == 3 and parts[0] == "slips" and parts[1].isdigit() and int(parts[1]) < len(chosen):
+                pk, field = chosen[int(parts[1])], parts[2]
+                target = f"{field}_{pk}" if field in ("request", "complexity") else "department"
+                for message in messages:
+                    self.add_error(target, message)
+            else:
+                rest[key] = messages
+        add_service_errors(self, rest, self.aliases)
+
+    def rows(self) -> list[dict[str, Any]]:
+        chosen = {str(v) for v in (self["department"].value() or [])}
+        return [
+            {
+                "department": d,
+                "checked": str(d.pk) in chosen,
+                "request": self[f"request_{d.pk}"],
+                "complexity": self[f"complexity_{d.pk}"],
+            }
+            for d in self.departments
+        ]
+
+
+class RerouteForm(ActionForm):
+    """Send a returned slip (``slip``) to another department; ``slip_version`` locks the slip."""
+
+    slip = forms.IntegerField(widget=forms.HiddenInput)
+    slip_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    department = forms.ChoiceField(label=_("Department"), required=False)
+    request = forms.CharField(
+        label=_("What the department is asked to do"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    complexity = forms.ChoiceField(label=_("Complexity"), required=False, choices=Complexity.choices)
+
+    aliases = {
+        "reroute.0.department": "department",
+        "reroute.0.request": "request",
+        "reroute.0.complexity": "complexity",
+    }
+
+    def __init__(self, *args: Any, slip_id: int, departments: Sequence[Any], **kwargs: Any) -> None:
+        super().__init__(*args, action=f"reroute-{slip_id}", **kwargs)
+        self.slip_id = slip_id
+        self.fields["department"].choices = _blank([(str(d.pk), d.name) for d in departments], _("Choose…"))  # type: ignore[attr-defined]
+
+    def clean_department(self) -> int:
+        value = self.cleaned_data.get("department")
+        return int(value) if value else 0
+
+
+class WithdrawForm(ActionForm):
+    """Withdraw a returned slip (``slip``) that no other department needs to take over."""
+
+    slip = forms.IntegerField(widget=forms.HiddenInput)
+    slip_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = forms.CharField(
+        label=_("Why no other department is needed"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, slip_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, action=f"withdraw-{slip_id}", **kwargs)
+        self.slip_id = slip_id
+
+
+class SupplementForm(ActionForm):
+    note = forms.CharField(label=_("Materials received"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class FeedbackForm(ActionForm):
+    method = forms.ChoiceField(
+        label=_("How the person was told"), required=False, choices=_blank(FeedbackMethod.choices, _("Choose…"))
+    )
+    content = forms.CharField(
+        label=_("What the person was told"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    send_sms = forms.BooleanField(label=_("Also send the result by SMS"), required=False)
+
+    def __init__(self, *args: Any, sms_opt_out: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, action="feedback", **kwargs)
+        if sms_opt_out:
+            self.fields["send_sms"].disabled = True
+            self.fields["send_sms"].help_text = _("The person asked not to receive SMS.")
+
+
+class FollowUpForm(ActionForm):
+    method = forms.ChoiceField(
+        label=_("Follow-up method"), required=False, choices=_blank(FollowUpMethod.choices, _("Choose…"))
+    )
+    date = forms.DateField(label=_("Follow-up date"), required=False, widget=DATE_INPUT)
+    satisfaction = forms.ChoiceField(
+        label=_("Satisfaction"), required=False, choices=Satisfaction.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(label=_("Follow-up notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, action="follow-up", **kwargs)
+        self.fields["date"].initial = timezone.localdate()
+
+
+class ReopenForm(ActionForm):
+    reason = forms.CharField(label=_("Why it is reopened"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CloseForm(ActionForm):
+    note = forms.CharField(label=_("Closing note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SmsOptOutForm(ActionForm):
+    opt_out = forms.BooleanField(label=_("The person does not want SMS"), required=False)
+
+
+def version_error(errors: Mapping[str, list[str]]) -> list[str]:
+    """The messages of a conflict or an impossible step (shown on top of the page, nothing changed)."""
+    return [*errors.get("version", []), *errors.get("status", [])]
