@@ -81,6 +81,7 @@ class CaseIndex(models.Model):
     channel = models.CharField(_("channel"), max_length=12)
     applicant_kind = models.CharField(_("applicant kind"), max_length=12)
     matter_name = models.CharField(_("matter"), max_length=200)
+    matter_key = models.CharField(_("matter (grouped)"), max_length=200, blank=True, db_index=True)
     handling_category = models.CharField(_("handling category"), max_length=16, blank=True)
     complexity = models.CharField(_("complexity"), max_length=10, blank=True)
     status = models.CharField(_("status"), max_length=20)

@@ -19,7 +19,7 @@ from coordination.models import (
     SlipIndex,
     SupervisionOrder,
 )
-from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment, RoleKind
+from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment, RoleKind, User
 from hallplatform.deadlines.models import Deadline, DeadlineState
 from tenants.models import Hall
 
@@ -124,7 +124,7 @@ def supervision_proposals(*, city: Hall, limit: int = 50) -> dict[str, list[Any]
             Q(deadline__state=DeadlineState.BREACHED) | Q(deadline__state=DeadlineState.OPEN, deadline__due_at__lte=now)
         )
         .exclude(Exists(SupervisionOrder.objects.filter(slip_id=OuterRef("pk"), status__in=OPEN_ORDER_STATES)))
-        .select_related("hall", "department", "deadline")
+        .select_related("hall", "department__hall", "deadline")
         .order_by("deadline__due_at")[:limit]
     )
     return {"flagged_cases": list(flagged), "red_slips": list(red_slips)}
@@ -175,7 +175,8 @@ def order_list_for_issuer(
 
 
 def meeting_list_for(*, actor: Any, hall: Hall | None) -> QuerySet[JointMeeting]:
-    """Meetings the actor convened in their scope, or to which their department or hall is invited."""
+    """Meetings the actor convened in their scope, to which their department or hall is invited, or
+    that gave their department a resolution."""
     roles = RoleAssignment.objects.filter(user_id=actor.pk)
     supervised = list(roles.filter(kind=RoleKind.CITY_SUPERVISOR).values_list("hall_id", flat=True))
     led = list(roles.filter(kind__in=[RoleKind.HALL_LEAD, RoleKind.WINDOW_STAFF]).values_list("hall_id", flat=True))
@@ -185,10 +186,19 @@ def meeting_list_for(*, actor: Any, hall: Hall | None) -> QuerySet[JointMeeting]
         | Q(hall_id__in=led)
         | Q(invitations__department_id__in=departments)
         | Q(invitations__hall_id__in=led)
+        # a department given a resolution sees the meeting it came from, invited or not
+        | Q(resolutions__owner_department_id__in=departments)
     )
     rows = JointMeeting.objects.filter(visible).distinct()
     if hall is not None:
-        rows = rows.filter(Q(hall=hall) | Q(invitations__hall=hall) | Q(cases__hall=hall)).distinct()
+        # on a hall's host: the meetings that concern the hall, its cases or a unit stationed there
+        rows = rows.filter(
+            Q(hall=hall)
+            | Q(invitations__hall=hall)
+            | Q(cases__hall=hall)
+            | Q(invitations__department__hall=hall)
+            | Q(resolutions__owner_department__hall=hall)
+        ).distinct()
     return rows.select_related("hall", "city", "lead_department", "convened_by").order_by("-starts_at", "-id")
 
 
@@ -214,3 +224,156 @@ def orders_of_case(*, hall_id: int, case_id: int) -> QuerySet[SupervisionOrder]:
     return SupervisionOrder.objects.filter(case_hall_id=hall_id, case_id=case_id).select_related(
         "target_hall", "target_department", "deadline"
     )
+
+
+# --- What the pages offer an actor (the services decide; these only choose which buttons to show) -----
+
+
+@dataclass(frozen=True)
+class MeetingRights:
+    manage: bool  # record the minutes, close the meeting
+    invitation_ids: frozenset[int]  # invitations the actor answers for
+    resolution_ids: frozenset[int]  # resolutions owned by the actor's departments
+    case_hall_ids: frozenset[int]  # halls whose cases the actor may open (their staff; the city's supervisor)
+
+
+def meeting_rights_for(*, actor: Any, meeting: JointMeeting) -> MeetingRights:
+    """What the actor may do on a meeting's page, mirroring the services' checks: one query."""
+    roles = list(RoleAssignment.objects.filter(user_id=actor.pk).values_list("kind", "hall_id", "department_id"))
+    supervised = {hall for kind, hall, _d in roles if kind == RoleKind.CITY_SUPERVISOR}
+    led = {hall for kind, hall, _d in roles if kind == RoleKind.HALL_LEAD}
+    staffed = {hall for kind, hall, _d in roles if kind in (RoleKind.HALL_LEAD, RoleKind.WINDOW_STAFF)}
+    departments = {dept for kind, _h, dept in roles if kind in DEPARTMENT_ROLES}
+    city_supervisor = meeting.city_id in supervised
+    manage = city_supervisor or (meeting.level == "hall" and meeting.hall_id in led)
+    invitations = frozenset(
+        i.pk
+        for i in meeting.invitations.all()
+        if (i.department_id is not None and i.department_id in departments)
+        or (i.hall_id is not None and i.hall_id in staffed)
+    )
+    resolutions = frozenset(r.pk for r in meeting.resolutions.all() if r.owner_department_id in departments)
+    case_halls = frozenset(link.hall_id for link in meeting.cases.all() if city_supervisor or link.hall_id in staffed)
+    return MeetingRights(
+        manage=manage, invitation_ids=invitations, resolution_ids=resolutions, case_hall_ids=case_halls
+    )
+
+
+def order_get_for(*, actor: Any, order_id: int, city_id: int | None = None) -> SupervisionOrder:
+    """An order for its issuer's side (the city's supervisors, the lead of the hall it was issued in or
+    addressed to) and its addressee (the department's staff); 404 for anyone else. ``city_id``: the
+    city of the request's host, when on a hall's host."""
+    roles = RoleAssignment.objects.filter(user_id=actor.pk)
+    supervised = list(roles.filter(kind=RoleKind.CITY_SUPERVISOR).values_list("hall_id", flat=True))
+    led = list(roles.filter(kind=RoleKind.HALL_LEAD).values_list("hall_id", flat=True))
+    visible = (
+        Q(city_id__in=supervised)
+        | Q(issuing_hall_id__in=led)
+        | Q(target_hall_id__in=led)
+        | Q(target_department_id__in=department_ids_of(actor))
+    )
+    rows = SupervisionOrder.objects.filter(visible, pk=order_id)
+    if city_id is not None:
+        rows = rows.filter(city_id=city_id)
+    order = (
+        rows.select_related(
+            "city",
+            "issuing_hall",
+            "issued_by",
+            "target_hall",
+            "target_department",
+            "case_hall",
+            "slip__hall",
+            "deadline",
+            "responded_by",
+        )
+        .distinct()
+        .first()
+    )
+    if order is None:
+        raise Http404
+    return order
+
+
+@dataclass(frozen=True)
+class OrderRights:
+    respond: bool  # the addressee answers
+    decide: bool  # the issuer accepts the response or sends it back
+
+
+def order_rights_for(*, actor: Any, order: SupervisionOrder) -> OrderRights:
+    """What the actor may do on an order's page, mirroring the services' checks: one query."""
+    roles = list(RoleAssignment.objects.filter(user_id=actor.pk).values_list("kind", "hall_id", "department_id"))
+    supervisor = any(kind == RoleKind.CITY_SUPERVISOR and hall == order.city_id for kind, hall, _d in roles)
+    led = {hall for kind, hall, _d in roles if kind == RoleKind.HALL_LEAD}
+    departments = {dept for kind, _h, dept in roles if kind in DEPARTMENT_ROLES}
+    if order.target_department_id is not None:
+        respond = order.target_department_id in departments
+    else:
+        respond = order.target_hall_id in led
+    # A city order is decided by the city's supervisors; a hall's, by its lead too.
+    decide = supervisor or (order.issuing_hall_id != order.city_id and order.issuing_hall_id in led)
+    return OrderRights(respond=respond, decide=decide)
+
+
+def case_index_by_number(*, hall_ids: list[int], numbers: list[str]) -> dict[str, CaseIndex]:
+    """Cases of these halls by their NO (unique within a hall, and prefixed by its region code)."""
+    rows = CaseIndex.objects.filter(hall_id__in=hall_ids, number__in=numbers).select_related("hall")
+    return {row.number: row for row in rows.order_by("-hall_id")}
+
+
+def slip_index_by_number(*, hall_ids: list[int], number: str) -> SlipIndex | None:
+    return SlipIndex.objects.filter(hall_id__in=hall_ids, slip_number=number).first()
+
+
+def slip_index_list_for_department(*, actor: Any) -> QuerySet[SlipIndex]:
+    """Open slips addressed to the actor's departments, with their handler (for reassignment)."""
+    return (
+        SlipIndex.objects.filter(department_id__in=department_ids_of(actor), status__in=OPEN_SLIP_STATES)
+        .select_related("hall", "department", "assigned_to", "received_by", "deadline")
+        .order_by("-sent_at", "-id")
+    )
+
+
+def slip_index_get_for_department(*, actor: Any, slip_index_id: int) -> SlipIndex:
+    """A slip (index row) addressed to one of the actor's departments; 404 otherwise."""
+    slip = (
+        SlipIndex.objects.filter(pk=slip_index_id, department_id__in=department_ids_of(actor))
+        .select_related("hall", "department", "assigned_to", "received_by", "deadline")
+        .first()
+    )
+    if slip is None:
+        raise Http404
+    return slip
+
+
+def department_handlers(*, department_id: int) -> QuerySet[User]:
+    """Active people holding a handler or lead role in the department."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            roles__kind__in=DEPARTMENT_ROLES,
+            roles__department_id=department_id,
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def order_list_for(*, actor: Any, city_id: int | None = None) -> QuerySet[SupervisionOrder]:
+    """Every order ``order_get_for`` would show the actor (issuer's side and addressee), newest first;
+    ``city_id``: the city of the request's host, when on a hall's host."""
+    roles = RoleAssignment.objects.filter(user_id=actor.pk)
+    supervised = list(roles.filter(kind=RoleKind.CITY_SUPERVISOR).values_list("hall_id", flat=True))
+    led = list(roles.filter(kind=RoleKind.HALL_LEAD).values_list("hall_id", flat=True))
+    rows = SupervisionOrder.objects.filter(
+        Q(city_id__in=supervised)
+        | Q(issuing_hall_id__in=led)
+        | Q(target_hall_id__in=led)
+        | Q(target_department_id__in=department_ids_of(actor))
+    )
+    if city_id is not None:
+        rows = rows.filter(city_id=city_id)
+    return rows.select_related(
+        "city", "issuing_hall", "issued_by", "target_hall", "target_department", "slip", "deadline"
+    ).order_by("-issued_at", "-id")

@@ -312,7 +312,8 @@ def meeting_record_minutes(
 ) -> JointMeeting:
     """Record the minutes (纪要), the outcome and the resolutions of a held meeting. Each resolution
     names its owner department, what it must do and in how many working days; its deadline is
-    tracked like a slip's. The linked cases' timelines record the outcome and the resolutions."""
+    tracked like a slip's, in the owner department's hall (escalated to its lead, then the city).
+    The linked cases' timelines record the outcome and the resolutions."""
     meeting = JointMeeting.objects.select_for_update().get(pk=meeting.pk)
     if not _may_manage_meeting(actor, meeting):
         raise Http404
@@ -359,8 +360,10 @@ def meeting_record_minutes(
             days=draft.days,
             created_at=now,
         )
+        # The owner department's hall: its calendar counts the days, its lead and its city's
+        # supervisors hear of a breach (the convening city hall has no say over a county's units).
         resolution.deadline = deadline_open(
-            hall=meeting.hall,
+            hall=resolution.owner_department.hall,
             kind=DeadlineKind.MEETING_RESOLUTION,
             subject=resolution,
             start=now,
@@ -487,6 +490,13 @@ def order_issue(*, actor: Any, hall: Hall | None, draft: OrderDraft) -> Supervis
         errors["target_hall"] = [_("Address the order to a hall of your city.")]
     if draft.target_department_id is not None and draft.target_department_id not in departments:
         errors["target_department"] = [_("Address the order to a department of your city.")]
+    elif target_hall is not None and draft.target_department_id is not None:
+        addressed = departments[draft.target_department_id]
+        # its deadline escalates in the addressed hall: a county unit must be stationed there
+        if addressed.hall_id != target_hall.pk and addressed.hall.level != HallLevel.CITY:
+            errors["target_department"] = [
+                _("Address a department stationed in that hall, or a city-level department.")
+            ]
     if not _text(draft.reason):
         errors["reason"] = [_("Give the reason for the order.")]
     if not _text(draft.required_action):

@@ -1,6 +1,10 @@
-"""City-level pages (portals); filled in by coordination/web/views.py."""
+"""The city supervision portal, on the bare base domain only (public schema)."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-app_name = "portals"
-urlpatterns: list[URLPattern | URLResolver] = []
+from coordination.web import views
+
+app_name = "portal"
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.portal, name="overview"),
+]

@@ -6,12 +6,14 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from coordination.web.views import overview_rows
 from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment, RoleKind
 from tenants.models import Hall
 
 
 def portal_home(request: HttpRequest) -> HttpResponse:
-    """Start page of the city portal: the halls the person supervises or operates, their departments."""
+    """Start page of the city portal: the halls the person supervises or operates, their departments.
+    A city supervisor sees each city's overview at once (the full portal is at /portal/)."""
     assignments = list(
         RoleAssignment.objects.filter(user_id=request.user.pk or 0)
         .select_related("hall", "department__hall")
@@ -28,6 +30,11 @@ def portal_home(request: HttpRequest) -> HttpResponse:
             .order_by("level", "region_code")
         )
     departments = [a.department for a in assignments if a.kind in DEPARTMENT_ROLES]
+    supervised = sorted(
+        (a.hall for a in assignments if a.kind == RoleKind.CITY_SUPERVISOR and a.hall is not None),
+        key=lambda city: city.region_code,
+    )
+    overviews = [(city, overview_rows(request, city)) for city in supervised]
     port = request.get_port()
     suffix = "" if port in ("80", "443") else f":{port}"
     return render(
@@ -37,5 +44,6 @@ def portal_home(request: HttpRequest) -> HttpResponse:
             "halls": [(hall, f"{request.scheme}://{hall.code}.{settings.BASE_DOMAIN}{suffix}/") for hall in halls],
             "departments": departments,
             "is_operator": RoleKind.PLATFORM_OPERATOR in kinds,
+            "overviews": overviews,
         },
     )

@@ -28,8 +28,8 @@ from coordination.services import (
     order_respond,
     resolution_complete,
 )
-from hallplatform.deadlines.models import Deadline, DeadlineKind, DeadlineState
 from hallplatform.accounts.services import staff_create
+from hallplatform.deadlines.models import Deadline, DeadlineKind, DeadlineState
 from hallplatform.deadlines.sweep import deadline_sweep
 from hallplatform.schemas import use_hall_schema, use_public_schema
 from notifications.models import Notice
