@@ -21,6 +21,8 @@ import sentry_sdk
 from sentry_sdk.integrations.celery import CeleryIntegration
 from sentry_sdk.integrations.django import DjangoIntegration
 
+from hallplatform.logs import set_log_hall
+
 _SCRUBBED = "[scrubbed]"
 
 # Request headers whose values are kept; every other header's value is replaced.
@@ -43,8 +45,9 @@ _IDENTIFIER = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|1[3-9]\d{9})(?![0-9A-
 
 
 def set_hall_tag(code: str | None) -> None:
-    """Tag the current scope with the hall code ("public" for the city portal)."""
+    """Tag the current scope and the log lines with the hall code ("public" for the city portal)."""
     sentry_sdk.get_isolation_scope().set_tag("hall", code or "public")
+    set_log_hall(code or "public")
 
 
 def _redact(value: Any) -> Any:

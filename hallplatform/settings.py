@@ -7,10 +7,13 @@ Without DATABASE_URL / REDIS_URL, `python3 dev.py run|test` starts embedded serv
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -27,12 +30,20 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+# DJANGO_ENV=production (the container image sets it) turns on the production behaviour below:
+# HTTPS only, HSTS, secure cookies, JSON logs, and no development fallbacks. Development and tests
+# (the default) keep their behaviour; each switch can still be set on its own by its variable.
+DJANGO_ENV = os.environ.get("DJANGO_ENV", "development").strip().lower()
+if DJANGO_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"DJANGO_ENV must be development or production, not {DJANGO_ENV!r}.")
+PRODUCTION = DJANGO_ENV == "production"
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DJANGO_DEBUG must be off when DJANGO_ENV=production.")
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and not env_bool("BANCHENG_INSECURE_DEV_KEY", False):
-        from django.core.exceptions import ImproperlyConfigured
-
+    if PRODUCTION or (not DEBUG and not env_bool("BANCHENG_INSECURE_DEV_KEY", False)):
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is not set. `python3 dev.py run|test` sets a development key; "
             "a deployment must provide its own."
@@ -44,6 +55,8 @@ if not SECRET_KEY:
 # <code>.<BASE_DOMAIN>. With the default "localhost", http://wengyuan.localhost:8000/ works in a
 # browser without any DNS setup.
 BASE_DOMAIN = os.environ.get("BASE_DOMAIN", "localhost").strip().lower()
+if PRODUCTION and not os.environ.get("BASE_DOMAIN"):
+    raise ImproperlyConfigured("BASE_DOMAIN must be set when DJANGO_ENV=production.")
 ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}", *env_list("EXTRA_ALLOWED_HOSTS")]
 
 SHARED_APPS = [
@@ -55,6 +68,7 @@ SHARED_APPS = [
     "hallplatform.deadlines",
     "notifications",
     "coordination",
+    "analytics",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -88,6 +102,8 @@ ROOT_URLCONF = "hallplatform.urls_hall"
 PUBLIC_SCHEMA_URLCONF = "hallplatform.urls_public"
 
 MIDDLEWARE = [
+    # /metrics is answered before the host is looked at: Prometheus scrapes each pod by its address.
+    "hallplatform.metrics.MetricsMiddleware",
     "hallplatform.middleware.HallRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -122,14 +138,28 @@ WSGI_APPLICATION = "hallplatform.wsgi.application"
 
 # --- Database ----------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bancheng")
+# DATABASE_POOL=1: Django's psycopg connection pool, one per process (the Helm chart turns it on for
+# the web pods). django-tenants issues `SET search_path` on the first cursor of every connection taken
+# from the pool (it forgets the path when Django closes the connection), so a pooled connection never
+# carries a hall's schema into another request (tests/deploy/test_connection_pool.py). Celery's
+# prefork workers close the pool around every task: leave it off there. A PgBouncer in front of
+# PostgreSQL must pool by session, never by transaction (docs/configuration.md).
+DATABASE_POOL = env_bool("DATABASE_POOL", False)
 DATABASES = {
     "default": dj_database_url.parse(
         DATABASE_URL,
         engine="django_tenants.postgresql_backend",
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_max_age=0 if DATABASE_POOL else int(os.environ.get("DB_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
 }
+if DATABASE_POOL:
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(os.environ.get("DATABASE_POOL_MIN_SIZE", "1")),
+        "max_size": int(os.environ.get("DATABASE_POOL_MAX_SIZE", "4")),
+        # Seconds a request waits for a free connection before failing.
+        "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+    }
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -182,8 +212,20 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- HTTPS (production: behind an ingress that terminates TLS) ---------------------------------
+# The ingress tells the scheme in X-Forwarded-Proto; only it can reach the pods.
+TRUST_X_FORWARDED_PROTO = env_bool("TRUST_X_FORWARDED_PROTO", PRODUCTION)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUST_X_FORWARDED_PROTO else None
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+# Probes and Prometheus speak plain HTTP to the pod itself.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# Every hall is a subdomain of BASE_DOMAIN on the same wildcard certificate: HSTS covers them all.
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if PRODUCTION else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -205,6 +247,29 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set, however many fields use it (the casework API has several "status").
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "casework.models.CaseStatus",
+        "SlipStatusEnum": "casework.models.SlipStatus",
+        "HandlingCategoryEnum": "casework.models.HandlingCategory",
+        "ComplexityEnum": "casework.models.Complexity",
+        "ChannelEnum": "casework.models.Channel",
+        "ApplicantKindEnum": "casework.models.ApplicantKind",
+        "CaseResultEnum": "casework.models.CaseResult",
+        "ExclusionReasonEnum": "casework.models.ExclusionReason",
+        "FeedbackMethodEnum": "casework.models.FeedbackMethod",
+        "FollowUpMethodEnum": "casework.models.FollowUpMethod",
+        "SatisfactionEnum": "casework.models.Satisfaction",
+        "DocumentTypeEnum": "casework.personal.DocumentType",
+        "BadgeColourEnum": "casework.api.serializers.BADGE_COLOURS",
+        # The city-level API (coordination/api)
+        "MeetingLevelEnum": "coordination.models.MeetingLevel",
+        "MeetingStatusEnum": "coordination.models.MeetingStatus",
+        "InvitationResponseEnum": "coordination.models.InvitationResponse",
+        "ResolutionStatusEnum": "coordination.models.ResolutionStatus",
+        "OrderStatusEnum": "coordination.models.OrderStatus",
+        "DeadlineStateEnum": "hallplatform.deadlines.models.DeadlineState",
+    },
 }
 
 # --- Language and time -------------------------------------------------------------------------
@@ -223,13 +288,40 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
+# LOG_FORMAT=json: one JSON object per line with the hall code of the request or task
+# (hallplatform/logs.py); text: the plain messages of development.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "text").strip().lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"hall": {"()": "hallplatform.logs.HallLogFilter"}},
+    "formatters": {"json": {"()": "hallplatform.logs.json_formatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["hall"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+# Celery workers keep Django's log configuration (and so the JSON lines) instead of their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+
+# --- Prometheus metrics (hallplatform/metrics.py) ----------------------------------------------
+# /metrics answers only requests made straight to a process (never through the ingress) from these
+# networks, and with METRICS_TOKEN set only those bearing it. Empty: nobody.
+METRICS_ALLOWED_CIDRS = env_list(
+    "METRICS_ALLOWED_CIDRS", "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
+)
+try:
+    METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network(cidr, strict=False) for cidr in METRICS_ALLOWED_CIDRS]
+except ValueError as error:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_CIDRS: {error}") from error
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 # --- Observability -----------------------------------------------------------------------------
 SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
@@ -277,6 +369,9 @@ NOTICE_SWEEP_SECONDS = float(os.environ.get("NOTICE_SWEEP_SECONDS", "60"))
 # The deadline sweep (hallplatform/deadlines/sweep.py); one beat process runs it every minute.
 DEADLINE_SWEEP_SECONDS = float(os.environ.get("DEADLINE_SWEEP_SECONDS", "60"))
 
+# The hour (Asia/Shanghai) at which beat looks whether today is the first working day of the month.
+MONTHLY_REPORTS_HOUR = int(os.environ.get("MONTHLY_REPORTS_HOUR", "7"))
+
 CELERY_BEAT_SCHEDULE = {
     "deadlines-sweep": {
         "task": "deadlines.deadline_sweep_task",
@@ -288,5 +383,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": NOTICE_SWEEP_SECONDS,
         # A sweep not started before the next is due is dropped: the next one does its work.
         "options": {"expires": max(NOTICE_SWEEP_SECONDS - 10, 1)},
+    },
+    # Every morning (Asia/Shanghai); the task works only on the first working day of the month
+    # (national calendar) and makes last month's reports of every hall and city (analytics/reports.py).
+    "analytics-monthly-reports": {
+        "task": "analytics.analytics_monthly_reports_task",
+        "schedule": crontab(hour=MONTHLY_REPORTS_HOUR, minute=0),
+        "options": {"expires": 6 * 3600},
     },
 }

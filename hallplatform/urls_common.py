@@ -1,15 +1,17 @@
-"""Routes served on every host: health, login, language."""
+"""Routes served on every host: health, metrics, login, language."""
 
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from hallplatform import health
+from hallplatform import health, metrics
 from hallplatform.access import public_endpoint
 from hallplatform.urls_api import urlpatterns as api_urlpatterns
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # Answered by hallplatform.metrics.MetricsMiddleware before host routing; listed for introspection.
+    path("metrics", metrics.metrics, name="metrics"),
     path("accounts/", include("hallplatform.accounts.urls")),
     path("i18n/setlang/", public_endpoint(set_language), name="set_language"),
     *api_urlpatterns,
