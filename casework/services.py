@@ -1100,3 +1100,20 @@ def case_reveal(*, case: Case, actor: Any, field: str) -> str:
     case_event_record(case=case, actor=actor, kind="revealed", changes={"field": field})
     audit_record(action="case.reveal", actor=actor, hall=hall, target=case, changes={"field": field})
     return str(getattr(case, field) or "")
+
+
+def case_supervisor_view_record(*, case: Case, actor: Any) -> bool:
+    """A city supervisor opening a case in a hall (read-only, DESIGN.md 7) is audited in that hall;
+    the hall's own staff reading their cases are not. True if an audit event was written."""
+    from hallplatform.accounts.models import HALL_ROLES, RoleAssignment, RoleKind
+
+    hall = _hall()
+    roles = set(
+        RoleAssignment.objects.filter(user_id=actor.pk)
+        .filter(Q(kind__in=HALL_ROLES, hall_id=hall.pk) | Q(kind=RoleKind.CITY_SUPERVISOR, hall_id=hall.city_id))
+        .values_list("kind", flat=True)
+    )
+    if RoleKind.CITY_SUPERVISOR not in roles or roles & set(HALL_ROLES):
+        return False
+    audit_record(action="case.supervisor_view", actor=actor, hall=hall, target=case, changes={"number": case.number})
+    return True

@@ -263,6 +263,8 @@ class CaseDetailView(CaseView):
 
     @extend_schema(summary="A case", responses={200: CaseDetailSerializer, **READ_ERRORS})
     def get(self, request: Request, pk: int) -> Response:
+        case = selectors.case_get_for_staff(actor=request.user, case_id=pk)
+        services.case_supervisor_view_record(case=case, actor=request.user)
         return case_detail_response(request, pk)
 
 

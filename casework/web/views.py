@@ -46,6 +46,7 @@ from casework.services import (
     case_reveal,
     case_screen_out,
     case_sms_opt_out_set,
+    case_supervisor_view_record,
     case_supplement_received,
     case_transfer,
     slip_reroute,
@@ -70,6 +71,7 @@ from casework.web.forms import (
     add_service_errors,
     version_error,
 )
+from coordination.selectors import meetings_of_case, orders_of_case
 from hallplatform.access import request_roles, requires_roles
 from hallplatform.accounts.models import RoleKind
 from tenants.selectors import department_list_routable_from
@@ -336,6 +338,8 @@ def _case_context(
         ),
         "forms": forms,
         "reroutes": reroutes,
+        "meetings": list(meetings_of_case(hall_id=hall.pk, case_id=case.pk)),
+        "orders": list(orders_of_case(hall_id=hall.pk, case_id=case.pk)),
         "has_notice": bool(_told(case)),
     }
 
@@ -345,6 +349,7 @@ def _case_context(
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     """The case page: the 登记表 (masked), deadlines, timeline and the steps possible now."""
     case = case_get_for_staff(actor=request.user, case_id=case_id)
+    case_supervisor_view_record(case=case, actor=request.user)
     return render(request, "casework/case_detail.html", _case_context(request, case))
 
 
