@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import uuid
@@ -100,7 +101,13 @@ def live_system() -> Iterator[LiveSystem]:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     server: subprocess.Popen[bytes] | None = None
     try:
-        for command in (["migrate_all", "--verbosity", "0"], ["seed_demo"]):
+        static = Path(tempfile.mkdtemp(prefix="bancheng-static-"))
+        env["STATIC_ROOT"] = str(static)
+        for command in (
+            ["migrate_all", "--verbosity", "0"],
+            ["seed_demo"],
+            ["collectstatic", "--noinput", "--verbosity", "0"],  # served by WhiteNoise, as in production
+        ):
             subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)
         port = _free_port()
         server = subprocess.Popen(
@@ -127,6 +134,8 @@ def live_system() -> Iterator[LiveSystem]:
                 server.wait()
         with _admin_connection(config) as conn:
             _drop(conn, name)
+        if "STATIC_ROOT" in env:
+            shutil.rmtree(env["STATIC_ROOT"], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from django.utils.translation import override
 
 from tests.browser.conftest import LiveSystem
 
-PASSWORD = "bancheng-demo"  # noqa: S105 (the demo's password, tenants/demo.py)
+PASSWORD = "bancheng-demo"  # the demo's password (tenants/demo.py)
 LOCALE = "zh-CN"
 UI_LANGUAGE = "zh-hans"  # what Django picks for Accept-Language zh-CN
 SHOTS = Path("/tmp")  # noqa: S108 (screenshots of a failing step, for whoever debugs it)
@@ -47,7 +47,7 @@ def shoot(page: Any, name: str) -> None:
     """A full-page screenshot into /tmp (called on failure)."""
     try:
         page.screenshot(path=str(SHOTS / f"bancheng-{name}.png"), full_page=True)
-    except Exception:  # noqa: BLE001 (a screenshot must not hide the failure itself)
+    except Exception:  # a screenshot must not hide the failure itself
         return
 
 
