@@ -38,6 +38,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from hallplatform.access import public_endpoint
 
@@ -59,6 +61,8 @@ def request_may_read_metrics(request: HttpRequest) -> bool:
         address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
     except ValueError:
         return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:10.1.2.3 from a dual-stack socket
     if not any(address in network for network in settings.METRICS_ALLOWED_NETWORKS):
         return False
     token = settings.METRICS_TOKEN
@@ -72,7 +76,12 @@ def celery_queue_length(broker_url: str, queue: str) -> int:
     """Messages waiting in ``queue`` on a Redis broker, all priorities, in one round trip."""
     if broker_url.startswith("redis+socket://"):
         broker_url = "unix://" + broker_url[len("redis+socket://") :]
-    client = redis.Redis.from_url(broker_url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT)
+    client = redis.Redis.from_url(
+        broker_url,
+        socket_connect_timeout=REDIS_TIMEOUT,
+        socket_timeout=REDIS_TIMEOUT,
+        retry=Retry(NoBackoff(), 0),  # a scrape must not wait out retries
+    )
     try:
         with client.pipeline(transaction=False) as pipe:
             for step in _KOMBU_PRIORITY_STEPS:

@@ -3,8 +3,10 @@ into the next user of it.
 
 django-tenants sets ``search_path`` with a session-level ``SET`` and remembers, per Django connection
 object, that it did; Django's pool hands the same PostgreSQL session to another thread later. The
-leak would be a thread that set the public path on an earlier session, skips the ``SET`` and runs on a
-session a hall's request left behind. The pool is one connection here, so both threads must share it.
+leak would be a connection object that set the public path on an earlier session, skips the ``SET``
+and runs on the session a hall's request left behind. The pool holds one connection here, so every
+step shares one session; the control test shows that the scenario does expose a backend that
+remembered its path across ``close()``.
 """
 
 from __future__ import annotations

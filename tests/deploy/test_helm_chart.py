@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from tests.deploy.gotemplate import chart_values, helm_template_output, manifest
 from tests.deploy.support import ROOT
 
 CHART = ROOT / "helm" / "bancheng"
-BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
+BIN = Path(sys.executable).parent
 SCHEMA = CHART / "values.schema.json"
 EXAMPLES = sorted((CHART / "ci").glob("*-values.yaml"))
 INVALID = sorted((CHART / "ci" / "invalid").glob("*.yaml"))
@@ -126,11 +127,14 @@ def template_paths() -> set[str]:
     for path in (CHART / "templates").iterdir():
         text = path.read_text(encoding="utf-8")
         found.update(match.group(1) for match in re.finditer(r"\.Values\.([A-Za-z0-9_.]+)", text))
-        for components, body in re.findall(
-            r'range \$component := list ((?:"\w+" ?)+)\}\}(.*?)\{\{- end \}\}\n\{\{- end \}\}', text, re.S
-        ):  # noqa: E501
-            for component in re.findall(r'"(\w+)"', components):
-                found.update(f"{component}.{match}" for match in re.findall(r"\$values\.([A-Za-z0-9_.]+)", body))
+        # `range $component := list "web" "worker"` with `$values := index $.Values $component`
+        ranged = re.search(r"range \$component := list((?: \"\w+\")+)", text)
+        if ranged:
+            for component in re.findall(r'"(\w+)"', ranged.group(1)):
+                found.update(f"{component}.{name}" for name in re.findall(r"\$values\.([A-Za-z0-9_.]+)", text))
+        # `$secrets := .Values.secrets` in bancheng.secretEnv
+        if "$secrets := .Values.secrets" in text:
+            found.update(f"secrets.{name}" for name in re.findall(r"\$secrets\.([A-Za-z0-9_]+)", text))
     return {item.rstrip(".") for item in found}
 
 
@@ -159,6 +163,7 @@ def test_every_value_a_template_reads_exists_in_values_and_schema() -> None:
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     used = template_paths()
     assert "web.autoscaling.minReplicas" in used  # read through `index $.Values $component`
+    assert "secrets.metricsToken" in used  # read through `$secrets` in bancheng.secretEnv
 
     missing_in_values = sorted(path for path in used if not has_path(values, path))
     missing_in_schema = sorted(path for path in used if not schema_has(schema, path))
@@ -172,11 +177,7 @@ def test_every_value_is_read_by_a_template() -> None:
     used = template_paths()
 
     unused = [
-        path
-        for path in value_paths(values)
-        if not any(path == read or path.startswith(read + ".") for read in used)
-        # the Secret refs are read through the map built in bancheng.secretEnv
-        and not path.startswith("secrets.")
+        path for path in value_paths(values) if not any(path == read or path.startswith(read + ".") for read in used)
     ]
 
     assert not unused

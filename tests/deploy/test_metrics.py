@@ -122,6 +122,11 @@ def test_it_answers_on_any_host_name(demo: object, host: str) -> None:
     assert scrape(host=host).status_code == 200
 
 
+def test_an_ipv4_mapped_address_counts_as_its_ipv4_address(demo: object) -> None:
+    assert scrape(remote="::ffff:10.244.0.9").status_code == 200
+    assert scrape(remote="::ffff:203.0.113.7").status_code == 404
+
+
 @pytest.mark.parametrize(
     ("remote", "headers"),
     [
