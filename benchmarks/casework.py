@@ -937,6 +937,17 @@ class WorkerClock:
         return None
 
 
+def cpu_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of all CPUs of the machine so far (/proc/stat), or (0, 0)."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    total = sum(values[:8])  # guest time is counted in user already
+    return total - idle, total
+
+
 def measure(port: int, master_pid: int, items: list[Scenario], args: argparse.Namespace) -> dict[str, Sample]:
     client = Client(port, items, args.seed)
     clock = WorkerClock(master_pid)
@@ -1089,7 +1100,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated data")
     parser.add_argument("--database", default=DEFAULT_DB_NAME, help=f"database name (default {DEFAULT_DB_NAME})")
     parser.add_argument("--reuse", action="store_true", help="keep the database loaded by an earlier run")
-    parser.add_argument("--only", default="", help="comma-separated endpoints to measure (register,cases,...)")
+    parser.add_argument("--only", default="", help="endpoints to measure: register,cases,inbox-city,inbox-hall")
     parser.add_argument("--explain", action="store_true", help="queries and EXPLAIN ANALYZE of each endpoint")
     parser.add_argument("--profile", metavar="ENDPOINT", help="cProfile 20 in-process requests of one endpoint")
     parser.add_argument("--quick", action="store_true", help="a smoke run: small halls, few requests")
@@ -1097,6 +1108,8 @@ def parse_args() -> argparse.Namespace:
     if args.quick:
         args.cases_big, args.cases_small, args.halls = 3000, 300, 3
         args.requests, args.warmup = min(args.requests, 30), min(args.warmup, 5)
+    if args.requests < 1 or args.warmup < 0:
+        parser.error("--requests must be at least 1 and --warmup not negative")
     if not 0 <= args.halls <= 10:
         parser.error("--halls must be between 0 and 10 (the demo has 11 halls)")
     return args
@@ -1167,7 +1180,9 @@ def main() -> None:
         try:
             server.wait_ready()
             started = time.perf_counter()
+            busy_before, total_before = cpu_ticks()
             samples = measure(server.port, server.process.pid, items, args)
+            busy_after, total_after = cpu_ticks()
             measure_seconds = time.perf_counter() - started
         except BenchError as error:
             print(f"\nFAILED: {error}", file=sys.stderr)
@@ -1189,7 +1204,9 @@ def main() -> None:
     finally:
         clear_queue()
 
-    report(args, items, samples, figures, pg_version, big_cases, (load_before, load_start, load_end), measure_seconds)
+    busy = (busy_after - busy_before) / (total_after - total_before) if total_after > total_before else float("nan")
+    loads = (load_before, load_start, load_end)
+    report(args, items, samples, figures, pg_version, big_cases, loads, busy, measure_seconds)
 
 
 def clear_queue() -> None:
@@ -1207,6 +1224,7 @@ def report(
     pg_version: str,
     big_cases: int,
     loads: tuple[tuple[float, float, float], ...],
+    busy: float,
     measure_seconds: float,
 ) -> None:
     print()
@@ -1217,6 +1235,10 @@ def report(
             f"{label} {a:.2f}/{b:.2f}/{c:.2f}"
             for label, (a, b, c) in zip(("start", "measuring from", "measuring to"), loads, strict=True)
         )
+    )
+    print(
+        f"CPUs busy while measuring: {busy:.0%} of {os.cpu_count()} (all processes, this benchmark's "
+        "server, client and PostgreSQL included; /proc/stat)"
     )
     if figures:
         total_cases = sum(c.cases for _code, c in figures["halls"])

@@ -125,8 +125,10 @@ def _case_index_write(case: Case) -> None:
     values["matter_name"] = mask_text(case.matter_name)[:200]
     values["matter_key"] = matter_key(values["matter_name"])
     repeat = getattr(case, "_repeat_reporter", None)
-    if repeat is not None:
-        values["repeat_reporter"] = repeat
+    if repeat is not None:  # a case being registered: its row cannot exist yet
+        CaseIndex.objects.create(hall_id=current_tenant().pk, case_id=case.pk, repeat_reporter=repeat, **values)
+        delattr(case, "_repeat_reporter")
+        return
     CaseIndex.objects.update_or_create(hall_id=current_tenant().pk, case_id=case.pk, defaults=values)
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casework.models import Case, CaseStatus, TransferSlip
+from casework.models import Case, CaseResult, CaseStatus, Channel, HandlingCategory, TransferSlip
 from casework.personal import DocumentType, mask_name, mask_text, normalise_mobile
 from casework.selectors import (
     CaseFilters,
@@ -134,6 +134,16 @@ def case_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     badges = case_badges(hall_id=_hall(request).pk, case_ids=[case.pk for case in rows])
+    # Each label translated once per page, not once per row (get_FOO_display rebuilds its choices).
+    labels = {
+        name: {value: str(label) for value, label in choices}
+        for name, choices in (
+            ("channel", Channel.choices),
+            ("category", HandlingCategory.choices),
+            ("status", CaseStatus.choices),
+            ("result", CaseResult.choices),
+        )
+    }
     return render(
         request,
         "casework/case_list.html",
@@ -141,7 +151,16 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "rows": [
-                {"case": case, "name": mask_name(case.applicant_name), "badge": badges.get(case.pk)} for case in rows
+                {
+                    "case": case,
+                    "name": mask_name(case.applicant_name),
+                    "badge": badges.get(case.pk),
+                    "channel": labels["channel"].get(case.channel, case.channel),
+                    "category": labels["category"].get(case.handling_category, ""),
+                    "status": labels["status"].get(case.status, case.status),
+                    "result": labels["result"].get(case.result, ""),
+                }
+                for case in rows
             ],
             "can_register": _works(request),
         },
