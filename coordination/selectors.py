@@ -118,14 +118,24 @@ def supervision_proposals(*, city: Hall, limit: int = 50) -> dict[str, list[Any]
         .select_related("hall")
         .order_by("registered_at")[:limit]
     )
-    red_slips = (
-        SlipIndex.objects.filter(halls, status__in=OPEN_SLIP_STATES)
+    # The red slips are picked first, by the halls' ids (no join) and without the rows shown with them,
+    # which are joined to the chosen ones only: PostgreSQL cannot know that open slips and overdue
+    # deadlines go together, expects a handful where there are thousands, and would otherwise join
+    # every one of them to the halls by scanning the halls (benchmarks/city_portal.py).
+    hall_ids = list(Hall.objects.filter(Q(pk=city.pk) | Q(parent_id=city.pk)).values_list("pk", flat=True))
+    red = (
+        SlipIndex.objects.filter(hall_id__in=hall_ids, status__in=OPEN_SLIP_STATES)
         .filter(
             Q(deadline__state=DeadlineState.BREACHED) | Q(deadline__state=DeadlineState.OPEN, deadline__due_at__lte=now)
         )
         .exclude(Exists(SupervisionOrder.objects.filter(slip_id=OuterRef("pk"), status__in=OPEN_ORDER_STATES)))
+        .order_by("deadline__due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    red_slips = (
+        SlipIndex.objects.filter(pk__in=red)
         .select_related("hall", "department__hall", "deadline")
-        .order_by("deadline__due_at")[:limit]
+        .order_by("deadline__due_at")
     )
     return {"flagged_cases": list(flagged), "red_slips": list(red_slips)}
 

@@ -142,6 +142,9 @@ def overview_rows(request: HttpRequest, city: Hall) -> list[OverviewRow]:
     ]
 
 
+PROPOSALS_ON_PAGE = 20
+
+
 @requires_roles(SUPERVISOR)
 @require_GET
 def portal(request: HttpRequest) -> HttpResponse:
@@ -151,7 +154,8 @@ def portal(request: HttpRequest) -> HttpResponse:
     cities = selectors.cities_supervised_by(request.user)
     city_id = request.GET.get("city", "")
     city = selectors.city_for_supervisor(actor=request.user, city_id=int(city_id) if city_id.isdigit() else None)
-    proposals = selectors.supervision_proposals(city=city)
+    # The oldest first, a page's worth; the full lists are in the API (/api/v1/portal/proposals/).
+    proposals = selectors.supervision_proposals(city=city, limit=PROPOSALS_ON_PAGE)
     origins: dict[int, str] = {}
 
     def origin(hall: Hall) -> str:
