@@ -39,6 +39,7 @@ from casework.selectors import (
     slip_timeline,
 )
 from casework.services import slip_receive, slip_reply, slip_return
+from casework.web.display import due_html
 from coordination.models import SlipIndex
 from hallplatform.access import requires_roles
 from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES
@@ -104,6 +105,7 @@ class InboxRow:
     entry: SlipIndex
     url: str
     badge: DeadlineBadge | None
+    due: str  # the due cell's HTML (casework.web.display.due_html)
     status_label: str
     complexity_label: str
     category_label: str
@@ -116,10 +118,12 @@ def _label(choices: Any, value: str) -> str:
 
 def _inbox_row(request: HttpRequest, entry: SlipIndex, now: Any) -> InboxRow:
     deadline = entry.deadline
+    badge = deadline_badge(deadline, now) if deadline is not None and deadline.is_live else None
     return InboxRow(
         entry=entry,
         url=slip_url(request, hall_code=entry.hall.code, slip_id=entry.slip_id),
-        badge=deadline_badge(deadline, now) if deadline is not None and deadline.is_live else None,
+        badge=badge,
+        due=due_html(badge, deadline),
         status_label=_label(SlipStatus, entry.status),
         complexity_label=_label(Complexity, entry.complexity),
         category_label=_label(HandlingCategory, entry.handling_category) if entry.handling_category else "",

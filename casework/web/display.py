@@ -11,6 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import (
@@ -211,3 +215,40 @@ def timeline_entry(event: CaseEvent) -> TimelineEntry:
         details=[(label, text) for label, text in details if text],
         slip_number=event.slip.number if event.slip_id is not None and event.slip is not None else "",
     )
+
+
+def badge_html(badge: Any) -> SafeString:
+    """The deadline badge of a list row (what casework/case/_badge.html shows), built in Python:
+    fifty template includes cost more than the rest of a list page's rows."""
+    if badge is None:
+        return mark_safe('<span class="muted">—</span>')
+    words = {"green": gettext("In time"), "yellow": gettext("Due soon"), "red": gettext("Overdue")}
+    html = format_html('<span class="dl dl-{}">{}</span>', badge.colour, words.get(badge.colour, gettext("Paused")))
+    if badge.colour != "paused":
+        due = gettext("due %(due)s") % {"due": timezone.localtime(badge.due_at).strftime("%Y-%m-%d %H:%M")}
+        html += format_html(' <span class="due">{}</span>', due)
+    if badge.provisional:
+        html += format_html(
+            ' <span class="due" title="{}">*</span>', gettext("The calendar of this period is still provisional.")
+        )
+    return html
+
+
+def due_html(badge: Any, deadline: Any) -> SafeString:
+    """The due cell of an inbox row (what casework/_slip_due.html shows), built in Python."""
+    if badge is not None:
+        if badge.colour == "paused":
+            text = gettext("Paused")
+        else:
+            text = timezone.localtime(badge.due_at).strftime("%Y-%m-%d %H:%M")
+            if badge.colour == "yellow":
+                text += " · " + gettext("Due soon")
+            elif badge.colour == "red":
+                text += " · " + gettext("Overdue")
+        html = format_html('<span class="due due-{}">{}</span>', badge.colour, text)
+        if badge.provisional:
+            html += format_html(' <span class="muted small">{}</span>', gettext("Provisional (暂定)"))
+        return html
+    if deadline is not None:
+        return format_html('<span class="due due-closed">{}</span>', deadline.get_state_display())
+    return mark_safe('<span class="muted">—</span>')

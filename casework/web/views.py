@@ -52,7 +52,7 @@ from casework.services import (
     slip_reroute,
     slip_withdraw,
 )
-from casework.web.display import personal_fields, problem_text, timeline_entry
+from casework.web.display import badge_html, personal_fields, problem_text, timeline_entry
 from casework.web.forms import (
     ActionForm,
     AnswerForm,
@@ -154,7 +154,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
                 {
                     "case": case,
                     "name": mask_name(case.applicant_name),
-                    "badge": badges.get(case.pk),
+                    "badge": badge_html(badges.get(case.pk)),
                     "channel": labels["channel"].get(case.channel, case.channel),
                     "category": labels["category"].get(case.handling_category, ""),
                     "status": labels["status"].get(case.status, case.status),
