@@ -27,6 +27,8 @@ from analytics.tables import overdue_table, recurring_tables, section_table, sug
 FONT = "STSong-Light"
 MARGIN = 15 * mm
 WIDTH = A4[0] - 2 * MARGIN
+# Departments listed in a report (by transfer slips); the export has all of them.
+DEPARTMENT_ROWS = 50
 # Relative column widths of the tables with long texts (others: the first column 3, the rest 1).
 WEIGHTS = {
     "suggestions": (2, 2, 4, 4, 4, 2),
@@ -111,13 +113,28 @@ def report_tables(content: Mapping[str, Any]) -> list[Table]:
     if is_city:
         sections.append("halls")
     sections.append("matters")
+    tables = [section_table(figures, s) for s in sections]
     return [
         summary_table(figures, content.get("previous")),
         overdue_table(figures),
-        *(section_table(figures, s) for s in sections),
+        *(_shortened(t) if t.key == "departments" else t for t in tables),
         *recurring_tables(content.get("recurring") or {}),
         suggestion_table(content.get("suggestions") or []),
     ]
+
+
+def _shortened(table: Table) -> Table:
+    """A city has hundreds of departments: the report shows those with the most slips (the failing
+    ones have their own table), the export every one of them."""
+    rows = list(table.rows)
+    if len(rows) <= DEPARTMENT_ROWS:
+        return Table(key=table.key, title=table.title, header=table.header, rows=rows)
+    title = _("%(title)s: the %(shown)d with most transfer slips, of %(total)d (all of them in the export)") % {
+        "title": table.title,
+        "shown": DEPARTMENT_ROWS,
+        "total": len(rows),
+    }
+    return Table(key=table.key, title=title, header=table.header, rows=rows[:DEPARTMENT_ROWS])
 
 
 def report_pdf(content: Mapping[str, Any], *, compress: bool = True) -> bytes:

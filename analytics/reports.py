@@ -183,13 +183,14 @@ def report_make(*, scope: Scope, period: Period, actor: Any = None, refresh: boo
             report.made_at = now
             report.made_by = actor if _is_user(actor) else None
             report.save(update_fields=["figures", "pdf", "made_at", "made_by"])
-        audit_record(
-            action="report.make" if created else "report.remake",
-            actor=actor,
-            hall=scope.hall,
-            target=report,
-            changes={"scope": kind, "first": period.first.isoformat(), "last": period.last.isoformat()},
-        )
+        if _is_user(actor):  # beat's reports are recorded by the report itself (made_by empty)
+            audit_record(
+                action="report.make" if created else "report.remake",
+                actor=actor,
+                hall=scope.hall,
+                target=report,
+                changes={"scope": kind, "first": period.first.isoformat(), "last": period.last.isoformat()},
+            )
         # The notice's key is the report: made again, it tells nobody twice.
         notices.report_ready(
             report=report,

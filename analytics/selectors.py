@@ -17,11 +17,12 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from analytics.models import ImprovementSuggestion, SuggestionStatus
 from coordination.models import CaseIndex, SlipIndex
-from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment
+from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment, RoleKind
 from hallplatform.deadlines.models import Deadline, DeadlineKind, DeadlineState
 from tenants.models import Department, Hall, HallLevel
 
@@ -476,3 +477,16 @@ def suggestion_list_for_department(*, actor: Any, hall: Hall | None) -> QuerySet
         .select_related("hall", "department__hall", "sent_by", "answered_by")
         .order_by("-status", "-sent_at", "-id")
     )
+
+
+def sender_scope_for(*, actor: Any, hall: Hall | None, city_id: int | None = None) -> Scope:
+    """The scope an improvement suggestion is sent from, by the host: on a hall's host the hall, by its
+    lead; on the base domain the city, by one of its supervisors (``city_id`` chooses among several).
+    Anyone else, a supervisor on a hall's host included (they send from the city portal): 404."""
+    from coordination.selectors import city_for_supervisor
+
+    if hall is not None:
+        if RoleAssignment.objects.filter(user_id=actor.pk, kind=RoleKind.HALL_LEAD, hall_id=hall.pk).exists():
+            return Scope.of_hall(hall)
+        raise Http404
+    return Scope.of_city(city_for_supervisor(actor=actor, city_id=city_id))

@@ -14,12 +14,19 @@ from django.utils.translation import gettext as _
 from analytics import notices
 from analytics.models import ImprovementSuggestion, SuggestionStatus
 from analytics.selectors import Scope, departments_in_scope
+from casework.personal import mask_text
 from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment
 from hallplatform.audit.services import audit_record
 
 
 def _text(value: str | None) -> str:
     return (value or "").strip()
+
+
+def _stored(value: str | None) -> str:
+    """A text as stored: the public schema holds no personal data (DESIGN.md 4.1), so a mobile or ID
+    number typed into a suggestion or an answer is masked first."""
+    return mask_text(_text(value))
 
 
 @transaction.atomic
@@ -54,9 +61,9 @@ def suggestion_send(
         hall=scope.hall,
         city=city,
         department=allowed[department_id],
-        matter_key=_text(matter_key)[:200],
-        finding=_text(finding),
-        suggestion=_text(suggestion),
+        matter_key=_stored(matter_key)[:200],
+        finding=_stored(finding),
+        suggestion=_stored(suggestion),
         sent_by=actor,
         sent_at=now,
     )
@@ -81,7 +88,7 @@ def suggestion_answer(*, actor: Any, suggestion: ImprovementSuggestion, answer: 
         raise ValidationError({"status": ValidationError(message, code="invalid_transition")})
     if not _text(answer):
         raise ValidationError({"answer": [_("Write the department's answer.")]})
-    suggestion.answer = _text(answer)
+    suggestion.answer = _stored(answer)
     suggestion.answered_by = actor
     suggestion.answered_at = timezone.now()
     suggestion.status = SuggestionStatus.ANSWERED

@@ -29,7 +29,11 @@ SECTIONS = (
     "stages",
     "halls",
     "satisfaction",
+    "overdue",
 )
+# The dashboard's names for the same tables (analytics/web/dashboard.py), so a link under each
+# section of the page can ask for its export.
+SECTION_ALIASES = {"result": "results", "stage_rates": "stages", "stage_times": "stages"}
 
 
 def _choice(choices: type[models.TextChoices], value: str) -> str:
@@ -104,7 +108,7 @@ def summary_table(figures: Mapping[str, Any], previous: Mapping[str, Any] | None
     return Table(
         key="summary",
         title=_("Summary"),
-        header=[_("Figure"), _("This period"), _("Previous period"), _("Change")],
+        header=[_("Figure"), _("This period"), _("Previous period"), _("Difference")],
         rows=rows,
     )
 
@@ -114,6 +118,8 @@ def section_table(figures: Mapping[str, Any], section: str) -> Table:
     total = figures["cases"]
     if section == "summary":
         return summary_table(figures)
+    if section == "overdue":
+        return overdue_table(figures)
     if section == "channel":
         return _counts(
             section, _("By channel"), _("Channel"), figures["by_channel"], total, lambda v: _choice(Channel, v)
@@ -255,13 +261,13 @@ def recurring_tables(recurring: Mapping[str, Sequence[Mapping[str, Any]]]) -> li
         Table(
             key="recurring_matters",
             title=_("Recurring matters"),
-            header=[_("Matter"), _("Cases"), _("Previous period"), _("Change")],
+            header=[_("Matter"), _("Cases"), _("Previous period"), _("Difference")],
             rows=[[m["name"], m["cases"], m["previous"], m["trend"]] for m in recurring.get("matters", [])],
         ),
         Table(
             key="recurring_departments",
             title=_("Departments with late or returned slips"),
-            header=[_("Department"), _("Hall"), _("Late or returned"), _("Previous period"), _("Change")],
+            header=[_("Department"), _("Hall"), _("Late or returned"), _("Previous period"), _("Difference")],
             rows=[
                 [d["name"], d["hall"], d["failures"], d["previous"], d["trend"]]
                 for d in recurring.get("departments", [])

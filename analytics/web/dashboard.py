@@ -178,7 +178,7 @@ def _this_and_previous(columns: Sequence[Column]) -> list[tuple[int, str]]:
 
 
 def _comparison_columns() -> list[Column]:
-    return [Column(_("This period")), Column(_("Previous period")), Column(_("Change"), CHANGE)]
+    return [Column(_("This period")), Column(_("Previous period")), Column(_("Difference"), CHANGE)]
 
 
 def counts_section(
@@ -219,7 +219,7 @@ def summary_section(now: Mapping[str, Any], before: Mapping[str, Any]) -> Sectio
         Row(key, label, [cell(now[key]), cell(before[key]), change(now[key], before[key])]) for key, label in figures
     ]
     return Section(
-        "summary", _("Summary"), _("Figure"), columns, rows, chart(rows, columns, _this_and_previous(columns))
+        "summary", _("Key figures"), _("Figure"), columns, rows, chart(rows, columns, _this_and_previous(columns))
     )
 
 
@@ -227,7 +227,7 @@ def matters_section(recurring: Mapping[str, Any]) -> Section:
     columns = [
         Column(_("Cases")),
         Column(_("Previous period")),
-        Column(_("Change"), CHANGE),
+        Column(_("Difference"), CHANGE),
         Column(_("Not done on the spot")),
         Column(_("Flagged")),
         Column(_("Dissatisfied")),
@@ -286,7 +286,7 @@ def departments_section(now: Mapping[str, Any], before: Mapping[str, Any]) -> Se
         Column(_("Late")),
         Column(_("On-time rate (%)"), PERCENT),
         Column(_("Previous period (%)"), PERCENT),
-        Column(_("Change (points)"), POINTS),
+        Column(_("Difference (percentage points)"), POINTS),
     ]
     rows = []
     for d in departments:
@@ -340,7 +340,7 @@ def halls_section(now: Mapping[str, Any], before: Mapping[str, Any]) -> Section:
         Column(_("Cases")),
         Column(_("On-time rate (%)"), PERCENT),
         Column(_("Previous period (%)"), PERCENT),
-        Column(_("Change (points)"), POINTS),
+        Column(_("Difference (percentage points)"), POINTS),
     ]
     rows = []
     for h in halls:
@@ -379,7 +379,7 @@ def stage_rate_section(now: Mapping[str, Any], before: Mapping[str, Any]) -> Sec
     columns = [
         Column(_("On-time rate (%)"), PERCENT),
         Column(_("Previous period (%)"), PERCENT),
-        Column(_("Change (points)"), POINTS),
+        Column(_("Difference (percentage points)"), POINTS),
         Column(_("On time")),
         Column(_("Late")),
         Column(_("Finished or overdue")),

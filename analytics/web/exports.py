@@ -1,5 +1,6 @@
 """Downloads of the statistics (rule art. 8): the case register of a hall and the dashboard's tables,
-as Excel (.xlsx) or CSV, for the period ``?first=&last=`` (default: the current month).
+as Excel (.xlsx) or CSV, for the period ``?month=YYYY-MM`` or ``?first=&last=`` (default: the current
+month).
 
 * ``/exports/cases.xlsx|csv`` on a hall's host: the hall's case register, masked; ``?reveal=1``
   unmasks it for a user who may reveal personal data (recorded), else 403.
@@ -24,8 +25,9 @@ from django.views.decorators.http import require_GET
 from analytics.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_write, xlsx_write
 from analytics.register import case_register_export
 from analytics.selectors import figures_for
-from analytics.tables import SECTIONS, section_table, section_tables
-from analytics.web.scope import host_hall, period_from, scope_from
+from analytics.tables import SECTION_ALIASES, SECTIONS, section_table, section_tables
+from analytics.web.forms import period_from_params
+from analytics.web.scope import host_hall, scope_from
 from hallplatform.access import requires_roles
 from hallplatform.accounts.models import RoleKind
 
@@ -76,7 +78,7 @@ def case_register_download(request: HttpRequest, fmt: str) -> HttpResponseBase:
     if hall is None:  # the register lives on its hall's host
         raise Http404
     try:
-        period = period_from(request.GET)
+        period = period_from_params(request.GET)
     except ValidationError as error:
         return _bad_request(error)
     reveal = request.GET.get("reveal") == "1"
@@ -93,9 +95,10 @@ def case_register_download(request: HttpRequest, fmt: str) -> HttpResponseBase:
 def _stats_file(request: HttpRequest, fmt: str, section: str | None) -> HttpResponseBase:
     scope = scope_from(request)
     try:
-        period = period_from(request.GET)
+        period = period_from_params(request.GET)
     except ValidationError as error:
         return _bad_request(error)
+    section = SECTION_ALIASES.get(section, section) if section is not None else None
     if section is not None and (section not in SECTIONS or (section == "halls" and not scope.is_city)):
         raise Http404
     figures = figures_for(scope=scope, period=period).as_dict()
@@ -120,6 +123,6 @@ def stats_download(request: HttpRequest) -> HttpResponseBase:
 @requires_roles(*STATS_ROLES)
 @require_GET
 def stats_section_download(request: HttpRequest, section: str, fmt: str) -> HttpResponseBase:
-    """One table of the dashboard (channel, category, status, results, reasons, matters,
-    departments, stages, halls, satisfaction, summary)."""
+    """One table of the dashboard (summary, channel, category, status, results, reasons, matters,
+    departments, stages, halls, satisfaction, overdue; the dashboard's own section names too)."""
     return _stats_file(request, fmt, section)

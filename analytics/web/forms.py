@@ -52,9 +52,11 @@ class PeriodForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
     )
-    first = forms.CharField(label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    first = forms.CharField(
+        label=gettext_lazy("First day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     last = forms.CharField(
-        label=gettext_lazy("To (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Last day (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def __init__(self, data: Mapping[str, Any] | None = None, **kwargs: Any) -> None:

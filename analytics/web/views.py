@@ -21,6 +21,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -31,6 +32,7 @@ from analytics.selectors import (
     departments_in_scope,
     figures_for,
     recurring_problems,
+    sender_scope_for,
     suggestion_list_for_department,
     suggestion_list_for_scope,
 )
@@ -52,17 +54,18 @@ PROBLEM_ROWS = 20
 # --- Helpers ---------------------------------------------------------------------------------------
 
 
-def _on_hall_host(request: HttpRequest) -> bool:
-    return getattr(request, "hall_route", None) is not None
+def _city_id(request: HttpRequest) -> int | None:
+    text = str(request.GET.get("city") or request.POST.get("city") or "")
+    return int(text) if text.isdigit() else None
 
 
 def sender_scope(request: HttpRequest) -> Scope | None:
-    """The scope the person sends suggestions from on this host: the hall lead on the hall's host,
-    a city supervisor on the base domain; None for anyone else (a supervisor on a hall's host reads)."""
-    roles = request_roles(request)
-    if (HALL_LEAD if _on_hall_host(request) else SUPERVISOR) not in roles:
+    """The scope the person sends suggestions from on this host (analytics.selectors.sender_scope_for);
+    None for a reader who does not send here (a supervisor on a hall's host)."""
+    try:
+        return sender_scope_for(actor=request.user, hall=host_hall(request), city_id=_city_id(request))
+    except Http404:
         return None
-    return scope_from(request)
 
 
 def _city_params(request: HttpRequest, scope: Scope) -> dict[str, Any]:
@@ -76,8 +79,9 @@ def _url(name: str, **params: Any) -> str:
 
 
 def _period_form(request: HttpRequest) -> PeriodForm:
-    asked = any(request.GET.get(name) for name in ("month", "first", "last"))
-    return PeriodForm(request.GET if asked else None)
+    if any(request.GET.get(name) for name in ("month", "first", "last")):
+        return PeriodForm(request.GET)
+    return PeriodForm(initial={"month": timezone.localdate().strftime("%Y-%m")})
 
 
 def _period_links(request: HttpRequest, name: str, period: Period, scope: Scope) -> dict[str, str]:

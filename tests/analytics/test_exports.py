@@ -24,7 +24,7 @@ from hallplatform.accounts.models import RoleAssignment
 from hallplatform.audit.models import AuditEvent
 from hallplatform.schemas import use_hall_schema, use_public_schema
 from tenants.models import Hall
-from tests.casework.support import draft, transfer
+from tests.casework.support import draft, install_clock, transfer
 from tests.casework.test_case_register import ID_NUMBER, form
 from tests.conftest import client_for, user
 
@@ -44,7 +44,7 @@ def wengyuan(demo: dict[str, Hall]) -> Hall:
 
 
 @pytest.fixture
-def march_cases(wengyuan: Hall) -> list[Case]:
+def march_cases(wengyuan: Hall, monkeypatch: pytest.MonkeyPatch) -> list[Case]:
     """Three cases registered in March 2026 (the first and last instants included), one of them
     transferred, and one on each side of the month."""
 
@@ -63,7 +63,9 @@ def march_cases(wengyuan: Hall) -> list[Case]:
     )
     third = reg("2026-03-31T23:59:00", matter_name="营业执照变更")
     reg("2026-04-01T00:00:00")
+    clock = install_clock(monkeypatch, at("2026-03-10T10:00:00"))
     transfer(second, draft("wengyuan/rsj"), draft("shaoguan/rsj"))
+    clock.set("2026-04-20T10:00:00")  # the slips are late by now
     return [first, second, third]
 
 
@@ -157,13 +159,13 @@ def test_register_xlsx_has_one_masked_row_per_case_of_the_period(wengyuan: Hall,
     assert second["enterprise_name"] == "翁源县某某商店"
     assert second["departments"] == "翁源县人力资源和社会保障局、韶关市人力资源和社会保障局"
     assert second["status"] == str(CaseStatus.TRANSFERRED.label)
-    assert second["transferred_at"] is not None
+    assert second["transferred_at"] == datetime(2026, 3, 10, 10, 0)
     assert third["matter_name"] == "营业执照变更"
     assert third["registered_at"] == datetime(2026, 3, 31, 23, 59)
     # nothing unmasked anywhere in the file, and nothing recorded
     text = " ".join(str(value) for row in rows for value in row.values())
     assert "13812345678" not in text and "13912345678" not in text and ID_NUMBER not in text and "张三" not in text
-    assert not AuditEvent.objects.filter(action="case.export_reveal").exists()
+    assert not AuditEvent.objects.filter(action__in=["case.export_reveal", "case.supervisor_export"]).exists()
 
 
 def test_register_csv_has_the_same_content(wengyuan: Hall, march_cases: list[Case]) -> None:
@@ -224,6 +226,10 @@ def test_the_city_supervisor_reads_the_register_masked_and_may_not_reveal(
     assert len(csv_rows(body(masked).decode("utf-8"))[1]) == 3
     assert refused.status_code == 403
     assert not AuditEvent.objects.filter(action="case.export_reveal").exists()
+    # the supervisor's reading is recorded in the hall, like opening one of its cases
+    audit = AuditEvent.objects.get(action="case.supervisor_export")
+    assert (audit.actor.username if audit.actor else None, audit.hall_id) == ("shaoguan_supervisor", wengyuan.pk)
+    assert audit.changes == {"count": 3, "first": "2026-03-01", "last": "2026-03-31", "format": "csv"}
 
 
 @pytest.mark.parametrize(
@@ -289,11 +295,18 @@ def test_each_table_of_the_hall_dashboard_exports_to_csv_and_xlsx(
     assert cells(sheet.iter_rows(min_row=2, values_only=True)) == cells(expected.rows)
 
 
-def test_the_hall_tables_count_the_halls_cases(demo: dict[str, Hall], march_cases: list[Case]) -> None:
-    response = get(client_for("wengyuan_lead", "wengyuan"), f"/exports/stats/summary.csv?{MARCH}")
+def test_the_hall_tables_count_the_halls_cases_and_slips(demo: dict[str, Hall], march_cases: list[Case]) -> None:
+    client = client_for("wengyuan_lead", "wengyuan")
 
-    rows = list(csv.reader(io.StringIO(body(response).decode("utf-8")[1:])))
-    assert rows[1][1] == "3"  # cases registered in March
+    summary = list(csv.reader(io.StringIO(body(get(client, f"/exports/stats/summary.csv?{MARCH}")).decode()[1:])))
+    departments = list(
+        csv.reader(io.StringIO(body(get(client, f"/exports/stats/departments.csv?{MARCH}")).decode()[1:]))
+    )
+
+    assert summary[1][1] == "3"  # cases registered in March
+    by_name = {row[0]: row for row in departments[1:]}
+    assert set(by_name) == {"翁源县人力资源和社会保障局", "韶关市人力资源和社会保障局"}
+    assert [by_name["翁源县人力资源和社会保障局"][i] for i in (2, 5, 6)] == ["1", "0", "1"]  # 1 slip, late
 
 
 def test_the_city_workbook_has_every_table_with_the_halls(demo: dict[str, Hall], march_cases: list[Case]) -> None:
@@ -308,6 +321,15 @@ def test_the_city_workbook_has_every_table_with_the_halls(demo: dict[str, Hall],
     assert halls == cells(expected.rows)
     assert {row[1] for row in halls} == {h.code for h in Hall.objects.filter(parent__code="shaoguan")} | {"shaoguan"}
     assert next(row for row in halls if row[1] == "wengyuan")[2] == 3
+
+
+def test_the_dashboards_section_names_reach_the_same_tables(demo: dict[str, Hall], march_cases: list[Case]) -> None:
+    client = client_for("wengyuan_lead", "wengyuan")
+
+    for alias, section in (("result", "results"), ("stage_rates", "stages"), ("stage_times", "stages")):
+        assert body(get(client, f"/exports/stats/{alias}.csv?{MARCH}")) == body(
+            get(client, f"/exports/stats/{section}.csv?{MARCH}")
+        )
 
 
 def test_a_hall_has_no_halls_table(demo: dict[str, Hall]) -> None:
