@@ -84,6 +84,7 @@ _SWEPT_FIELDS = (
     "owner_user_id",
     "owner_department_id",
     "due_at",
+    "warned_at",
     "provisional",
     "state",
     "escalation_level",
@@ -180,7 +181,9 @@ def deadline_sweep(*, now: datetime | None = None) -> SweepResult:
             notices = NoticeBatch()
             for row in rows:
                 row.state = DeadlineState.BREACHED
-                row.breached_at = now
+                # Two beats' sweeps overlap: another, started a moment later, may have warned this
+                # row after this sweep's clock was read. A breach is never recorded before its warning.
+                row.breached_at = max(now, row.warned_at) if row.warned_at else now
                 row.escalation_level = 0
                 _escalate(row, escalation, recipients, notices, now)
             _save(rows, ["state", "breached_at", "escalation_level", "next_escalation_at"])
