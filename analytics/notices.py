@@ -8,8 +8,7 @@ from typing import Any
 from casework.personal import mask_text
 from hallplatform.accounts.models import RoleAssignment, RoleKind
 from notifications.kinds import NoticeKind, notice_kind_register
-from notifications.models import NoticeChannel
-from notifications.services import NoticeDraft, notice_enqueue_many
+from notifications.services import notice_enqueue_inbox
 
 SUGGESTION_SENT = notice_kind_register(
     NoticeKind(
@@ -46,27 +45,13 @@ REPORT_READY = notice_kind_register(
 )
 
 
-def _send(*, kind: str, event_key: str, hall: Any, user_ids: Iterable[int], context: dict[str, Any]) -> None:
-    notice_enqueue_many(
-        NoticeDraft(
-            kind=kind,
-            event_key=event_key,
-            channel=NoticeChannel.INBOX,
-            hall=hall,
-            recipient_user_id=user_id,
-            context=context,
-        )
-        for user_id in sorted(set(user_ids))
-    )
-
-
 def suggestion_sent(*, suggestion: Any) -> None:
     users = RoleAssignment.objects.filter(
         department_id=suggestion.department_id,
         kind__in=[RoleKind.DEPARTMENT_HANDLER, RoleKind.DEPARTMENT_LEAD],
         user__is_active=True,
     ).values_list("user_id", flat=True)
-    _send(
+    notice_enqueue_inbox(
         kind="suggestion_sent",
         event_key=f"suggestion:{suggestion.pk}:sent",
         hall=suggestion.hall,
@@ -81,7 +66,7 @@ def suggestion_sent(*, suggestion: Any) -> None:
 
 
 def suggestion_answered(*, suggestion: Any) -> None:
-    _send(
+    notice_enqueue_inbox(
         kind="suggestion_answered",
         event_key=f"suggestion:{suggestion.pk}:answered",
         hall=suggestion.hall,
@@ -91,7 +76,7 @@ def suggestion_answered(*, suggestion: Any) -> None:
 
 
 def report_ready(*, report: Any, scope_name: str, period: str, user_ids: Iterable[int]) -> None:
-    _send(
+    notice_enqueue_inbox(
         kind="report_ready",
         event_key=f"report:{report.pk}:ready",
         hall=report.hall,

@@ -72,10 +72,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.common import (
     DEFAULT_DATABASE_URL,
     bench_environment,
+    clear_queue,
     django_setup,
+    execute,
     machine_summary,
     postgres_version,
     prepare_demo,
+    scalar,
 )
 from benchmarks.tenant_overhead import Configuration, Server, percentile
 
@@ -175,22 +178,6 @@ def recreate_database(url: str) -> None:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     print(f"Dropped and created database {name}.", flush=True)
-
-
-def execute(statement: Any, params: Any = None) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-
-
-def scalar(statement: Any, params: Any = None) -> Any:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        row = cursor.fetchone()
-    return row[0] if row else None
 
 
 # --- writing rows -------------------------------------------------------------------------------------
@@ -1207,13 +1194,6 @@ def main() -> None:
     busy = (busy_after - busy_before) / (total_after - total_before) if total_after > total_before else float("nan")
     loads = (load_before, load_start, load_end)
     report(args, items, samples, figures, pg_version, big_cases, loads, busy, measure_seconds)
-
-
-def clear_queue() -> None:
-    import redis
-    from django.conf import settings
-
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(settings.CELERY_TASK_DEFAULT_QUEUE)
 
 
 def report(

@@ -87,7 +87,16 @@ from benchmarks.casework import (
     recreate_database,
     table_columns,
 )
-from benchmarks.common import bench_environment, django_setup, machine_summary, postgres_version, prepare_demo
+from benchmarks.common import (
+    bench_environment,
+    clear_queue,
+    django_setup,
+    execute,
+    machine_summary,
+    postgres_version,
+    prepare_demo,
+    scalar,
+)
 from benchmarks.tenant_overhead import Configuration, Server, percentile
 
 DEFAULT_DB_NAME = "bancheng_bench_city_portal"
@@ -109,22 +118,6 @@ def environment(args: argparse.Namespace) -> dict[str, str]:
     os.environ["CELERY_QUEUE"] = QUEUE
     os.environ["CACHE_KEY_PREFIX"] = CACHE_PREFIX
     return bench_environment()
-
-
-def execute(statement: str, params: Any = None) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-
-
-def scalar(statement: str, params: Any = None) -> Any:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        row = cursor.fetchone()
-    return row[0] if row else None
 
 
 # --- halls and departments ----------------------------------------------------------------------------
@@ -1054,13 +1047,6 @@ def main() -> None:
         clear_queue()
     loads = (load_before, load_start, load_end)
     report(args, items, samples, figures, notes, pg_version, (halls, cases), loads, measure_seconds)
-
-
-def clear_queue() -> None:
-    import redis
-    from django.conf import settings
-
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(settings.CELERY_TASK_DEFAULT_QUEUE)
 
 
 def report(

@@ -10,6 +10,7 @@ import os
 import platform
 import sys
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/bancheng_bench"
@@ -95,3 +96,29 @@ def postgres_version() -> str:
         cursor.execute("SHOW server_version")
         row = cursor.fetchone()
     return str(row[0]) if row else "?"
+
+
+def execute(statement: Any, params: Any = None) -> None:
+    """Run one statement on Django's connection."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+def scalar(statement: Any, params: Any = None) -> Any:
+    """The first column of the first row of a statement (None if no row)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def clear_queue() -> None:
+    """Empty the benchmark's Celery queue (it has its own name) so no task outlives the run."""
+    import redis
+    from django.conf import settings
+
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(settings.CELERY_TASK_DEFAULT_QUEUE)

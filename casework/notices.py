@@ -15,7 +15,7 @@ from hallplatform.deadlines.notices import SUBJECT_LABELS
 from notifications.kinds import NoticeKind, notice_kind_register
 from notifications.models import NoticeChannel
 from notifications.resolvers import register_person_resolver
-from notifications.services import NoticeDraft, notice_enqueue, notice_enqueue_many
+from notifications.services import notice_enqueue, notice_enqueue_inbox
 
 SUBJECT_LABELS["casework.TransferSlip"] = "转办单"
 SUBJECT_LABELS["casework.Case"] = "案件"
@@ -165,17 +165,7 @@ def window_staff_ids(hall_id: int) -> list[int]:
 
 def notify_staff(*, kind: str, event_key: str, hall: Any, user_ids: Iterable[int], context: dict[str, Any]) -> None:
     """One in-app notice per staff member (one query for all of them)."""
-    notice_enqueue_many(
-        NoticeDraft(
-            kind=kind,
-            event_key=event_key,
-            channel=NoticeChannel.INBOX,
-            hall=hall,
-            recipient_user_id=user_id,
-            context=context,
-        )
-        for user_id in user_ids
-    )
+    notice_enqueue_inbox(kind=kind, event_key=event_key, hall=hall, user_ids=user_ids, context=context)
 
 
 def notify_person(*, kind: str, event_key: str, hall: Any, case: Any, context: dict[str, Any]) -> bool:

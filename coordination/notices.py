@@ -15,8 +15,7 @@ from casework.personal import mask_text
 from hallplatform.accounts.models import RoleAssignment, RoleKind
 from hallplatform.deadlines.notices import SUBJECT_LABELS
 from notifications.kinds import NoticeKind, notice_kind_register
-from notifications.models import NoticeChannel
-from notifications.services import NoticeDraft, notice_enqueue_many
+from notifications.services import notice_enqueue_inbox
 
 SUBJECT_LABELS["coordination.MeetingResolution"] = "联席会议决议"
 SUBJECT_LABELS["coordination.SupervisionOrder"] = "督办单"
@@ -102,20 +101,6 @@ def _when(instant: Any) -> str:
     return timezone.localtime(instant).strftime("%Y-%m-%d %H:%M") if instant else ""
 
 
-def _send(*, kind: str, event_key: str, hall: Any, user_ids: Iterable[int], context: dict[str, Any]) -> None:
-    notice_enqueue_many(
-        NoticeDraft(
-            kind=kind,
-            event_key=event_key,
-            channel=NoticeChannel.INBOX,
-            hall=hall,
-            recipient_user_id=user_id,
-            context=context,
-        )
-        for user_id in sorted(set(user_ids))
-    )
-
-
 def _users(condition: Q) -> list[int]:
     return list(RoleAssignment.objects.filter(condition, user__is_active=True).values_list("user_id", flat=True))
 
@@ -130,7 +115,7 @@ def meeting_invitations(*, meeting: Any) -> None:
     halls = [i.hall_id for i in invitations if i.hall_id]
     users = _users(_department_staff(departments) | Q(kind=RoleKind.HALL_LEAD, hall_id__in=halls))
     convener = meeting.hall.name
-    _send(
+    notice_enqueue_inbox(
         kind="meeting_invitation",
         event_key=f"meeting:{meeting.pk}:invitation",
         hall=meeting.hall,
@@ -147,7 +132,7 @@ def meeting_invitations(*, meeting: Any) -> None:
 
 def resolutions_assigned(*, meeting: Any, resolutions: list[Any]) -> None:
     for resolution in resolutions:
-        _send(
+        notice_enqueue_inbox(
             kind="resolution_assigned",
             event_key=f"resolution:{resolution.pk}:assigned",
             hall=meeting.hall,
@@ -165,7 +150,7 @@ def resolutions_assigned(*, meeting: Any, resolutions: list[Any]) -> None:
 
 def resolution_done(*, resolution: Any) -> None:
     meeting = resolution.meeting
-    _send(
+    notice_enqueue_inbox(
         kind="resolution_done",
         event_key=f"resolution:{resolution.pk}:done",
         hall=meeting.hall,
@@ -179,7 +164,7 @@ def order_issued(*, order: Any, again: bool = False) -> None:
         users = _users(_department_staff([order.target_department_id]))
     else:
         users = _users(Q(kind=RoleKind.HALL_LEAD, hall_id=order.target_hall_id))
-    _send(
+    notice_enqueue_inbox(
         kind="order_issued",
         event_key=f"order:{order.pk}:issued:{order.version}",
         hall=order.target_hall,
@@ -198,7 +183,7 @@ def order_issued(*, order: Any, again: bool = False) -> None:
 
 def order_responded(*, order: Any) -> None:
     addressee = order.target_department.name if order.target_department_id else order.target_hall.name
-    _send(
+    notice_enqueue_inbox(
         kind="order_responded",
         event_key=f"order:{order.pk}:responded:{order.version}",
         hall=order.target_hall,
@@ -208,7 +193,7 @@ def order_responded(*, order: Any) -> None:
 
 
 def slip_assigned(*, slip: Any) -> None:
-    _send(
+    notice_enqueue_inbox(
         kind="slip_assigned",
         event_key=f"slipindex:{slip.pk}:assigned:{slip.assigned_to_id}:{int(timezone.now().timestamp())}",
         hall=slip.hall,

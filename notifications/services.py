@@ -200,6 +200,23 @@ def notice_enqueue_many(drafts: Iterable[NoticeDraft]) -> list[int | None]:
     return ids
 
 
+def notice_enqueue_inbox(
+    *, kind: str | NoticeKind, event_key: str, hall: Any, user_ids: Iterable[int], context: dict[str, Any]
+) -> list[int | None]:
+    """One in-app notice to each of ``user_ids`` (each once), in one statement: staff told of an event."""
+    return notice_enqueue_many(
+        NoticeDraft(
+            kind=kind,
+            event_key=event_key,
+            channel=NoticeChannel.INBOX,
+            hall=hall,
+            recipient_user_id=user_id,
+            context=context,
+        )
+        for user_id in sorted(set(user_ids))
+    )
+
+
 def _row_key(row: dict[str, Any]) -> _Key:
     """The unique key of a notice row; the recipient key as PostgreSQL computes it (see the model)."""
     if row["recipient_user_id"] is not None:

@@ -65,6 +65,7 @@ from coordination.web.forms import (
     ResolutionDoneForm,
     RespondForm,
     VersionForm,
+    add_service_errors,
     blocking_errors,
 )
 from hallplatform.access import request_roles, requires_roles
@@ -110,6 +111,23 @@ def case_url(request: HttpRequest, *, hall_code: str, case_id: int) -> str:
 
 def _errors(exc: ValidationError) -> dict[str, list[str]]:
     return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": list(exc.messages)}
+
+
+def _refused(request: HttpRequest, form: Any, exc: ValidationError) -> bool:
+    """Show a service's refusal. A conflict or an impossible step becomes a message and True (go back
+    to the page: nothing changed); field errors go onto the form (its own ``add_service_errors`` if it
+    has one) and False."""
+    errors = _errors(exc)
+    blocking = blocking_errors(errors)
+    if blocking:
+        for text in blocking:
+            messages.error(request, text)
+        return True
+    if hasattr(form, "add_service_errors"):
+        form.add_service_errors(errors)
+    else:
+        add_service_errors(form, errors)
+    return False
 
 
 def _badge(deadline: Deadline | None, now: Any = None) -> DeadlineBadge | None:
@@ -376,15 +394,8 @@ def meeting_respond_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
-            errors = _errors(exc)
-            blocking = blocking_errors(errors)
-            if blocking:
-                for text in blocking:
-                    messages.error(request, text)
+            if _refused(request, form, exc):
                 return redirect("meetings:detail", meeting_id=meeting.pk)
-            for field, texts in errors.items():
-                for text in texts:
-                    form.add_error(field if field in form.fields else None, text)
         else:
             messages.success(request, _("Your answer is recorded."))
             return redirect("meetings:detail", meeting_id=meeting.pk)
@@ -435,13 +446,8 @@ def meeting_minutes(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 expected_version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
-            errors = _errors(exc)
-            blocking = blocking_errors(errors)
-            if blocking:
-                for text in blocking:
-                    messages.error(request, text)
+            if _refused(request, form, exc):
                 return redirect("meetings:detail", meeting_id=meeting.pk)
-            form.add_service_errors(errors)
         else:
             messages.success(request, _("The minutes and resolutions are recorded; the resolutions are assigned."))
             return redirect("meetings:detail", meeting_id=meeting.pk)
@@ -469,15 +475,8 @@ def resolution_done_view(request: HttpRequest, resolution_id: int) -> HttpRespon
                 expected_version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
-            errors = _errors(exc)
-            blocking = blocking_errors(errors)
-            if blocking:
-                for text in blocking:
-                    messages.error(request, text)
+            if _refused(request, form, exc):
                 return redirect("meetings:detail", meeting_id=meeting.pk)
-            for field, texts in errors.items():
-                for text in texts:
-                    form.add_error(field if field in form.fields else None, text)
         else:
             messages.success(request, _("Resolution %(number)s is reported done.") % {"number": resolution.number})
             return redirect("meetings:detail", meeting_id=meeting.pk)
@@ -703,15 +702,8 @@ def _order_step(request: HttpRequest, order_id: int, form: Any, perform: OrderSt
         try:
             message = perform(order, request.user, form.cleaned_data)
         except ValidationError as exc:
-            errors = _errors(exc)
-            blocking = blocking_errors(errors)
-            if blocking:
-                for text in blocking:
-                    messages.error(request, text)
+            if _refused(request, form, exc):
                 return redirect("orders:detail", order_id=order.pk)
-            for field, texts in errors.items():
-                for text in texts:
-                    form.add_error(field if field in form.fields else None, text)
         else:
             messages.success(request, message)
             return redirect("orders:detail", order_id=order.pk)
@@ -811,9 +803,7 @@ def slip_assign_view(request: HttpRequest, slip_index_id: int) -> HttpResponse:
             try:
                 slip_assign(actor=request.user, slip=slip, handler=chosen)
             except ValidationError as exc:
-                for field, texts in _errors(exc).items():
-                    for text in texts:
-                        form.add_error(field if field in form.fields else None, text)
+                add_service_errors(form, _errors(exc))
             else:
                 messages.success(
                     request,
