@@ -72,12 +72,17 @@ def request_may_read_metrics(request: HttpRequest) -> bool:
     return True
 
 
+def redis_py_url(broker_url: str) -> str:
+    """A kombu broker URL as redis-py spells it (``redis+socket:///path`` → ``unix:///path``)."""
+    if broker_url.startswith("redis+socket://"):
+        return "unix://" + broker_url[len("redis+socket://") :]
+    return broker_url
+
+
 def celery_queue_length(broker_url: str, queue: str) -> int:
     """Messages waiting in ``queue`` on a Redis broker, all priorities, in one round trip."""
-    if broker_url.startswith("redis+socket://"):
-        broker_url = "unix://" + broker_url[len("redis+socket://") :]
     client = redis.Redis.from_url(
-        broker_url,
+        redis_py_url(broker_url),
         socket_connect_timeout=REDIS_TIMEOUT,
         socket_timeout=REDIS_TIMEOUT,
         retry=Retry(NoBackoff(), 0),  # a scrape must not wait out retries

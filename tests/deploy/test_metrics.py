@@ -19,6 +19,7 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from hallplatform.deadlines.models import Deadline, DeadlineState
+from hallplatform.metrics import redis_py_url
 from notifications.models import Notice, NoticeState
 from tenants.models import Hall
 from tests.conftest import host_of, user
@@ -66,7 +67,7 @@ def notice(state: str, hall: Hall) -> Notice:
 def queue() -> Iterator[str]:
     """A Celery queue of this test's own on the broker, removed afterwards."""
     name = f"metrics-test-{uuid.uuid4().hex[:8]}"
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client = redis.Redis.from_url(redis_py_url(settings.CELERY_BROKER_URL))
     keys = [name, *(f"{name}\x06\x16{step}" for step in (3, 6, 9))]
     try:
         with override_settings(CELERY_TASK_DEFAULT_QUEUE=name):
@@ -86,7 +87,7 @@ def test_the_figures_count_breaches_notices_and_waiting_tasks(demo: dict[str, Ha
     notice(NoticeState.FAILED, demo["wengyuan"])
     notice(NoticeState.QUEUED, demo["nanxiong"])
     notice(NoticeState.SENT, demo["nanxiong"])
-    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    broker = redis.Redis.from_url(redis_py_url(settings.CELERY_BROKER_URL))
     broker.lpush(queue, "a", "b", "c")
     broker.lpush(f"{queue}\x06\x169", "d")  # a high-priority message: its own list
     broker.close()
