@@ -10,13 +10,14 @@ supervision orders and suggestions.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -35,6 +36,7 @@ STAGES = [
     ("resolution", DeadlineKind.MEETING_RESOLUTION, None),
     ("order", DeadlineKind.SUPERVISION_ORDER, None),
 ]
+MATTER_ROWS = 20  # the matters a dashboard's figures list (matter_figures)
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,7 @@ def case_figures(*, scope: Scope, period: Period, figures: Figures) -> None:
             figures.by_exclusion_reason[reason] = figures.by_exclusion_reason.get(reason, 0) + n
 
 
-def matter_figures(*, scope: Scope, period: Period, figures: Figures, limit: int = 20) -> None:
+def matter_figures(*, scope: Scope, period: Period, figures: Figures, limit: int = MATTER_ROWS) -> None:
     """The matters that come back most, grouped by their folded spelling, with the most common
     spelling shown and how many were not done on the spot. One query."""
     with connection.cursor() as cursor:
@@ -228,15 +230,16 @@ def department_figures(*, scope: Scope, period: Period, figures: Figures) -> Non
     now = timezone.now()
     rows = (
         SlipIndex.objects.filter(hall_id__in=scope.hall_ids(), sent_at__gte=period.start, sent_at__lt=period.end)
+        # A slip's reply deadline starts when the slip is sent (casework.services): joined on that too,
+        # the deadlines are a range of the start_at index (stats_deadline_start) instead of the table.
+        .annotate(reply=FilteredRelation("deadline", condition=Q(deadline__start_at__gte=period.start)))
         .values("department_id", "department__name", "department__hall__name")
         .annotate(
             slips=Count("id"),
             replied=Count("id", filter=Q(status="replied")),
             returned=Count("id", filter=Q(status__in=["returned", "rerouted"])),
-            on_time=Count(
-                "id", filter=Q(deadline__state=DeadlineState.MET, deadline__met_at__lte=F("deadline__due_at"))
-            ),
-            late=Count("id", filter=late_condition(now, prefix="deadline__")),
+            on_time=Count("id", filter=Q(reply__state=DeadlineState.MET, reply__met_at__lte=F("reply__due_at"))),
+            late=Count("id", filter=late_condition(now, prefix="reply__")),
             flagged=Count("id", filter=Q(flagged_for_supervision=True)),
         )
         .order_by("-slips", "department_id")
@@ -410,34 +413,50 @@ def figures_for(*, scope: Scope, period: Period) -> Figures:
     return figures
 
 
-def recurring_problems(*, scope: Scope, period: Period, limit: int = 10) -> dict[str, list[dict[str, Any]]]:
+def recurring_problems(
+    *,
+    scope: Scope,
+    period: Period,
+    limit: int = 10,
+    figures: Mapping[str, Any] | None = None,
+    previous: Mapping[str, Any] | None = None,
+) -> dict[str, list[dict[str, Any]]]:
     """What fails most, with its trend against the previous period: matters (by grouped spelling)
-    and departments (by late or returned slips)."""
-    current = Figures(period={})
-    previous = Figures(period={})
-    matter_figures(scope=scope, period=period, figures=current, limit=limit)
+    and departments (by late or returned slips).
+
+    ``figures`` and ``previous`` (``Figures.as_dict()`` of the period and of the one before, as a
+    dashboard has them) are reused instead of counting the matters and departments again; the only
+    query left is the previous counts of the top matters that the previous figures do not list."""
+    if figures is None or limit > MATTER_ROWS:
+        current = Figures(period={})
+        matter_figures(scope=scope, period=period, figures=current, limit=limit)
+        department_figures(scope=scope, period=period, figures=current)
+        figures = {"matters": current.matters, "departments": current.departments}
+    if previous is None:
+        earlier_figures = Figures(period={})
+        department_figures(scope=scope, period=period.previous(), figures=earlier_figures)
+        previous = {"matters": [], "departments": earlier_figures.departments}
+    top = list(figures["matters"])[:limit]
+    before = {m["key"]: m["cases"] for m in previous["matters"]}
     # the previous counts of exactly these matters (a matter rare before but frequent now included)
-    before = dict(
-        _cases(scope, period.previous())
-        .filter(matter_key__in=[m["key"] for m in current.matters])
-        .values("matter_key")
-        .annotate(n=Count("id"))
-        .values_list("matter_key", "n")
-    )
-    matters = [
-        {**m, "previous": before.get(m["key"], 0), "trend": m["cases"] - before.get(m["key"], 0)}
-        for m in current.matters
-    ]
-    department_figures(scope=scope, period=period, figures=current)
-    department_figures(scope=scope, period=period.previous(), figures=previous)
-    earlier = {d["id"]: d["late"] + d["returned"] for d in previous.departments}
+    missing = [m["key"] for m in top if m["key"] not in before]
+    if missing:
+        before.update(
+            _cases(scope, period.previous())
+            .filter(matter_key__in=missing)
+            .values("matter_key")
+            .annotate(n=Count("id"))
+            .values_list("matter_key", "n")
+        )
+    matters = [{**m, "previous": before.get(m["key"], 0), "trend": m["cases"] - before.get(m["key"], 0)} for m in top]
+    earlier = {d["id"]: d["late"] + d["returned"] for d in previous["departments"]}
     failing = sorted(
-        (d for d in current.departments if d["late"] + d["returned"] > 0),
+        (d for d in figures["departments"] if d["late"] + d["returned"] > 0),
         key=lambda d: (-(d["late"] + d["returned"]), d["id"]),
     )[:limit]
     departments = [
-        {**d, "failures": d["late"] + d["returned"], "previous": earlier.get(d["id"], 0),
-         "trend": d["late"] + d["returned"] - earlier.get(d["id"], 0)}
+        {**{k: v for k, v in d.items() if k != "band"}, "failures": d["late"] + d["returned"],
+         "previous": earlier.get(d["id"], 0), "trend": d["late"] + d["returned"] - earlier.get(d["id"], 0)}
         for d in failing
     ]  # fmt: skip
     return {"matters": matters, "departments": departments}
