@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from analytics.dashboards import city_dashboards_refresh
 from analytics.reports import monthly_reports_make
 from hallplatform.celery import app
 from hallplatform.schemas import use_public_schema
@@ -22,3 +23,11 @@ def analytics_monthly_reports_task(today: str | None = None) -> dict[str, Any]:
     use_public_schema()
     day = date.fromisoformat(today) if today else timezone.localdate()
     return asdict(monthly_reports_make(today=day))
+
+
+@app.task(name="analytics.analytics_city_dashboards_task")
+def analytics_city_dashboards_task() -> int:
+    """Beat, every half of STATS_MAX_AGE_SECONDS: count the current month of every active city again
+    and keep it, so that a supervisor opening the city dashboard never waits for the count."""
+    use_public_schema()
+    return city_dashboards_refresh()

@@ -372,6 +372,11 @@ DEADLINE_SWEEP_SECONDS = float(os.environ.get("DEADLINE_SWEEP_SECONDS", "60"))
 # The hour (Asia/Shanghai) at which beat looks whether today is the first working day of the month.
 MONTHLY_REPORTS_HOUR = int(os.environ.get("MONTHLY_REPORTS_HOUR", "7"))
 
+# Statistics (analytics/dashboards.py): a dashboard's figures are kept this many seconds and shown
+# with the time they were counted; beat counts every city's current month again every half of it.
+# 0: nothing kept, every view counts afresh (and beat does not count ahead).
+STATS_MAX_AGE_SECONDS = int(os.environ.get("STATS_MAX_AGE_SECONDS", "300"))
+
 CELERY_BEAT_SCHEDULE = {
     "deadlines-sweep": {
         "task": "deadlines.deadline_sweep_task",
@@ -392,3 +397,10 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 6 * 3600},
     },
 }
+if STATS_MAX_AGE_SECONDS > 0:
+    _stats_every = max(STATS_MAX_AGE_SECONDS / 2, 10)
+    CELERY_BEAT_SCHEDULE["analytics-city-dashboards"] = {
+        "task": "analytics.analytics_city_dashboards_task",
+        "schedule": _stats_every,
+        "options": {"expires": max(_stats_every - 5, 1)},
+    }

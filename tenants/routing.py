@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
-from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from redis.exceptions import RedisError
+
+from hallplatform.caching import database_key, delete_database_keys
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +57,7 @@ def is_public_host(host: str) -> bool:
 
 
 def _key(host: str) -> str:
-    # The database name keeps apart deployments, checkouts and test runs that share one Redis.
-    return f"{CACHE_PREFIX}{connection.settings_dict['NAME']}:{normalise_host(host)}"
+    return database_key(CACHE_PREFIX, normalise_host(host))
 
 
 def route_for_host(host: str) -> HallRoute | None:
@@ -130,12 +130,7 @@ def forget_all_hosts() -> int:
     For what the signals below cannot see: a bulk ``QuerySet.update()`` of halls or domains, SQL run
     by hand, or a test transaction rolled back after it cached routes to rows that no longer exist.
     """
-    pattern = cache.make_key(f"{CACHE_PREFIX}{connection.settings_dict['NAME']}:*")
-    client = cast(Any, cache)._cache.get_client(write=True)  # Django's RedisCache: a redis.Redis
-    keys = list(client.scan_iter(match=pattern, count=1000))
-    if keys:
-        client.delete(*keys)
-    return len(keys)
+    return delete_database_keys(CACHE_PREFIX)
 
 
 @receiver(pre_save, sender="tenants.Domain")

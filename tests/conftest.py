@@ -22,6 +22,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
+from analytics.dashboards import dashboards_forget_all
 from hallplatform.accounts.models import User
 from hallplatform.middleware import SESSION_HOST_KEY
 from tenants.demo import CITY, COUNTIES, SECOND_CITY, SECOND_COUNTIES, seed_demo, seed_second_city
@@ -49,8 +50,9 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[No
 def _public_schema_between_tests() -> Iterator[None]:
     yield
     connection.set_schema_to_public()
-    # Redis is not rolled back with the test's transaction: drop routes cached during the test.
+    # Redis is not rolled back with the test's transaction: drop routes and statistics kept during the test.
     forget_all_hosts()
+    dashboards_forget_all()
 
 
 @pytest.fixture

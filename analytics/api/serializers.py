@@ -20,6 +20,11 @@ class PeriodQuerySerializer(serializers.Serializer):
     city = serializers.IntegerField(
         required=False, help_text="On the base domain, for a supervisor of several cities: the city's id."
     )
+    refresh = serializers.ChoiceField(
+        choices=["1"],
+        required=False,
+        help_text="1: count the figures now instead of using those counted in the last STATS_MAX_AGE_SECONDS.",
+    )
 
 
 class ProblemsQuerySerializer(PeriodQuerySerializer):
@@ -118,6 +123,9 @@ class StatsSerializer(serializers.Serializer):
     scope = ScopeSerializer()
     period = PeriodSerializer()
     previous_period = PeriodSerializer()
+    computed_at = serializers.DateTimeField(
+        help_text="When these figures were counted: they are kept for STATS_MAX_AGE_SECONDS (default 300)."
+    )
     figures = FiguresSerializer()
     previous = FiguresSerializer(help_text="The same figures for the previous period.")
 
@@ -138,6 +146,9 @@ class ProblemsSerializer(serializers.Serializer):
     scope = ScopeSerializer()
     period = PeriodSerializer()
     previous_period = PeriodSerializer()
+    computed_at = serializers.DateTimeField(
+        help_text="When these figures were counted: they are kept for STATS_MAX_AGE_SECONDS (default 300)."
+    )
     matters = RecurringMatterSerializer(many=True)
     departments = RecurringDepartmentSerializer(many=True)
 

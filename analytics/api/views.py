@@ -30,11 +30,11 @@ from analytics.api.serializers import (
     SuggestionCreateSerializer,
     SuggestionSerializer,
 )
+from analytics.dashboards import PROBLEM_ROWS, dashboard_figures
 from analytics.models import ImprovementSuggestion
 from analytics.selectors import (
     Period,
     Scope,
-    figures_for,
     recurring_problems,
     sender_scope_for,
     suggestion_list_for_department,
@@ -80,6 +80,11 @@ def _scope_data(scope: Scope) -> dict[str, Any]:
     return {"kind": "city" if scope.is_city else "hall", "id": hall.pk, "code": hall.code, "name": hall.name}
 
 
+def _refresh(request: Request) -> bool:
+    """``?refresh=1``: count now (400 naming ``refresh`` for any other value)."""
+    return parse(PeriodQuerySerializer, request.query_params).get("refresh") == "1"
+
+
 def _city_id(request: Request) -> int | None:
     text = str(request.query_params.get("city") or "")
     return int(text) if text.isdigit() else None
@@ -103,12 +108,14 @@ class StatsView(APIView):
     def get(self, request: Request) -> Response:
         scope = _scope(request)
         period = period_from_params(request.query_params)
+        counted = dashboard_figures(scope=scope, period=period, refresh=_refresh(request))
         data = {
             "scope": _scope_data(scope),
             "period": _period(period),
             "previous_period": _period(period.previous()),
-            "figures": figures_for(scope=scope, period=period).as_dict(),
-            "previous": figures_for(scope=scope, period=period.previous()).as_dict(),
+            "computed_at": counted.computed_at,
+            "figures": counted.figures,
+            "previous": counted.previous,
         }
         return Response(StatsSerializer(data).data)
 
@@ -128,11 +135,18 @@ class ProblemsView(APIView):
         scope = _scope(request)
         period = period_from_params(request.query_params)
         limit = parse(ProblemsQuerySerializer, request.query_params)["limit"]
-        found = recurring_problems(scope=scope, period=period, limit=limit)
+        counted = dashboard_figures(scope=scope, period=period, refresh=_refresh(request))
+        if limit <= PROBLEM_ROWS:
+            found = {key: rows[:limit] for key, rows in counted.recurring.items()}
+        else:  # more than the dashboard keeps: from the kept figures, and the matters counted again
+            found = recurring_problems(
+                scope=scope, period=period, limit=limit, figures=counted.figures, previous=counted.previous
+            )
         data = {
             "scope": _scope_data(scope),
             "period": _period(period),
             "previous_period": _period(period.previous()),
+            "computed_at": counted.computed_at,
             **found,
         }
         return Response(ProblemsSerializer(data).data)

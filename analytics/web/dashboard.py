@@ -273,10 +273,15 @@ def band_counts(rows: Iterable[Mapping[str, Any]]) -> list[tuple[str, str | None
     return [(band_label(band), band, n) for band, n in counts.items()]
 
 
-def departments_section(now: Mapping[str, Any], before: Mapping[str, Any]) -> Section:
-    """Departments in bands of their on-time rate; within a band by hall and name, not by rate."""
+def departments_section(now: Mapping[str, Any], before: Mapping[str, Any], limit: int | None = None) -> Section:
+    """Departments in bands of their on-time rate; within a band by hall and name, not by rate. With
+    ``limit``, only that many rows: the departments that received most transfer slips (the bands
+    still count every department; the export lists them all)."""
     earlier = {d["id"]: d for d in before["departments"]}
-    departments = sorted(now["departments"], key=lambda d: (_band_order(d.get("band")), d["hall"], d["name"], d["id"]))
+    shown = now["departments"]
+    if limit is not None and len(shown) > limit:
+        shown = sorted(shown, key=lambda d: (-d["slips"], d["id"]))[:limit]
+    departments = sorted(shown, key=lambda d: (_band_order(d.get("band")), d["hall"], d["name"], d["id"]))
     columns = [
         Column(_("Band"), TEXT),
         Column(_("Transfer slips")),
@@ -326,7 +331,12 @@ def departments_section(now: Mapping[str, Any], before: Mapping[str, Any]) -> Se
             "On-time rate of the transfer slips sent in the period: replied by the deadline, against replied "
             "late or overdue. Bands: 良好 at least 95%, 中等 at least 80%, 需关注 below 80%."
         ),
-        extra={"bands": band_counts(departments)},
+        extra={
+            "bands": band_counts(now["departments"]),
+            "shown": len(departments),
+            "total": len(now["departments"]),
+            "export": "departments",
+        },
     )
 
 
@@ -550,9 +560,15 @@ def suggestions_section(now: Mapping[str, Any], before: Mapping[str, Any]) -> Se
 
 
 def dashboard_sections(
-    now: Mapping[str, Any], before: Mapping[str, Any], recurring: Mapping[str, Any], *, is_city: bool
+    now: Mapping[str, Any],
+    before: Mapping[str, Any],
+    recurring: Mapping[str, Any],
+    *,
+    is_city: bool,
+    department_rows: int | None = None,
 ) -> list[Section]:
-    """Every section of a dashboard, from ``Figures.as_dict()`` of the period and the previous one."""
+    """Every section of a dashboard, from ``Figures.as_dict()`` of the period and the previous one;
+    ``department_rows`` caps the departments listed (departments_section)."""
     sections = [
         summary_section(now, before),
         counts_section(
@@ -601,7 +617,7 @@ def dashboard_sections(
             lambda v: _("Unknown") if v == "unknown" else _choice(ExclusionReason, v),
         ),
         matters_section(recurring),
-        departments_section(now, before),
+        departments_section(now, before, department_rows),
         stage_rate_section(now, before),
         stage_time_section(now, before),
         overdue_section(now),

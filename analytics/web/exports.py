@@ -22,9 +22,9 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseBase
 from django.views.decorators.http import require_GET
 
+from analytics.dashboards import dashboard_figures
 from analytics.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_write, xlsx_write
 from analytics.register import case_register_export
-from analytics.selectors import figures_for
 from analytics.tables import SECTION_ALIASES, SECTIONS, section_table, section_tables
 from analytics.web.forms import period_from_params
 from analytics.web.scope import host_hall, scope_from
@@ -101,7 +101,8 @@ def _stats_file(request: HttpRequest, fmt: str, section: str | None) -> HttpResp
     section = SECTION_ALIASES.get(section, section) if section is not None else None
     if section is not None and (section not in SECTIONS or (section == "halls" and not scope.is_city)):
         raise Http404
-    figures = figures_for(scope=scope, period=period).as_dict()
+    # the figures the dashboard shows (kept a few minutes, analytics/dashboards.py)
+    figures = dashboard_figures(scope=scope, period=period).figures
     if section is None:
         tables = section_tables(figures, is_city=scope.is_city)
         spool = _write(fmt, lambda out: xlsx_write(out, tables), None)

@@ -25,19 +25,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from analytics.dashboards import DashboardFigures, dashboard_figures, max_age
 from analytics.models import ImprovementSuggestion, SuggestionStatus
 from analytics.selectors import (
     Period,
     Scope,
     departments_in_scope,
-    figures_for,
-    recurring_problems,
     sender_scope_for,
     suggestion_list_for_department,
     suggestion_list_for_scope,
 )
 from analytics.services import suggestion_answer, suggestion_send
-from analytics.web.dashboard import charts_of, dashboard_sections
+from analytics.tables import SECTION_ALIASES, SECTIONS
+from analytics.web.dashboard import Section, charts_of, dashboard_sections
 from analytics.web.forms import AnswerForm, PeriodForm, SuggestionForm
 from analytics.web.scope import host_hall, scope_from
 from coordination.selectors import cities_supervised_by
@@ -48,7 +48,8 @@ HALL_LEAD = RoleKind.HALL_LEAD
 SUPERVISOR = RoleKind.CITY_SUPERVISOR
 READERS = (HALL_LEAD, SUPERVISOR)
 PAGE_SIZE = 50
-PROBLEM_ROWS = 20
+# The departments a dashboard page lists (those with most transfer slips); the export lists all.
+DEPARTMENT_ROWS = 50
 
 
 # --- Helpers ---------------------------------------------------------------------------------------
@@ -113,6 +114,40 @@ def _scope_context(request: HttpRequest, scope: Scope) -> dict[str, Any]:
     }
 
 
+def _downloads(request: HttpRequest, scope: Scope, period: Period, sections: list[Section]) -> dict[str, Any]:
+    """Links to the exports of what the page shows (analytics/web/exports.py), for the same period:
+    every table in one workbook, each section's table as Excel and CSV (its ``extra``), and on a
+    hall's host the case register."""
+    query = urlencode(
+        {"first": period.first.isoformat(), "last": period.last.isoformat(), **_city_params(request, scope)}
+    )
+    for section in sections:
+        name = SECTION_ALIASES.get(section.key, section.key)
+        if name in SECTIONS:
+            section.extra["xlsx"] = reverse("exports:stats_section", args=[name, "xlsx"]) + f"?{query}"
+            section.extra["csv"] = reverse("exports:stats_section", args=[name, "csv"]) + f"?{query}"
+    links = {"workbook": reverse("exports:stats") + f"?{query}"}
+    if not scope.is_city:
+        links["register_xlsx"] = reverse("exports:cases", args=["xlsx"]) + f"?{query}"
+        links["register_csv"] = reverse("exports:cases", args=["csv"]) + f"?{query}"
+    return links
+
+
+def _refresh(request: HttpRequest) -> bool:
+    return request.GET.get("refresh") == "1"
+
+
+def _freshness(request: HttpRequest, counted: DashboardFigures) -> dict[str, Any]:
+    """When the figures shown were counted, how long they are kept, and the link to count now."""
+    params = request.GET.copy()
+    params["refresh"] = "1"
+    return {
+        "computed_at": counted.computed_at,
+        "max_age_minutes": max(round(max_age() / 60), 1) if max_age() > 0 else 0,
+        "refresh_url": f"{request.path}?{params.urlencode()}",
+    }
+
+
 def _period_text(period: Period) -> str:
     return f"{period.first.isoformat()} – {period.last.isoformat()}"
 
@@ -128,10 +163,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     scope = scope_from(request)
     form = _period_form(request)
     period = form.chosen()
-    now = figures_for(scope=scope, period=period).as_dict()
-    before = figures_for(scope=scope, period=period.previous()).as_dict()
-    recurring = recurring_problems(scope=scope, period=period, limit=PROBLEM_ROWS)
-    sections = dashboard_sections(now, before, recurring, is_city=scope.is_city)
+    counted = dashboard_figures(scope=scope, period=period, refresh=_refresh(request))
+    sections = dashboard_sections(
+        counted.figures, counted.previous, counted.recurring, is_city=scope.is_city, department_rows=DEPARTMENT_ROWS
+    )
+    downloads = _downloads(request, scope, period, sections)
     context = {
         **_scope_context(request, scope),
         "form": form,
@@ -142,6 +178,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "sections": sections,
         "charts": charts_of(sections),
         "may_send": sender_scope(request) is not None,
+        **_freshness(request, counted),
+        "downloads": downloads,
     }
     return render(request, "analytics/dashboard.html", context, status=400 if form.errors else 200)
 
@@ -176,7 +214,8 @@ def problems(request: HttpRequest) -> HttpResponse:
     scope = scope_from(request)
     form = _period_form(request)
     period = form.chosen()
-    found = recurring_problems(scope=scope, period=period, limit=PROBLEM_ROWS)
+    counted = dashboard_figures(scope=scope, period=period, refresh=_refresh(request))
+    found = counted.recurring
     may_send = sender_scope(request) is not None
     city = _city_params(request, scope)
     matters = [
@@ -199,6 +238,7 @@ def problems(request: HttpRequest) -> HttpResponse:
         "matters": matters,
         "departments": departments,
         "may_send": may_send,
+        **_freshness(request, counted),
     }
     return render(request, "analytics/problems.html", context, status=400 if form.errors else 200)
 
