@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -20,7 +21,7 @@ from coordination.models import (
     SupervisionOrder,
 )
 from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment, RoleKind, User
-from hallplatform.deadlines.models import Deadline, DeadlineState
+from hallplatform.deadlines.models import DeadlineState
 from tenants.models import Hall
 
 CLOSED_CASE_STATES = ("closed", "not_accepted")
@@ -35,9 +36,10 @@ def cities_supervised_by(actor: Any) -> list[Hall]:
     return list(Hall.objects.filter(pk__in=list(ids)).order_by("region_code"))
 
 
-def city_for_supervisor(*, actor: Any, city_id: int | None = None) -> Hall:
-    """The city a supervisor looks at (their only one, or the one asked for); 404 otherwise."""
-    cities = cities_supervised_by(actor)
+def city_for_supervisor(*, actor: Any, city_id: int | None = None, cities: list[Hall] | None = None) -> Hall:
+    """The city a supervisor looks at (their only one, or the one asked for); 404 otherwise.
+    ``cities``: ``cities_supervised_by(actor)`` when the caller has it already."""
+    cities = cities_supervised_by(actor) if cities is None else cities
     if city_id is not None:
         cities = [c for c in cities if c.pk == city_id]
     if not cities:
@@ -58,43 +60,55 @@ class HallOverview:
     extra: dict[str, int] = field(default_factory=dict)
 
 
+# One statement for every figure of every hall: a part per table, each an index-only scan of the
+# table's open rows by hall (the partial indexes caseindex_open_by_hall, slipindex_open_by_hall,
+# deadline_open_by_hall; the conditions are written as those indexes' so that the planner uses
+# them). Four ORM aggregate queries cost more in Python than in PostgreSQL (benchmarks/city_portal.py).
+_OVERVIEW_SQL = """
+SELECT 'cases', hall_id, count(*), count(*) FILTER (WHERE flagged_for_supervision), 0
+  FROM coordination_caseindex
+ WHERE hall_id = ANY(%(halls)s) AND NOT (status IN ('closed', 'not_accepted'))
+ GROUP BY hall_id
+UNION ALL
+SELECT 'slips', hall_id, count(*), 0, 0
+  FROM coordination_slipindex
+ WHERE hall_id = ANY(%(halls)s) AND status IN ('sent', 'received', 'awaiting_supplement')
+ GROUP BY hall_id
+UNION ALL
+SELECT 'deadlines', hall_id,
+       count(*) FILTER (WHERE state = 'open' AND warn_at <= %(now)s AND due_at > %(now)s),
+       count(*) FILTER (WHERE state = 'breached' OR (state = 'open' AND due_at <= %(now)s)),
+       count(*) FILTER (WHERE state = 'breached' AND escalation_level >= 2)
+  FROM deadlines_deadline
+ WHERE hall_id = ANY(%(halls)s) AND state IN ('open', 'breached')
+ GROUP BY hall_id
+UNION ALL
+SELECT 'orders', target_hall_id, count(*), 0, 0
+  FROM coordination_supervisionorder
+ WHERE target_hall_id = ANY(%(halls)s) AND status IN ('issued', 'responded')
+ GROUP BY target_hall_id
+"""
+
+
 def portal_overview(*, city: Hall) -> list[HallOverview]:
     """Per hall of the city: open cases, cases flagged 不给办, open slips, yellow (临期) and red (逾期)
-    deadlines, escalations not yet answered, open supervision orders. Six queries in all."""
+    deadlines, escalations not yet answered, open supervision orders. Two queries in all: the halls,
+    and every figure (``_OVERVIEW_SQL``)."""
     halls = list(Hall.objects.filter(Q(pk=city.pk) | Q(parent_id=city.pk)).order_by("level", "region_code"))
     rows = {hall.pk: HallOverview(hall=hall) for hall in halls}
-    ids = list(rows)
-    now = timezone.now()
-    for item in (
-        CaseIndex.objects.filter(hall_id__in=ids)
-        .exclude(status__in=CLOSED_CASE_STATES)
-        .values("hall_id")
-        .annotate(total=Count("id"), flagged=Count("id", filter=Q(flagged_for_supervision=True)))
-    ):
-        rows[item["hall_id"]].open_cases = item["total"]
-        rows[item["hall_id"]].flagged_cases = item["flagged"]
-    for item in (
-        SlipIndex.objects.filter(hall_id__in=ids, status__in=OPEN_SLIP_STATES).values("hall_id").annotate(n=Count("id"))
-    ):
-        rows[item["hall_id"]].open_slips = item["n"]
-    open_state = Q(state=DeadlineState.OPEN)
-    for item in (
-        Deadline.objects.filter(hall_id__in=ids, state__in=[DeadlineState.OPEN, DeadlineState.BREACHED])
-        .values("hall_id")
-        .annotate(
-            yellow=Count("id", filter=open_state & Q(warn_at__lte=now, due_at__gt=now)),
-            red=Count("id", filter=Q(state=DeadlineState.BREACHED) | (open_state & Q(due_at__lte=now))),
-            escalated=Count("id", filter=Q(state=DeadlineState.BREACHED, escalation_level__gte=2)),
-        )
-    ):
-        row = rows[item["hall_id"]]
-        row.yellow, row.red, row.escalated = item["yellow"], item["red"], item["escalated"]
-    for item in (
-        SupervisionOrder.objects.filter(target_hall_id__in=ids, status__in=OPEN_ORDER_STATES)
-        .values("target_hall_id")
-        .annotate(n=Count("id"))
-    ):
-        rows[item["target_hall_id"]].open_orders = item["n"]
+    with connection.cursor() as cursor:
+        cursor.execute(_OVERVIEW_SQL, {"halls": list(rows), "now": timezone.now()})
+        found = cursor.fetchall()
+    for part, hall_id, first, second, third in found:
+        row = rows[hall_id]
+        if part == "cases":
+            row.open_cases, row.flagged_cases = first, second
+        elif part == "slips":
+            row.open_slips = first
+        elif part == "deadlines":
+            row.yellow, row.red, row.escalated = first, second, third
+        else:
+            row.open_orders = first
     return [rows[hall.pk] for hall in halls]
 
 
@@ -104,6 +118,24 @@ def _open_order_on_case() -> Exists:
             case_hall_id=OuterRef("hall_id"), case_id=OuterRef("case_id"), status__in=OPEN_ORDER_STATES
         )
     )
+
+
+# What the portal and the API show of a proposal (only these columns are read: the index rows have
+# a dozen timestamps each, and parsing them cost more than the queries).
+_HALL_FIELDS = ("id", "code", "name", "level")
+_FLAGGED_FIELDS = (
+    *("id", "hall_id", "case_id", "number", "matter_name", "handling_category", "status", "registered_at"),
+    *(f"hall__{name}" for name in _HALL_FIELDS),
+)
+_RED_SLIP_FIELDS = (
+    *("id", "slip_id", "hall_id", "slip_number", "case_number", "case_id", "department_id", "matter_name"),
+    *("status", "deadline_id"),
+    *(f"hall__{name}" for name in _HALL_FIELDS),
+    *("department__id", "department__code", "department__name", "department__hall_id"),
+    *(f"department__hall__{name}" for name in _HALL_FIELDS),
+    *(f"deadline__{name}" for name in ("id", "kind", "state", "due_at", "warn_at", "warned_at", "provisional")),
+    "deadline__escalation_level",
+)
 
 
 def supervision_proposals(*, city: Hall, limit: int = 50) -> dict[str, list[Any]]:
@@ -116,6 +148,7 @@ def supervision_proposals(*, city: Hall, limit: int = 50) -> dict[str, list[Any]
         .exclude(status__in=CLOSED_CASE_STATES)
         .exclude(_open_order_on_case())
         .select_related("hall")
+        .only(*_FLAGGED_FIELDS)
         .order_by("registered_at")[:limit]
     )
     # The red slips are picked first, by the halls' ids (no join) and without the rows shown with them,
@@ -123,19 +156,23 @@ def supervision_proposals(*, city: Hall, limit: int = 50) -> dict[str, list[Any]
     # deadlines go together, expects a handful where there are thousands, and would otherwise join
     # every one of them to the halls by scanning the halls (benchmarks/city_portal.py).
     hall_ids = list(Hall.objects.filter(Q(pk=city.pk) | Q(parent_id=city.pk)).values_list("pk", flat=True))
-    red = (
+    # The slips under an open order are few (one per order): a hashed NOT IN over them instead of
+    # looking for an order for each of the thousands of red slips.
+    ordered = SupervisionOrder.objects.filter(status__in=OPEN_ORDER_STATES, slip_id__isnull=False).values("slip_id")
+    red = list(
         SlipIndex.objects.filter(hall_id__in=hall_ids, status__in=OPEN_SLIP_STATES)
         .filter(
             Q(deadline__state=DeadlineState.BREACHED) | Q(deadline__state=DeadlineState.OPEN, deadline__due_at__lte=now)
         )
-        .exclude(Exists(SupervisionOrder.objects.filter(slip_id=OuterRef("pk"), status__in=OPEN_ORDER_STATES)))
-        .order_by("deadline__due_at")
+        .exclude(pk__in=ordered)
+        .order_by("deadline__due_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
     red_slips = (
         SlipIndex.objects.filter(pk__in=red)
         .select_related("hall", "department__hall", "deadline")
-        .order_by("deadline__due_at")
+        .only(*_RED_SLIP_FIELDS)
+        .order_by("deadline__due_at", "pk")
     )
     return {"flagged_cases": list(flagged), "red_slips": list(red_slips)}
 

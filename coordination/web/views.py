@@ -55,6 +55,12 @@ from coordination.services import (
     scope_for,
     slip_assign,
 )
+from coordination.web.display import (
+    OverviewRow,
+    flagged_rows_html,
+    overview_rows_html,
+    red_slip_rows_html,
+)
 from coordination.web.forms import (
     AssignForm,
     ConveneForm,
@@ -145,13 +151,6 @@ def _page(request: HttpRequest, rows: Any) -> Any:
 # --- The supervision portal (base domain) --------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class OverviewRow:
-    hall: Hall
-    figures: selectors.HallOverview
-    origin: str  # the hall's host, where its cases open
-
-
 def overview_rows(request: HttpRequest, city: Hall) -> list[OverviewRow]:
     """Every hall of the city with its figures: a constant number of queries (portal_overview)."""
     return [
@@ -171,7 +170,9 @@ def portal(request: HttpRequest) -> HttpResponse:
     for supervision (flagged cases, red-card slips). Public-schema rows only, no loop over halls."""
     cities = selectors.cities_supervised_by(request.user)
     city_id = request.GET.get("city", "")
-    city = selectors.city_for_supervisor(actor=request.user, city_id=int(city_id) if city_id.isdigit() else None)
+    city = selectors.city_for_supervisor(
+        actor=request.user, city_id=int(city_id) if city_id.isdigit() else None, cities=cities
+    )
     # The oldest first, a page's worth; the full lists are in the API (/api/v1/portal/proposals/).
     proposals = selectors.supervision_proposals(city=city, limit=PROPOSALS_ON_PAGE)
     origins: dict[int, str] = {}
@@ -182,21 +183,25 @@ def portal(request: HttpRequest) -> HttpResponse:
         return origins[hall.pk]
 
     now = timezone.now()
+    flagged = [
+        {"row": row, "origin": origin(row.hall), "status": _case_status_label(row.status)}
+        for row in proposals["flagged_cases"]
+    ]
+    red_slips = [
+        {"row": row, "origin": origin(row.hall), "badge": _badge(row.deadline, now)} for row in proposals["red_slips"]
+    ]
+    order_url = reverse("orders:new")
     return render(
         request,
         "coordination/portal.html",
         {
             "city": city,
             "cities": cities,
-            "rows": overview_rows(request, city),
-            "flagged": [
-                {"row": row, "origin": origin(row.hall), "status": _case_status_label(row.status)}
-                for row in proposals["flagged_cases"]
-            ],
-            "red_slips": [
-                {"row": row, "origin": origin(row.hall), "badge": _badge(row.deadline, now)}
-                for row in proposals["red_slips"]
-            ],
+            "rows_html": overview_rows_html(overview_rows(request, city)),
+            "flagged": flagged,
+            "flagged_html": flagged_rows_html(flagged, order_url),
+            "red_slips": red_slips,
+            "red_slips_html": red_slip_rows_html(red_slips, order_url),
         },
     )
 

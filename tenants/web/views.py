@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from coordination.web.display import overview_rows_html
 from coordination.web.views import overview_rows
 from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment, RoleKind
 from tenants.models import Hall
@@ -34,7 +35,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
         (a.hall for a in assignments if a.kind == RoleKind.CITY_SUPERVISOR and a.hall is not None),
         key=lambda city: city.region_code,
     )
-    overviews = [(city, overview_rows(request, city)) for city in supervised]
+    overviews = [(city, overview_rows_html(overview_rows(request, city))) for city in supervised]
     port = request.get_port()
     suffix = "" if port in ("80", "443") else f":{port}"
     return render(

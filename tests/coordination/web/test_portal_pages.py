@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from coordination.models import SlipIndex
+from coordination.models import CaseIndex, SlipIndex
 from hallplatform.deadlines.models import Deadline
 from tenants.models import Hall
 from tests.conftest import client_for
@@ -99,3 +99,22 @@ def test_start_page_shows_the_supervisor_the_overview_and_the_portal(demo: dict[
     assert "http://wengyuan.localhost/cases/?flagged=on&amp;open_only=on" in content
     assert 'href="/portal/"' in content  # the navigation
     assert "清远" not in content
+
+
+def test_names_and_matters_are_escaped_on_the_portal_and_in_the_inbox(demo: dict[str, Hall]) -> None:
+    """The portal's and the inbox's rows are written in Python (coordination/web/display.py,
+    casework/web/display.py): whatever a hall or matter is called reaches the page as text."""
+    flagged = register("wengyuan", refused=True)
+    sent = register("nanxiong", transfer_to="shaoguan/rsj")
+    overdue(sent.pk, "nanxiong")
+    Hall.objects.filter(code="nanxiong").update(name='南雄<b>"中心"</b>&')
+    CaseIndex.objects.filter(hall__code="wengyuan", case_id=flagged.pk).update(matter_name="<script>x()</script>")
+    SlipIndex.objects.filter(hall__code="nanxiong", case_id=sent.pk).update(matter_name="<img src=x>")
+
+    portal = client_for("shaoguan_supervisor", None).get("/portal/").content.decode()
+    inbox = client_for("shaoguan_rsj", None).get("/inbox/").content.decode()
+
+    for content in (portal, inbox):
+        assert "<b>" not in content and "南雄&lt;b&gt;&quot;中心&quot;&lt;/b&gt;&amp;" in content
+        assert "<img src=x>" not in content and "&lt;img src=x&gt;" in content
+    assert "<script>x()" not in portal and "&lt;script&gt;x()&lt;/script&gt;" in portal
