@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -46,6 +47,18 @@ class HallRoute:
     @property
     def city_id(self) -> int:
         return self.parent_id if self.parent_id is not None else self.hall_id
+
+
+def hall_origin(request: Any, code: str) -> str:
+    """``http(s)://<code>.<BASE_DOMAIN>[:port]``: where the hall ``code`` answers, with the scheme and
+    the port of this request (a list links a hundred halls: worked out once per request)."""
+    parts: tuple[str, str] | None = getattr(request, "_hall_origin_parts", None)
+    if parts is None:
+        host = request.get_host()
+        port = host.rsplit(":", 1)[1] if ":" in host else ""
+        parts = (request.scheme, f":{port}" if port else "")
+        request._hall_origin_parts = parts
+    return f"{parts[0]}://{code}.{settings.BASE_DOMAIN}{parts[1]}"
 
 
 def normalise_host(host: str) -> str:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
@@ -68,6 +67,7 @@ from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES, RoleKind
 from hallplatform.deadlines.models import LIVE_STATES
 from hallplatform.permissions import HasRoleOnHost
 from tenants.models import Hall
+from tenants.routing import hall_origin
 from tenants.selectors import department_list_routable_from
 
 CASE_ROLES = (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR)
@@ -616,11 +616,5 @@ class InboxView(generics.GenericAPIView):
             for row in page
             if row.deadline is not None and row.deadline.state in LIVE_STATES
         }
-        port = request._request.get_port()
-        suffix = "" if port in ("80", "443") else f":{port}"
-
-        def hall_origin(code: str) -> str:
-            return f"{request.scheme}://{code}.{settings.BASE_DOMAIN}{suffix}"
-
-        context = {"badges": badges, "hall_origin": hall_origin}
+        context = {"badges": badges, "hall_origin": lambda code: hall_origin(request._request, code)}
         return self.get_paginated_response(InboxRowSerializer(page, many=True, context=context).data)

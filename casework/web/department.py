@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -44,17 +43,11 @@ from coordination.models import SlipIndex
 from hallplatform.access import requires_roles
 from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES
 from hallplatform.widgets import QuickSelect
+from tenants.routing import hall_origin
 
 PAGE_SIZE = 50
 
 # --- Links to a hall's host ------------------------------------------------------------------------
-
-
-def hall_origin(request: HttpRequest, code: str) -> str:
-    """``http(s)://<code>.<BASE_DOMAIN>[:port]``, keeping the scheme and port of this request."""
-    host = request.get_host()
-    port = host.rsplit(":", 1)[1] if ":" in host else ""
-    return f"{request.scheme}://{code}.{settings.BASE_DOMAIN}{':' + port if port else ''}"
 
 
 def slip_url(request: HttpRequest, *, hall_code: str, slip_id: int) -> str:

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -78,6 +77,7 @@ from hallplatform.access import request_roles, requires_roles
 from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleKind
 from hallplatform.deadlines.models import Deadline
 from tenants.models import Hall
+from tenants.routing import hall_origin
 
 PAGE_SIZE = 50
 MORE_ROWS = 3
@@ -101,13 +101,6 @@ def _hall(request: HttpRequest) -> Hall | None:
 def _host_city_id(request: HttpRequest) -> int | None:
     route = getattr(request, "hall_route", None)
     return route.city_id if route is not None else None
-
-
-def hall_origin(request: HttpRequest, code: str) -> str:
-    """``http(s)://<code>.<BASE_DOMAIN>[:port]``, keeping the scheme and port of this request."""
-    host = request.get_host()
-    port = host.rsplit(":", 1)[1] if ":" in host else ""
-    return f"{request.scheme}://{code}.{settings.BASE_DOMAIN}{':' + port if port else ''}"
 
 
 def case_url(request: HttpRequest, *, hall_code: str, case_id: int) -> str:
