@@ -88,6 +88,20 @@ SUPPLEMENT_RECEIVED = notice_kind_register(
         variables=_SLIP_VARIABLES,
     )
 )
+MEETING_SETTLED = notice_kind_register(
+    NoticeKind(
+        code="case_meeting_settled",
+        label="联席会议议定事项已落实",
+        subject="【联席会议】{{ case_number }}提请的{{ meeting_number }}已办结",
+        body=(
+            "{{ case_number }}（{{ matter_name }}）提请的联席会议{{ meeting_number }}议定事项均已落实，会议已办结。"
+            "请于{{ feedback_due_at }}前将结果告知办事人。"
+        ),
+        sms="{{ case_number }}提请的联席会议已办结，请及时反馈办事人。",
+        sms_params=("case_number",),
+        variables=("case_number", "matter_name", "meeting_number", "feedback_due_at"),
+    )
+)
 PERSON_REGISTERED = notice_kind_register(
     NoticeKind(
         code="person_registered",

@@ -177,7 +177,10 @@ def case_steps_allowed(*, actor: Any, case: Case, window: bool) -> list[str]:
         for step, states in CASE_STEP_STATES.items():
             if case.status in states and (step != "reopen" or case.satisfaction in UNSATISFIED):
                 steps.append(step)
-        steps.append("sms_opt_out")
+        # the person's SMS preference, while an SMS may still go to them: not on a case not accepted,
+        # nor on a closed one unless it may be reopened
+        if case.status not in CLOSED_STATES or "reopen" in steps:
+            steps.append("sms_opt_out")
     departments = set(TransferSlip.objects.filter(case=case).values_list("department_id", flat=True))
     if may_reveal(actor, hall_id=hall_id, slip_department_ids=departments):
         steps.append("reveal")

@@ -629,6 +629,50 @@ def _replied_if_all_answered(*, case: Case, hall: Any, actor: Any, now: datetime
     )
 
 
+def case_meeting_closed(*, case_id: int, actor: Any, meeting_number: str) -> Case | None:
+    """A joint meeting this case was brought to is closed, every resolution carried out: the case's
+    timeline records it, and a case that waited on the meeting alone (transferred with no slip open,
+    waiting for materials or returned: a request for a joint meeting without slips, or slips all
+    answered before) is replied, as when its last slip is answered — its result done, the window's
+    half-day feedback deadline open (rule art. 5(2)–(4)), the window staff told. In the case's hall
+    schema, in the caller's transaction; None if the case is not there."""
+    case = Case.objects.select_for_update().filter(pk=case_id).first()
+    if case is None:
+        return None
+    hall = _hall()
+    now = timezone.now()
+    previous = case.status
+    feedback_deadline = None
+    if case.status == CaseStatus.TRANSFERRED:
+        feedback_deadline = _replied_if_all_answered(case=case, hall=hall, actor=actor, now=now)
+    if feedback_deadline is not None:
+        case.version += 1
+        case.save()
+    case_event_record(
+        case=case,
+        actor=actor,
+        kind="meeting_closed",
+        from_status=previous if feedback_deadline is not None else "",
+        to_status=case.status if feedback_deadline is not None else "",
+        changes={"meeting": meeting_number, "result": case.result if feedback_deadline is not None else None},
+        at=now,
+    )
+    if feedback_deadline is not None:
+        notices.notify_staff(
+            kind="case_meeting_settled",
+            event_key=f"case:{hall.pk}:{case.pk}:meeting:{meeting_number}:settled",
+            hall=hall,
+            user_ids=notices.window_staff_ids(hall.pk),
+            context={
+                "case_number": case.number,
+                "matter_name": case.matter_name,
+                "meeting_number": meeting_number,
+                "feedback_due_at": timezone.localtime(feedback_deadline.due_at).strftime("%Y-%m-%d %H:%M"),
+            },
+        )
+    return case
+
+
 @transaction.atomic
 def slip_reply(
     *,
@@ -1075,8 +1119,13 @@ def case_close(*, case: Case, actor: Any, note: str = "", expected_version: int 
 
 @transaction.atomic
 def case_sms_opt_out_set(*, case: Case, actor: Any, opt_out: bool, expected_version: int | None = None) -> Case:
-    """The person asks (not) to receive SMS about the case; respected by every notice to them."""
+    """The person asks (not) to receive SMS about the case; respected by every notice to them. Not on
+    a case no SMS can reach any more: not accepted, or closed unless it may be reopened."""
     case = _locked_case(case, expected_version)
+    if case.status == CaseStatus.NOT_ACCEPTED or (
+        case.status == CaseStatus.CLOSED and case.satisfaction not in UNSATISFIED
+    ):
+        _require_status(case)  # refused: invalid_transition, naming the case's status
     if case.sms_opt_out == opt_out:
         return case
     case.sms_opt_out = opt_out

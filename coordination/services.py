@@ -450,14 +450,12 @@ def meeting_close(*, actor: Any, meeting: JointMeeting, expected_version: int | 
     meeting.closed_at = timezone.now()
     meeting.version += 1
     meeting.save()
+    from casework.services import case_meeting_closed
+
     for link in meeting.cases.select_related("hall"):
-        _case_event(
-            hall=link.hall,
-            case_id=link.case_id,
-            actor=actor,
-            kind="meeting_closed",
-            changes={"meeting": meeting.number},
-        )
+        # the timeline records the close; a case that waited on the meeting alone is replied
+        with in_hall_schema(link.hall):
+            case_meeting_closed(case_id=link.case_id, actor=actor, meeting_number=meeting.number)
     audit_record(action="meeting.close", actor=actor, hall=meeting.hall, target=meeting)
     return meeting
 

@@ -15,7 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import (
@@ -98,6 +98,13 @@ EVENT_LABELS: dict[str, Any] = {
     "closed": _("Closed"),
     "sms_opt_out": _("SMS preference changed"),
     "revealed": _("Personal data viewed unmasked"),
+    # written by the city level (coordination/services.py) into the linked case's timeline
+    "meeting_convened": _("Joint meeting convened"),
+    "meeting_held": _("Joint meeting held, resolutions recorded"),
+    "resolution_done": _("Meeting resolution carried out"),
+    "meeting_closed": _("Joint meeting closed"),
+    "supervision_order": _("Supervision order issued"),
+    "supervision_closed": _("Supervision order closed"),
 }
 
 # Events whose from/to are the slip's states (the others are the case's).
@@ -126,6 +133,17 @@ CHANGE_LABELS: dict[str, Any] = {
     "earlier": _("Before reopening"),
     "field": _("Field"),
     "sms_opt_out": _("No SMS to the person"),
+    "meeting": _("Joint meeting"),
+    "subject": _("Subject"),
+    "starts_at": _("Time"),
+    "outcome": _("Outcome"),
+    "resolutions": _("Resolutions"),
+    "resolution": pgettext_lazy("timeline", "Meeting resolution"),
+    "report": pgettext_lazy("timeline", "What was done"),
+    "on_time": _("On time"),
+    "order": pgettext_lazy("timeline", "Supervision order"),
+    "days": _("Working days"),
+    "response": _("Response"),
 }
 
 
@@ -184,6 +202,19 @@ def _value(kind: str, key: str, value: Any) -> str:
         if value.get("follow_up_date"):
             parts.append(f"{CHANGE_LABELS['date']}：{value['follow_up_date']}")
         return "；".join(parts)
+    if key == "starts_at" and isinstance(value, str):
+        try:
+            return timezone.localtime(datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return value
+    if key == "resolutions" and isinstance(value, list):
+        return "；".join(
+            f"{r.get('number', '')} {r.get('department', '')}：{r.get('action', '')}"
+            + (f"（{ngettext('%(days)s working day', '%(days)s working days', r['days']) % {'days': r['days']}}）"
+               if isinstance(r.get("days"), int) else "")
+            for r in value
+            if isinstance(r, dict)
+        )  # fmt: skip
     if isinstance(value, list | dict):
         return str(value)
     return mask_text(str(value))

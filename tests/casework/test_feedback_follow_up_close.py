@@ -10,13 +10,15 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
-from casework.models import UNSATISFIED, Case, CaseEvent, CaseResult, CaseStatus, Satisfaction
+from casework.models import UNSATISFIED, Case, CaseEvent, CaseResult, CaseStatus, ExclusionReason, Satisfaction
+from casework.selectors import case_steps_allowed
 from casework.services import (
     case_answer_on_spot,
     case_close,
     case_feedback_record,
     case_follow_up,
     case_reopen,
+    case_screen_out,
     case_sms_opt_out_set,
     slip_reply,
 )
@@ -412,3 +414,25 @@ def test_the_result_of_a_reopened_case_comes_from_its_new_answers(hall: Any, clo
 
     # then the case is done: the first round's "in progress" is history
     assert fresh(case).result == CaseResult.DONE
+
+
+@pytest.mark.parametrize(("satisfaction", "offered"), [("satisfied", False), ("dissatisfied", True)])
+def test_the_sms_preference_is_offered_while_an_sms_may_still_go(
+    fed_back: Case, satisfaction: str, offered: bool
+) -> None:
+    """Not on a case not accepted, nor on a closed one, unless the person's dissatisfaction lets it
+    be reopened (then SMS may go again)."""
+    window = user(WINDOW)
+    assert "sms_opt_out" in case_steps_allowed(actor=window, case=fed_back, window=True)
+    followed = case_follow_up(case=fed_back, actor=window, method="phone", date=MONDAY, satisfaction=satisfaction)
+    closed = case_close(case=followed, actor=window, note="归档")
+    assert closed.status == CaseStatus.CLOSED
+    assert ("sms_opt_out" in case_steps_allowed(actor=window, case=closed, window=True)) is offered
+
+
+def test_the_sms_preference_is_not_offered_on_a_case_not_accepted(hall: Any) -> None:
+    case = case_screen_out(
+        case=register(hall), actor=user(WINDOW), reason=ExclusionReason.values[0], referral="12345热线"
+    )
+    assert case.status == CaseStatus.NOT_ACCEPTED
+    assert "sms_opt_out" not in case_steps_allowed(actor=user(WINDOW), case=case, window=True)
