@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from casework.web.display import badge_html
 from coordination.selectors import HallOverview
@@ -68,7 +68,7 @@ def overview_row_html(row: OverviewRow, city_word: str) -> str:
 
 def overview_rows_html(rows: Iterable[OverviewRow]) -> SafeString:
     """The body rows of coordination/_overview.html: a hall each."""
-    city_word = gettext("city")
+    city_word = pgettext("hall level", "city hall")
     return mark_safe("".join(overview_row_html(row, city_word) for row in rows))  # noqa: S308 (every value escaped)
 
 
