@@ -25,6 +25,7 @@ from analytics.selectors import Period, Scope, figures_for, recurring_problems
 from casework.personal import mask_text
 from hallplatform.accounts.models import RoleAssignment, RoleKind
 from hallplatform.audit.services import audit_record
+from hallplatform.formats import local_minute
 from hallplatform.workdays import worktime
 from hallplatform.workdays.models import CalendarDay, CalendarYear, YearStatus
 from hallplatform.workdays.services import calendar_provisional_ensure
@@ -100,9 +101,9 @@ def _suggestions(scope: Scope, period: Period) -> list[dict[str, Any]]:
             "finding": mask_text(s.finding),
             "suggestion": mask_text(s.suggestion),
             "status": s.status,
-            "sent_at": timezone.localtime(s.sent_at).strftime("%Y-%m-%d %H:%M"),
+            "sent_at": local_minute(s.sent_at),
             "answer": mask_text(s.answer),
-            "answered_at": timezone.localtime(s.answered_at).strftime("%Y-%m-%d %H:%M") if s.answered_at else None,
+            "answered_at": local_minute(s.answered_at) or None,
         }
         for s in rows
     ]

@@ -26,6 +26,7 @@ from coordination.models import CaseIndex, SlipIndex
 from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment, RoleKind
 from hallplatform.deadlines.models import Deadline, DeadlineKind, DeadlineState
 from tenants.models import Department, Hall, HallLevel
+from tenants.selectors import hall_list_for_city
 
 TZ = ZoneInfo("Asia/Shanghai")
 SATISFACTION_LEVELS = ["very_satisfied", "satisfied", "fairly_satisfied", "dissatisfied", "very_dissatisfied"]
@@ -81,9 +82,7 @@ class Scope:
         # asked by every figure of a dashboard: looked up once per scope
         cached: list[int] | None = self.__dict__.get("_hall_ids")
         if cached is None:
-            cached = list(
-                Hall.objects.filter(Q(pk=self.hall.pk) | Q(parent_id=self.hall.pk)).values_list("pk", flat=True)
-            )
+            cached = list(hall_list_for_city(city_id=self.hall.pk).values_list("pk", flat=True))
             object.__setattr__(self, "_hall_ids", cached)
         return list(cached)
 

@@ -54,6 +54,7 @@ from hallplatform.deadlines.services import (
     deadline_pause,
     deadline_resume,
 )
+from hallplatform.formats import local_minute
 from hallplatform.schemas import current_tenant
 from tenants.models import Department
 from tenants.selectors import department_list_routable_from
@@ -389,7 +390,7 @@ def _slip_context(slip: TransferSlip, case: Case, hall: Any, deadline: Deadline 
         "matter_name": mask_text(case.matter_name),
         "department_name": slip.department.name,
         "hall_name": hall.name,
-        "due_at": timezone.localtime(deadline.due_at).strftime("%Y-%m-%d %H:%M") if deadline else "",
+        "due_at": local_minute(deadline.due_at) if deadline else "",
     }
 
 
@@ -645,16 +646,17 @@ def case_meeting_closed(*, case_id: int, actor: Any, meeting_number: str) -> Cas
     feedback_deadline = None
     if case.status == CaseStatus.TRANSFERRED:
         feedback_deadline = _replied_if_all_answered(case=case, hall=hall, actor=actor, now=now)
-    if feedback_deadline is not None:
+    settled = feedback_deadline is not None
+    if settled:
         case.version += 1
         case.save()
     case_event_record(
         case=case,
         actor=actor,
         kind="meeting_closed",
-        from_status=previous if feedback_deadline is not None else "",
-        to_status=case.status if feedback_deadline is not None else "",
-        changes={"meeting": meeting_number, "result": case.result if feedback_deadline is not None else None},
+        from_status=previous if settled else "",
+        to_status=case.status if settled else "",
+        changes={"meeting": meeting_number, "result": case.result if settled else None},
         at=now,
     )
     if feedback_deadline is not None:
@@ -667,7 +669,7 @@ def case_meeting_closed(*, case_id: int, actor: Any, meeting_number: str) -> Cas
                 "case_number": case.number,
                 "matter_name": case.matter_name,
                 "meeting_number": meeting_number,
-                "feedback_due_at": timezone.localtime(feedback_deadline.due_at).strftime("%Y-%m-%d %H:%M"),
+                "feedback_due_at": local_minute(feedback_deadline.due_at),
             },
         )
     return case
@@ -782,9 +784,7 @@ def slip_reply(
             context={
                 **context,
                 "result_label": str(CaseResult(result).label),
-                "feedback_due_at": (
-                    timezone.localtime(feedback_deadline.due_at).strftime("%Y-%m-%d %H:%M") if feedback_deadline else ""
-                ),
+                "feedback_due_at": (local_minute(feedback_deadline.due_at) if feedback_deadline else ""),
             },
         )
     return slip

@@ -14,6 +14,7 @@ from django.utils import timezone
 from casework.personal import mask_text
 from hallplatform.accounts.models import RoleAssignment, RoleKind
 from hallplatform.deadlines.notices import SUBJECT_LABELS
+from hallplatform.formats import local_minute
 from notifications.kinds import NoticeKind, notice_kind_register
 from notifications.services import notice_enqueue_inbox
 
@@ -98,7 +99,7 @@ SLIP_ASSIGNED = notice_kind_register(
 
 
 def _when(instant: Any) -> str:
-    return timezone.localtime(instant).strftime("%Y-%m-%d %H:%M") if instant else ""
+    return local_minute(instant)
 
 
 def _users(condition: Q) -> list[int]:

@@ -23,6 +23,7 @@ from coordination.models import (
 from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment, RoleKind, User
 from hallplatform.deadlines.models import DeadlineState
 from tenants.models import Hall
+from tenants.selectors import hall_list_for_city
 
 CLOSED_CASE_STATES = ("closed", "not_accepted")
 OPEN_SLIP_STATES = ("sent", "received", "awaiting_supplement")
@@ -94,7 +95,7 @@ def portal_overview(*, city: Hall) -> list[HallOverview]:
     """Per hall of the city: open cases, cases flagged 不给办, open slips, yellow (临期) and red (逾期)
     deadlines, escalations not yet answered, open supervision orders. Two queries in all: the halls,
     and every figure (``_OVERVIEW_SQL``)."""
-    halls = list(Hall.objects.filter(Q(pk=city.pk) | Q(parent_id=city.pk)).order_by("level", "region_code"))
+    halls = list(hall_list_for_city(city_id=city.pk))
     rows = {hall.pk: HallOverview(hall=hall) for hall in halls}
     with connection.cursor() as cursor:
         cursor.execute(_OVERVIEW_SQL, {"halls": list(rows), "now": timezone.now()})
@@ -138,7 +139,7 @@ _RED_SLIP_FIELDS = (
 )
 
 
-def supervision_proposals(*, city: Hall, limit: int = 50) -> dict[str, list[Any]]:
+def supervision_proposals(*, city: Hall, limit: int = 50, hall_ids: list[int] | None = None) -> dict[str, list[Any]]:
     """What the portal proposes for supervision: open cases flagged 不给办, and red-card slips
     (overdue), that no open order covers yet."""
     now = timezone.now()
@@ -155,7 +156,8 @@ def supervision_proposals(*, city: Hall, limit: int = 50) -> dict[str, list[Any]
     # which are joined to the chosen ones only: PostgreSQL cannot know that open slips and overdue
     # deadlines go together, expects a handful where there are thousands, and would otherwise join
     # every one of them to the halls by scanning the halls (benchmarks/city_portal.py).
-    hall_ids = list(Hall.objects.filter(Q(pk=city.pk) | Q(parent_id=city.pk)).values_list("pk", flat=True))
+    if hall_ids is None:  # the portal passes those of its overview
+        hall_ids = list(hall_list_for_city(city_id=city.pk).values_list("pk", flat=True))
     # The slips under an open order are few (one per order): a hashed NOT IN over them instead of
     # looking for an order for each of the thousands of red slips.
     ordered = SupervisionOrder.objects.filter(status__in=OPEN_ORDER_STATES, slip_id__isnull=False).values("slip_id")

@@ -36,6 +36,7 @@ from hallplatform.deadlines.models import DeadlineKind, DeadlineRule, DeadlineSt
 from hallplatform.deadlines.services import deadline_meet, deadline_open
 from hallplatform.schemas import in_hall_schema
 from tenants.models import Department, Hall, HallLevel
+from tenants.selectors import hall_list_for_city
 
 MAX_DAYS = 60
 
@@ -54,7 +55,7 @@ class Scope:
     def halls(self) -> list[Hall]:
         if self.level == MeetingLevel.HALL:
             return [self.hall]
-        return list(Hall.objects.filter(Q(pk=self.city.pk) | Q(parent_id=self.city.pk), is_active=True))
+        return list(hall_list_for_city(city_id=self.city.pk).filter(is_active=True))
 
     def departments(self) -> dict[int, Department]:
         """Departments the scope may involve: a hall's own and its city's; or every one of the city."""

@@ -12,7 +12,6 @@ from html import escape
 from typing import Any
 
 from django.db import models
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext, pgettext_lazy
@@ -32,6 +31,7 @@ from casework.models import (
     SlipStatus,
 )
 from casework.personal import mask_address, mask_id, mask_mobile, mask_name, mask_text
+from hallplatform.formats import local_minute
 
 # --- Personal data --------------------------------------------------------------------------------
 
@@ -204,7 +204,7 @@ def _value(kind: str, key: str, value: Any) -> str:
         return "；".join(parts)
     if key == "starts_at" and isinstance(value, str):
         try:
-            return timezone.localtime(datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
+            return local_minute(datetime.fromisoformat(value))
         except ValueError:
             return value
     if key == "resolutions" and isinstance(value, list):
@@ -257,7 +257,7 @@ def badge_html(badge: Any) -> SafeString:
     words = {"green": gettext("In time"), "yellow": gettext("Due soon"), "red": gettext("Overdue")}
     html = format_html('<span class="dl dl-{}">{}</span>', badge.colour, words.get(badge.colour, gettext("Paused")))
     if badge.colour != "paused":
-        due = gettext("due %(due)s") % {"due": timezone.localtime(badge.due_at).strftime("%Y-%m-%d %H:%M")}
+        due = gettext("due %(due)s") % {"due": local_minute(badge.due_at)}
         html += format_html(' <span class="due">{}</span>', due)
     if badge.provisional:
         html += format_html(
@@ -272,7 +272,7 @@ def due_html(badge: Any, deadline: Any) -> SafeString:
         if badge.colour == "paused":
             text = gettext("Paused")
         else:
-            text = timezone.localtime(badge.due_at).strftime("%Y-%m-%d %H:%M")
+            text = local_minute(badge.due_at)
             if badge.colour == "yellow":
                 text += " · " + gettext("Due soon")
             elif badge.colour == "red":
@@ -302,7 +302,7 @@ def inbox_rows_html(rows: Any) -> SafeString:
         if row.supervised:
             category += f' <span class="tag tag-supervised">{supervised_tag}</span>'
         url = escape(row.url)
-        sent = timezone.localtime(entry.sent_at).strftime("%Y-%m-%d %H:%M") if entry.sent_at else ""
+        sent = local_minute(entry.sent_at)
         parts.append(
             f'<tr class="{escape(css)}"><td><a href="{url}">{escape(entry.slip_number)}</a></td>'
             f"<td>{escape(entry.case_number)}</td><td>{hall}</td><td>{escape(entry.matter_name)}</td>"

@@ -14,12 +14,12 @@ from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
-from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, pgettext
 
 from casework.web.display import badge_html
 from coordination.selectors import HallOverview
+from hallplatform.formats import local_minute
 from tenants.models import Hall, HallLevel
 
 
@@ -72,10 +72,6 @@ def overview_rows_html(rows: Iterable[OverviewRow]) -> SafeString:
     return mark_safe("".join(overview_row_html(row, city_word) for row in rows))  # noqa: S308 (every value escaped)
 
 
-def _when(value: Any) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
 def _actions(origin: str, case_id: int, order_url: str, order_params: dict[str, Any], words: tuple[str, str]) -> str:
     return (
         f'<td class="actions"><a href="{_e(origin)}/cases/{case_id:d}/" target="_blank" rel="noopener">'
@@ -98,7 +94,7 @@ def flagged_rows_html(items: Iterable[dict[str, Any]], order_url: str) -> SafeSt
         rows.append(
             f"<tr><td>{_e(row.number)}</td><td>{_e(row.hall.name)}</td><td>{_e(row.matter_name)}</td>"
             f'<td><span class="status">{_e(item["status"])}</span></td>'
-            f"<td>{_when(row.registered_at)}</td>{actions}</tr>"
+            f"<td>{local_minute(row.registered_at)}</td>{actions}</tr>"
         )
     return mark_safe("".join(rows))  # noqa: S308 (every value escaped)
 

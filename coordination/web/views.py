@@ -167,7 +167,10 @@ def portal(request: HttpRequest) -> HttpResponse:
         actor=request.user, city_id=int(city_id) if city_id.isdigit() else None, cities=cities
     )
     # The oldest first, a page's worth; the full lists are in the API (/api/v1/portal/proposals/).
-    proposals = selectors.supervision_proposals(city=city, limit=PROPOSALS_ON_PAGE)
+    rows = overview_rows(request, city)
+    proposals = selectors.supervision_proposals(
+        city=city, limit=PROPOSALS_ON_PAGE, hall_ids=[row.hall.pk for row in rows]
+    )
     origins: dict[int, str] = {}
 
     def origin(hall: Hall) -> str:
@@ -190,7 +193,7 @@ def portal(request: HttpRequest) -> HttpResponse:
         {
             "city": city,
             "cities": cities,
-            "rows_html": overview_rows_html(overview_rows(request, city)),
+            "rows_html": overview_rows_html(rows),
             "flagged": flagged,
             "flagged_html": flagged_rows_html(flagged, order_url),
             "red_slips": red_slips,

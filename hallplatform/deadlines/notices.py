@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Q
-from django.utils import timezone
 
 from hallplatform.accounts.models import RoleAssignment, RoleKind
 from hallplatform.deadlines.models import Deadline, DeadlineKind, EscalationLevel
+from hallplatform.formats import local_minute
 from notifications.models import NoticeChannel
 from notifications.services import NoticeDraft, notice_enqueue, notice_enqueue_many
 
@@ -69,7 +69,7 @@ SUBJECT_LABELS: dict[str, str] = {}
 
 
 def _when(instant: datetime) -> str:
-    return timezone.localtime(instant).strftime("%Y-%m-%d %H:%M")
+    return local_minute(instant)
 
 
 def _context(deadline: Deadline, *, deadline_label: str | None = None, **extra: Any) -> dict[str, Any]:
