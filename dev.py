@@ -2,7 +2,7 @@
 """Bancheng's two commands, for a machine with nothing but Python 3.11+ and git.
 
     python3 dev.py run     set up, start everything with the Shaoguan demo, Ctrl-C stops it all
-    python3 dev.py test    set up, then ruff, mypy and the whole pytest suite
+    python3 dev.py test    set up, then ruff, mypy, the import rules (import-linter) and the whole pytest suite
 
 This file uses only the standard library: it creates `.venv`, installs the project into it when
 pyproject.toml changed, and hands over to `hallplatform.devtool` inside that environment.

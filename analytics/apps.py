@@ -7,4 +7,4 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Statistics and analysis")
 
     def ready(self) -> None:
-        from analytics import notices  # noqa: F401 (notice kinds known to every process)
+        from analytics import notices  # noqa: F401, PLC0415 (in ready(): modules that use models need the app registry; notice kinds known to every process)

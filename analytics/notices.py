@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from casework.personal import mask_text
 from hallplatform.accounts.models import RoleAssignment, RoleKind
+from hallplatform.personal import mask_text
 from notifications.kinds import NoticeKind, notice_kind_register
 from notifications.services import notice_enqueue_inbox
 

@@ -2,7 +2,7 @@
 exported to Excel or CSV from the hall's own host.
 
 Personal data is masked (docs/personal-data.md) unless the exporting user may reveal it
-(casework.access.may_reveal) and asks to: such an export is one audit event naming how many cases
+(casework.interface.may_reveal) and asks to: such an export is one audit event naming how many cases
 it unmasked. Cases are read in chunks (``iterator``), so the export's memory does not grow with
 the hall.
 """
@@ -22,10 +22,8 @@ from django.utils.translation import gettext as _
 
 from analytics.exports import Table, csv_write, xlsx_write
 from analytics.selectors import TZ, Period
-from casework.access import may_reveal
-from casework.models import (
+from casework.choices import (
     ApplicantKind,
-    Case,
     CaseResult,
     CaseStatus,
     Channel,
@@ -34,11 +32,11 @@ from casework.models import (
     FollowUpMethod,
     HandlingCategory,
     Satisfaction,
-    TransferSlip,
 )
-from casework.personal import DocumentType, mask_address, mask_id, mask_mobile, mask_name, mask_text
+from casework.interface import Case, TransferSlip, may_reveal
 from hallplatform.accounts.models import HALL_ROLES, RoleAssignment, RoleKind
 from hallplatform.audit.services import audit_record
+from hallplatform.personal import DocumentType, mask_address, mask_id, mask_mobile, mask_name, mask_text
 from hallplatform.schemas import current_schema_name
 
 CHUNK = 1000

@@ -16,16 +16,18 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics import notices
 from analytics.models import ImprovementSuggestion, MonthlyReport, ReportScope
+from analytics.report_pdf import report_pdf
 from analytics.selectors import Period, Scope, figures_for, recurring_problems
-from casework.personal import mask_text
 from hallplatform.accounts.models import RoleAssignment, RoleKind
 from hallplatform.audit.services import audit_record
 from hallplatform.formats import local_minute
+from hallplatform.personal import mask_text
 from hallplatform.workdays import worktime
 from hallplatform.workdays.models import CalendarDay, CalendarYear, YearStatus
 from hallplatform.workdays.services import calendar_provisional_ensure
@@ -148,8 +150,6 @@ def report_make(*, scope: Scope, period: Period, actor: Any = None, refresh: boo
     recurring problems, suggestions and answers, stored as JSON with its PDF; the hall lead(s) or
     the city's supervisors are told. One report per (scope, hall, period): made again, it is
     updated (``refresh``) or left as it is; either way nobody is told twice."""
-    from analytics.report_pdf import report_pdf
-
     kind = ReportScope.CITY if scope.is_city else ReportScope.HALL
     key = {"scope": kind, "hall_id": scope.hall.pk, "period_start": period.first, "period_end": period.last}
     if not refresh:
@@ -274,8 +274,6 @@ def report_list_for(*, scope: Scope) -> QuerySet[MonthlyReport]:
 
 def report_get_for(*, scope: Scope, report_id: int) -> MonthlyReport:
     """A report the scope's readers may see; any other is 404, as if it did not exist."""
-    from django.http import Http404
-
     report = report_list_for(scope=scope).defer(None).filter(pk=report_id).first()
     if report is None:
         raise Http404

@@ -22,7 +22,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from analytics.models import ImprovementSuggestion, SuggestionStatus
-from coordination.models import CaseIndex, SlipIndex
+from coordination.selectors import city_for_supervisor
+from hallindex.models import CaseIndex, SlipIndex
 from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment, RoleKind
 from hallplatform.deadlines.models import Deadline, DeadlineKind, DeadlineState
 from tenants.models import Department, Hall, HallLevel
@@ -501,8 +502,6 @@ def sender_scope_for(*, actor: Any, hall: Hall | None, city_id: int | None = Non
     """The scope an improvement suggestion is sent from, by the host: on a hall's host the hall, by its
     lead; on the base domain the city, by one of its supervisors (``city_id`` chooses among several).
     Anyone else, a supervisor on a hall's host included (they send from the city portal): 404."""
-    from coordination.selectors import city_for_supervisor
-
     if hall is not None:
         if RoleAssignment.objects.filter(user_id=actor.pk, kind=RoleKind.HALL_LEAD, hall_id=hall.pk).exists():
             return Scope.of_hall(hall)

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from analytics import notices
 from analytics.models import ImprovementSuggestion, SuggestionStatus
 from analytics.selectors import Scope, departments_in_scope
-from casework.personal import mask_text
 from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment
 from hallplatform.audit.services import audit_record
+from hallplatform.personal import mask_text
 
 
 def _text(value: str | None) -> str:

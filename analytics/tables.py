@@ -13,7 +13,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from analytics.exports import Table
-from casework.models import CaseResult, CaseStatus, Channel, ExclusionReason, HandlingCategory, Satisfaction
+from casework.choices import CaseResult, CaseStatus, Channel, ExclusionReason, HandlingCategory, Satisfaction
 from hallplatform.deadlines.models import DeadlineKind
 
 # The sections of figures_for, by the name used in URLs (/exports/stats/<section>.xlsx).

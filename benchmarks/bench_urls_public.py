@@ -3,6 +3,6 @@
 from django.urls import path
 
 from benchmarks.bench_views import one_query
-from hallplatform.urls_public import urlpatterns as public_urlpatterns
+from config.urls_public import urlpatterns as public_urlpatterns
 
 urlpatterns = [path("bench/one-query", one_query, name="bench_one_query"), *public_urlpatterns]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 
-from hallplatform.access import public_endpoint
+from hallplatform.accounts.access import public_endpoint
 from tenants.models import Hall
 
 

@@ -142,7 +142,7 @@ def _mobile(rng: random.Random) -> str:
 
 
 def _resident_id(rng: random.Random, region: str) -> str:
-    from casework.personal import id_check_digit
+    from hallplatform.personal import id_check_digit
 
     born = date(1950, 1, 1) + timedelta(days=rng.randrange(55 * 365))
     first17 = f"{region}{born:%Y%m%d}{rng.randrange(1000):03d}"
@@ -302,7 +302,7 @@ class HallLoader:
 
     def __init__(self, plan: HallPlan, args: argparse.Namespace, deadline_ids: IdCounter, now: datetime) -> None:
         from casework.models import Case
-        from coordination.models import CaseIndex
+        from hallindex.models import CaseIndex
 
         self.plan, self.args, self.deadline_ids, self.now = plan, args, deadline_ids, now
         self.hall = plan.hall
@@ -327,7 +327,7 @@ class HallLoader:
         ]
         self.matter_key: Any = None  # the grouped matter the statistics count, where the model has it
         if any(f.attname == "matter_key" for f in CaseIndex._meta.concrete_fields):
-            from analytics.matters import matter_key
+            from hallindex.matters import matter_key
 
             self.matter_key = matter_key
 
@@ -335,7 +335,7 @@ class HallLoader:
         from django.db import transaction
 
         from casework.models import Case, CaseEvent, CaseNumberSequence, TransferSlip
-        from coordination.models import CaseIndex, SlipIndex
+        from hallindex.models import CaseIndex, SlipIndex
         from hallplatform.deadlines.models import Deadline
 
         rng, plan, schema, now = self.rng, self.plan, self.hall.schema_name, self.now
@@ -378,8 +378,8 @@ class HallLoader:
         from django.utils import timezone
 
         from casework.crypto import encrypt
-        from casework.personal import mask_id, mask_mobile
         from casework.services import document_index, phone_index
+        from hallplatform.personal import mask_id, mask_mobile
 
         rng = self.rng
         year = timezone.localtime(at).year

@@ -523,15 +523,8 @@ class HallLoader:
 
 def load_orders_and_meetings(ctx: Context, halls: list[Any], supervisor: Any) -> dict[str, int]:
     """Supervision orders and joint meetings with their deadlines (ORM bulk_create: small tables)."""
-    from coordination.models import (
-        CaseIndex,
-        JointMeeting,
-        MeetingCase,
-        MeetingInvitation,
-        MeetingResolution,
-        SlipIndex,
-        SupervisionOrder,
-    )
+    from coordination.models import JointMeeting, MeetingCase, MeetingInvitation, MeetingResolution, SupervisionOrder
+    from hallindex.models import CaseIndex, SlipIndex
     from hallplatform.deadlines.models import Deadline
 
     rng = random.Random(f"{ctx.args.seed}:coordination")
@@ -784,8 +777,8 @@ def load(args: argparse.Namespace) -> dict[str, Any]:
     from django.db import transaction
     from django.utils import timezone
 
-    from analytics.matters import matter_key
-    from coordination.models import CaseIndex, SlipIndex
+    from hallindex.matters import matter_key
+    from hallindex.models import CaseIndex, SlipIndex
     from hallplatform.accounts.models import User
     from hallplatform.deadlines.models import Deadline
     from tenants.models import Department
@@ -983,7 +976,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from coordination.models import CaseIndex
+    from hallindex.models import CaseIndex
     from tenants.models import Hall
     from tenants.routing import forget_hosts
 

@@ -44,7 +44,7 @@ def ensure_database(database_url: str) -> None:
             print(f"Created database {name}.", flush=True)
 
 
-def django_setup(settings_module: str = "hallplatform.settings") -> None:
+def django_setup(settings_module: str = "config.settings") -> None:
     bench_environment()
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))

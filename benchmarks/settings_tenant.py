@@ -1,12 +1,12 @@
 """The application's own settings plus the benchmark endpoint and query counting (tenant runs).
 
 Nothing about tenancy changes: HallRoutingMiddleware, django-tenants' database backend, the cached
-host routing and TENANT_LIMIT_SET_CALLS stay exactly as in hallplatform.settings.
+host routing and TENANT_LIMIT_SET_CALLS stay exactly as in config.settings.
 """
 
 from benchmarks.querycount import CountingCursor
-from hallplatform.settings import *  # noqa: F403
-from hallplatform.settings import DATABASES, MIDDLEWARE
+from config.settings import *  # noqa: F403
+from config.settings import DATABASES, MIDDLEWARE
 
 ROOT_URLCONF = "benchmarks.bench_urls_hall"
 PUBLIC_SCHEMA_URLCONF = "benchmarks.bench_urls_public"

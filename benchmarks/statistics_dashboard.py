@@ -86,7 +86,7 @@ SUPERVISOR = "shaoguan_supervisor"
 TARGET_MS = 300.0
 CHUNK = 50_000
 DEPARTMENT_CODES = ["rsj", "scjgj", "gaj", "bdc", "ybj", "swj", "zjj", "zrzyj"]
-# The same matter typed differently at different windows (grouped by analytics.matters.matter_key).
+# The same matter typed differently at different windows (grouped by hallindex.matters.matter_key).
 SPELLINGS = {
     "社会保障卡补办": ["社保卡补办", "社会保障卡 补办", "社保卡补办业务"],
     "户口迁移": ["户口迁移手续", "户籍迁移"],
@@ -192,7 +192,7 @@ class Loader:
     def __init__(self, halls: list[Any], args: argparse.Namespace) -> None:
         from django.utils import timezone
 
-        from analytics.matters import matter_key
+        from hallindex.matters import matter_key
         from tenants.models import Department
 
         self.rng = random.Random(args.seed)
@@ -630,7 +630,7 @@ def main() -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from coordination.models import CaseIndex
+    from hallindex.models import CaseIndex
     from tenants.routing import forget_all_hosts
 
     print(f"Database {settings.DATABASES['default']['NAME']}, cache prefix {CACHE_PREFIX}", flush=True)

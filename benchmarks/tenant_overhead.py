@@ -84,7 +84,7 @@ class Server:
                 sys.executable,
                 "-m",
                 "gunicorn",
-                "hallplatform.wsgi:application",
+                "config.wsgi:application",
                 "--workers=1",
                 "--worker-class=sync",
                 f"--bind=127.0.0.1:{self.port}",

@@ -1,6 +1,6 @@
 """Object-level checks inside a hall: which slips a department's staff may work, who may reveal.
 
-The host check (hallplatform.access) lets a department's staff onto a hall's host; here they are
+The host check (hallplatform.accounts.access) lets a department's staff onto a hall's host; here they are
 narrowed to the slips addressed to their own departments. Missing and forbidden look the same (404).
 """
 
@@ -11,22 +11,12 @@ from typing import Any
 from django.http import Http404
 
 from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES, RoleAssignment
-
-
-def department_ids_for(user: Any) -> set[int]:
-    """The departments in which ``user`` is a handler or lead (active departments only)."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return set()
-    return set(
-        RoleAssignment.objects.filter(
-            user_id=user.pk, kind__in=DEPARTMENT_ROLES, department__is_active=True
-        ).values_list("department_id", flat=True)
-    )
+from hallplatform.accounts.selectors import department_ids_of
 
 
 def ensure_slip_department(actor: Any, slip: Any) -> None:
     """Only the staff of the slip's department work it; anyone else is told it does not exist."""
-    if slip.department_id not in department_ids_for(actor):
+    if slip.department_id not in department_ids_of(actor):
         raise Http404
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from casework.models import Case
 from hallplatform.accounts.models import RoleAssignment, RoleKind
 from hallplatform.deadlines.notices import SUBJECT_LABELS
 from notifications.kinds import NoticeKind, notice_kind_register
@@ -145,8 +146,6 @@ PERSON_SUPPLEMENT = notice_kind_register(
 
 def _case_reporter_phone(case_id: str) -> str | None:
     """The "case:<id>" person resolver: the reporter's phone, unless they opted out of SMS."""
-    from casework.models import Case
-
     case = Case.objects.filter(pk=int(case_id)).only("phone", "sms_opt_out").first() if case_id.isdigit() else None
     if case is None or case.sms_opt_out:
         return None

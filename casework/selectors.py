@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -11,12 +11,16 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from casework.access import department_ids_for, is_hall_staff, may_reveal
-from casework.models import UNSATISFIED, Case, CaseEvent, CaseStatus, TransferSlip
+from casework.access import is_hall_staff, may_reveal
+from casework.choices import UNSATISFIED, CaseStatus
+from casework.models import Case, CaseEvent, TransferSlip
 from casework.services import CASE_STEP_STATES, SLIP_STEP_STATES, document_index, phone_index
-from coordination.models import SlipIndex
+from hallindex.models import SlipIndex
 from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment
+from hallplatform.accounts.selectors import department_ids_of
+from hallplatform.deadlines.badges import DeadlineBadge, deadline_badge, worst_badge
 from hallplatform.deadlines.models import LIVE_STATES, Deadline, DeadlineKind, DeadlineState
+from hallplatform.schemas import current_tenant
 from tenants.models import Hall, HallLevel
 
 
@@ -30,52 +34,6 @@ def case_list_earlier_of_person(
     if document_type and document_number:
         condition |= Q(document_index=document_index(document_type, document_number))
     return Case.objects.filter(condition).order_by("-registered_at")
-
-
-# --- Deadline badges: green (in time), yellow (临期), red (逾期), grey (paused) ------------------------
-
-
-class Badge:
-    GREEN = "green"
-    YELLOW = "yellow"
-    RED = "red"
-    PAUSED = "paused"
-
-
-_BADGE_RANK = {Badge.GREEN: 0, Badge.PAUSED: 1, Badge.YELLOW: 2, Badge.RED: 3}
-
-
-@dataclass(frozen=True)
-class DeadlineBadge:
-    colour: str
-    due_at: datetime
-    kind: str
-    provisional: bool
-
-    @property
-    def rank(self) -> int:
-        return _BADGE_RANK[self.colour]
-
-
-def deadline_badge(deadline: Deadline, now: datetime | None = None) -> DeadlineBadge:
-    """The colour of a live deadline now: red once due (or breached), yellow once its warning time
-    has come, grey while paused, green otherwise."""
-    now = now or timezone.now()
-    if deadline.state == DeadlineState.PAUSED:
-        colour = Badge.PAUSED
-    elif deadline.state == DeadlineState.BREACHED or now >= deadline.due_at:
-        colour = Badge.RED
-    elif deadline.warned_at is not None or now >= deadline.warn_at:
-        colour = Badge.YELLOW
-    else:
-        colour = Badge.GREEN
-    return DeadlineBadge(colour=colour, due_at=deadline.due_at, kind=deadline.kind, provisional=deadline.provisional)
-
-
-def _worst(badges: list[DeadlineBadge]) -> DeadlineBadge | None:
-    if not badges:
-        return None
-    return max(badges, key=lambda b: (b.rank, -b.due_at.timestamp()))
 
 
 def case_badges(*, hall_id: int, case_ids: list[int]) -> dict[int, DeadlineBadge]:
@@ -98,7 +56,7 @@ def case_badges(*, hall_id: int, case_ids: list[int]) -> dict[int, DeadlineBadge
         case_id = slip_case.get(subject) if deadline.kind == DeadlineKind.SLIP_REPLY else subject
         if case_id is not None:
             per_case.setdefault(case_id, []).append(deadline_badge(deadline, now))
-    return {case_id: badge for case_id, badges in per_case.items() if (badge := _worst(badges)) is not None}
+    return {case_id: badge for case_id, badges in per_case.items() if (badge := worst_badge(badges)) is not None}
 
 
 # --- The hall's case list ------------------------------------------------------------------------------
@@ -224,8 +182,6 @@ def feedback_deadline_for_case(*, case: Case) -> Deadline | None:
 
 
 def _hall_id() -> int:
-    from hallplatform.schemas import current_tenant
-
     return int(current_tenant().pk)
 
 
@@ -244,7 +200,7 @@ def slip_inbox_for_department(*, actor: Any, filters: InboxFilters | None = None
     """The slips addressed to the actor's departments from every hall that routes to them (rule
     art. 5(2)–(3)): one query over the public-schema index, with hall, department and deadline."""
     filters = filters or InboxFilters()
-    rows = SlipIndex.objects.filter(department_id__in=department_ids_for(actor))
+    rows = SlipIndex.objects.filter(department_id__in=department_ids_of(actor))
     if filters.status:
         rows = rows.filter(status=filters.status)
     elif not filters.include_closed:
@@ -271,7 +227,7 @@ def slip_get_for_department(*, actor: Any, slip_id: int) -> TransferSlip:
     """A slip of this hall, for the staff of the department it is addressed to; 404 for anyone else."""
     slip = (
         TransferSlip.objects.select_related("case", "department", "department__hall")
-        .filter(pk=slip_id, department_id__in=department_ids_for(actor))
+        .filter(pk=slip_id, department_id__in=department_ids_of(actor))
         .first()
     )
     if slip is None:
@@ -299,7 +255,7 @@ def slip_get_for_print(*, actor: Any, slip_id: int) -> TransferSlip:
         .filter(pk=slip_id)
         .first()
     )
-    if slip is None or not (slip.department_id in department_ids_for(actor) or is_hall_staff(actor, _hall_id())):
+    if slip is None or not (slip.department_id in department_ids_of(actor) or is_hall_staff(actor, _hall_id())):
         raise Http404
     return slip
 

@@ -12,17 +12,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from analytics.matters import matter_key
 from casework import notices
 from casework.access import ensure_slip_department, may_reveal
-from casework.crypto import blind_index
-from casework.models import (
+from casework.choices import (
     OPEN_SLIP_STATES,
     UNSATISFIED,
     ApplicantKind,
-    Case,
-    CaseEvent,
-    CaseNumberSequence,
     CaseResult,
     CaseStatus,
     Channel,
@@ -33,18 +28,11 @@ from casework.models import (
     HandlingCategory,
     Satisfaction,
     SlipStatus,
-    TransferSlip,
 )
-from casework.personal import (
-    DocumentType,
-    mask_id,
-    mask_mobile,
-    mask_text,
-    normalise_document,
-    normalise_mobile,
-    validate_document,
-)
-from coordination.models import CaseIndex, SlipIndex
+from casework.crypto import blind_index
+from casework.models import Case, CaseEvent, CaseNumberSequence, TransferSlip
+from hallindex.services import case_index_write, slip_index_write
+from hallplatform.accounts.models import HALL_ROLES, RoleAssignment, RoleKind
 from hallplatform.audit.services import audit_record
 from hallplatform.deadlines.models import LIVE_STATES, Deadline, DeadlineKind, DeadlineRule, DeadlineState
 from hallplatform.deadlines.services import (
@@ -55,6 +43,15 @@ from hallplatform.deadlines.services import (
     deadline_resume,
 )
 from hallplatform.formats import local_minute
+from hallplatform.personal import (
+    DocumentType,
+    mask_id,
+    mask_mobile,
+    mask_text,
+    normalise_document,
+    normalise_mobile,
+    validate_document,
+)
 from hallplatform.schemas import current_tenant
 from tenants.models import Department
 from tenants.selectors import department_list_routable_from
@@ -123,14 +120,11 @@ _CASE_INDEX_FIELDS = (
 
 def _case_index_write(case: Case) -> None:
     values: dict[str, Any] = {name: getattr(case, name) for name in _CASE_INDEX_FIELDS}
-    values["matter_name"] = mask_text(case.matter_name)[:200]
-    values["matter_key"] = matter_key(values["matter_name"])
+    values["matter_name"] = case.matter_name
     repeat = getattr(case, "_repeat_reporter", None)
     if repeat is not None:  # a case being registered: its row cannot exist yet
-        CaseIndex.objects.create(hall_id=current_tenant().pk, case_id=case.pk, repeat_reporter=repeat, **values)
         delattr(case, "_repeat_reporter")
-        return
-    CaseIndex.objects.update_or_create(hall_id=current_tenant().pk, case_id=case.pk, defaults=values)
+    case_index_write(hall_id=current_tenant().pk, case_id=case.pk, values=values, repeat_reporter=repeat)
 
 
 def _next_number(*, region_code: str, year: int) -> str:
@@ -401,8 +395,8 @@ def _index_write(slip: TransferSlip, case: Case, hall: Any, deadline: Deadline |
         "slip_number": slip.number,
         "case_number": case.number,
         "department_id": slip.department_id,
-        # the public schema holds no personal data: a phone or ID number typed into the matter is masked
-        "matter_name": mask_text(case.matter_name)[:200],
+        # masked by hallindex: the public schema holds no personal data
+        "matter_name": case.matter_name,
         "handling_category": case.handling_category,
         "complexity": slip.complexity,
         "status": slip.status,
@@ -416,7 +410,7 @@ def _index_write(slip: TransferSlip, case: Case, hall: Any, deadline: Deadline |
     }
     if deadline is not None:
         values["deadline_id"] = deadline.pk
-    SlipIndex.objects.update_or_create(hall_id=hall.pk, slip_id=slip.pk, defaults=values)
+    slip_index_write(hall_id=hall.pk, slip_id=slip.pk, values=values)
 
 
 def _clean_slips(hall: Any, drafts: list[SlipDraft], *, prefix: str = "slips") -> dict[int, Department]:
@@ -1156,8 +1150,6 @@ def case_reveal(*, case: Case, actor: Any, field: str) -> str:
 def case_supervisor_view_record(*, case: Case, actor: Any) -> bool:
     """A city supervisor opening a case in a hall (read-only, DESIGN.md 7) is audited in that hall;
     the hall's own staff reading their cases are not. True if an audit event was written."""
-    from hallplatform.accounts.models import HALL_ROLES, RoleAssignment, RoleKind
-
     hall = _hall()
     roles = set(
         RoleAssignment.objects.filter(user_id=actor.pk)

@@ -7,5 +7,9 @@ class CoordinationConfig(AppConfig):
     verbose_name = _("Coordination across halls")
 
     def ready(self) -> None:
-        # notice kinds and deadline subject labels, known to every process that sends
-        from coordination import notices  # noqa: F401
+        # In ready(): modules that use models need the app registry.
+        from casework.interface import register_case_page_extra  # noqa: PLC0415
+        from coordination import notices  # noqa: F401, PLC0415 (notice kinds and deadline labels, in every process)
+        from coordination.selectors import case_page_meetings_and_orders  # noqa: PLC0415
+
+        register_case_page_extra(case_page_meetings_and_orders)

@@ -11,10 +11,10 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from casework.personal import mask_text
 from hallplatform.accounts.models import RoleAssignment, RoleKind
 from hallplatform.deadlines.notices import SUBJECT_LABELS
 from hallplatform.formats import local_minute
+from hallplatform.personal import mask_text
 from notifications.kinds import NoticeKind, notice_kind_register
 from notifications.services import notice_enqueue_inbox
 

@@ -11,16 +11,10 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from coordination.models import (
-    CaseIndex,
-    JointMeeting,
-    MeetingResolution,
-    OrderStatus,
-    ResolutionStatus,
-    SlipIndex,
-    SupervisionOrder,
-)
+from coordination.models import JointMeeting, MeetingResolution, OrderStatus, ResolutionStatus, SupervisionOrder
+from hallindex.models import CaseIndex, SlipIndex
 from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment, RoleKind, User
+from hallplatform.accounts.selectors import department_ids_of
 from hallplatform.deadlines.models import DeadlineState
 from tenants.models import Hall
 from tenants.selectors import hall_list_for_city
@@ -177,14 +171,6 @@ def supervision_proposals(*, city: Hall, limit: int = 50, hall_ids: list[int] | 
         .order_by("deadline__due_at", "pk")
     )
     return {"flagged_cases": list(flagged), "red_slips": list(red_slips)}
-
-
-def department_ids_of(actor: Any) -> list[int]:
-    return sorted(
-        RoleAssignment.objects.filter(
-            user_id=actor.pk, kind__in=DEPARTMENT_ROLES, department__is_active=True
-        ).values_list("department_id", flat=True)
-    )
 
 
 def resolution_list_for_department(*, actor: Any, open_only: bool = True) -> QuerySet[MeetingResolution]:
@@ -426,3 +412,11 @@ def order_list_for(*, actor: Any, city_id: int | None = None) -> QuerySet[Superv
     return rows.select_related(
         "city", "issuing_hall", "issued_by", "target_hall", "target_department", "slip", "deadline"
     ).order_by("-issued_at", "-id")
+
+
+def case_page_meetings_and_orders(hall_id: int, case_id: int) -> dict[str, Any]:
+    """What the case page shows of the city level (registered with casework.interface)."""
+    return {
+        "meetings": list(meetings_of_case(hall_id=hall_id, case_id=case_id)),
+        "orders": list(orders_of_case(hall_id=hall_id, case_id=case_id)),
+    }

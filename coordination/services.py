@@ -1,6 +1,6 @@
 """Writes of the city level (DESIGN.md section 7): joint meetings, their resolutions, supervision
 orders, and assigning slips to handlers. Public-schema rows; the linked cases' timelines are written
-in their halls' schemas in the same transaction (hallplatform.schemas.in_hall_schema)."""
+in their halls' schemas in the same transaction (through casework.interface)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework.interface import case_event_record_in_hall, case_meeting_closed_in_hall
 from coordination import notices
 from coordination.models import (
-    CaseIndex,
     InvitationResponse,
     JointMeeting,
     MeetingCase,
@@ -27,14 +27,14 @@ from coordination.models import (
     MeetingStatus,
     OrderStatus,
     ResolutionStatus,
-    SlipIndex,
     SupervisionOrder,
 )
+from hallindex.models import CaseIndex, SlipIndex
 from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment, RoleKind
+from hallplatform.accounts.selectors import department_ids_of
 from hallplatform.audit.services import audit_record
 from hallplatform.deadlines.models import DeadlineKind, DeadlineRule, DeadlineState
 from hallplatform.deadlines.services import deadline_meet, deadline_open
-from hallplatform.schemas import in_hall_schema
 from tenants.models import Department, Hall, HallLevel
 from tenants.selectors import hall_list_for_city
 
@@ -89,14 +89,6 @@ def scope_for(*, actor: Any, hall: Hall | None) -> Scope:
     return Scope(level=MeetingLevel.CITY, city=cities[0], hall=cities[0])
 
 
-def _department_ids(actor: Any) -> set[int]:
-    return set(
-        RoleAssignment.objects.filter(user_id=actor.pk, kind__in=DEPARTMENT_ROLES).values_list(
-            "department_id", flat=True
-        )
-    )
-
-
 def _is_hall_lead(actor: Any, hall_id: int) -> bool:
     return RoleAssignment.objects.filter(user_id=actor.pk, kind=RoleKind.HALL_LEAD, hall_id=hall_id).exists()
 
@@ -127,13 +119,7 @@ def _text(value: str | None) -> str:
 
 def _case_event(*, hall: Hall, case_id: int, actor: Any, kind: str, changes: dict[str, Any]) -> None:
     """Append an event to a linked case's timeline, in its hall's schema (same transaction)."""
-    from casework.models import Case
-    from casework.services import case_event_record
-
-    with in_hall_schema(hall):
-        case = Case.objects.filter(pk=case_id).first()
-        if case is not None:
-            case_event_record(case=case, actor=actor, kind=kind, changes=changes)
+    case_event_record_in_hall(hall=hall, case_id=case_id, actor=actor, kind=kind, changes=changes)
 
 
 def _number(prefix: str, city: Hall, pk: int) -> str:
@@ -254,7 +240,7 @@ def meeting_convene(*, actor: Any, hall: Hall | None, draft: MeetingDraft) -> Jo
 
 def _invitation_mine(actor: Any, invitation: MeetingInvitation) -> bool:
     if invitation.department_id is not None:
-        return invitation.department_id in _department_ids(actor)
+        return invitation.department_id in department_ids_of(actor, active_departments_only=False)
     if invitation.hall_id is None:
         return False
     return RoleAssignment.objects.filter(
@@ -405,7 +391,7 @@ def resolution_complete(
         .select_related("meeting", "deadline")
         .get(pk=resolution.pk)
     )
-    if resolution.owner_department_id not in _department_ids(actor):
+    if resolution.owner_department_id not in department_ids_of(actor, active_departments_only=False):
         raise Http404
     _conflict(resolution, expected_version, _("resolution"))
     if resolution.status != ResolutionStatus.OPEN:
@@ -451,12 +437,9 @@ def meeting_close(*, actor: Any, meeting: JointMeeting, expected_version: int | 
     meeting.closed_at = timezone.now()
     meeting.version += 1
     meeting.save()
-    from casework.services import case_meeting_closed
-
     for link in meeting.cases.select_related("hall"):
         # the timeline records the close; a case that waited on the meeting alone is replied
-        with in_hall_schema(link.hall):
-            case_meeting_closed(case_id=link.case_id, actor=actor, meeting_number=meeting.number)
+        case_meeting_closed_in_hall(hall=link.hall, case_id=link.case_id, actor=actor, meeting_number=meeting.number)
     audit_record(action="meeting.close", actor=actor, hall=meeting.hall, target=meeting)
     return meeting
 
@@ -569,7 +552,7 @@ def order_issue(*, actor: Any, hall: Hall | None, draft: OrderDraft) -> Supervis
 
 def _order_addressee(actor: Any, order: SupervisionOrder) -> bool:
     if order.target_department_id is not None:
-        return order.target_department_id in _department_ids(actor)
+        return order.target_department_id in department_ids_of(actor, active_departments_only=False)
     return _is_hall_lead(actor, order.target_hall_id)
 
 
@@ -674,7 +657,7 @@ def order_reject(
 def slip_assign(*, actor: Any, slip: SlipIndex, handler: Any) -> SlipIndex:
     """Give a slip to another handler of the same department (audited)."""
     slip = SlipIndex.objects.select_for_update().get(pk=slip.pk)
-    if slip.department_id not in _department_ids(actor):
+    if slip.department_id not in department_ids_of(actor, active_departments_only=False):
         raise Http404
     handler_id = getattr(handler, "pk", None)
     is_handler = (

@@ -1,5 +1,2 @@
-"""The platform layer: settings, URLs, the tenant-aware Celery app, accounts and roles, API plumbing."""
-
-from hallplatform.celery import app as celery_app
-
-__all__ = ["celery_app"]
+"""The platform layer: accounts and roles, host access, audit, working-day calendar, deadlines,
+health, metrics, API plumbing, personal-data handling, embedded services and the dev tool."""

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from hallplatform.access import request_roles
+from hallplatform.accounts.access import request_roles
 from hallplatform.accounts.models import RoleKind
 
 

@@ -1,4 +1,5 @@
-"""API plumbing: the one error shape, ``{"code", "message", "fields"}``.
+"""API plumbing shared by every app: the one error shape, ``{"code", "message", "fields"}``, its
+serializer for the schema, the page size of lists, and parsing a request's input.
 
 Services refuse with Django's ``ValidationError`` naming the fields (``{"phone": [...]}``,
 ``{"slips.0.department": [...]}``). A refusal whose code is ``invalid_transition`` (the step is not
@@ -15,7 +16,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
@@ -94,3 +96,32 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     message = response.data.get("detail", "") if isinstance(response.data, dict) else ""
     response.data = {"code": str(code), "message": str(message), "fields": {}}
     return response
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape of the API."""
+
+    code = serializers.CharField(
+        help_text="invalid, invalid_transition, conflict, not_found, permission_denied, not_authenticated, …"
+    )
+    message = serializers.CharField()
+    # DRF's metaclass takes the field out of the class, so it does not shadow Serializer.fields.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text='Messages by field, nested fields dotted ("slips.0.department").',
+    )
+
+
+class Pagination(PageNumberPagination):
+    """Every list of the API: 50 a page, ``page_size`` up to 200."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def parse(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    """The validated input, or 400 naming the fields."""
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

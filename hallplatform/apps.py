@@ -9,7 +9,7 @@ class HallPlatformConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self) -> None:
-        from hallplatform import checks  # noqa: F401  (registers system checks)
+        from hallplatform import checks  # noqa: F401, PLC0415 (in ready(): registers system checks)
 
 
 class OperatorAdminConfig(admin_apps.AdminConfig):

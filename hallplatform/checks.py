@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.checks import Error, register
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from hallplatform.permissions import HasRoleOnHost
+
 
 def iter_views(urlconf: str) -> Iterator[tuple[str, Any]]:
     """(route, view callable) for every pattern of a URL conf, nested includes flattened."""
@@ -26,8 +28,6 @@ def iter_views(urlconf: str) -> Iterator[tuple[str, Any]]:
 @register()
 def api_views_check_host_roles(app_configs: Any, **kwargs: Any) -> list[Error]:
     """Every DRF view must keep HasRoleOnHost among its permission classes (or be public)."""
-    from hallplatform.permissions import HasRoleOnHost
-
     errors = []
     for urlconf in (settings.ROOT_URLCONF, settings.PUBLIC_SCHEMA_URLCONF):
         for route, view in iter_views(urlconf):

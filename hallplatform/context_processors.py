@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from hallplatform.access import request_roles
+from hallplatform.accounts.access import request_roles
 
 
 def hall(request: HttpRequest) -> dict[str, Any]:

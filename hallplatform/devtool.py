@@ -21,6 +21,10 @@ import uuid
 from pathlib import Path
 from types import FrameType
 
+import dj_database_url
+import psycopg
+from psycopg import sql
+
 from hallplatform import embedded
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +41,7 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
 
 
 def _prepare_environment(*, debug: bool) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hallplatform.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("BANCHENG_INSECURE_DEV_KEY", "1")
     if debug:
         os.environ.setdefault("DJANGO_DEBUG", "1")
@@ -46,10 +50,6 @@ def _prepare_environment(*, debug: bool) -> None:
 
 def _ensure_database() -> None:
     """Create the database named in DATABASE_URL if the server does not have it yet."""
-    import dj_database_url
-    import psycopg
-    from psycopg import sql
-
     config = dj_database_url.parse(os.environ["DATABASE_URL"])
     params = {
         "dbname": "postgres",
@@ -109,10 +109,10 @@ def _wait_for_http(url: str, host: str, timeout: float = 60) -> None:
 
 
 def run(port: int) -> int:
-    import django
+    import django  # noqa: PLC0415 (the settings are chosen by _prepare_environment first)
 
     django.setup()
-    from tenants.demo import CITY, COUNTIES, DEMO_ACCOUNTS, DEMO_PASSWORD
+    from tenants.demo import CITY, COUNTIES, DEMO_ACCOUNTS, DEMO_PASSWORD  # noqa: PLC0415 (after django.setup())
 
     _ensure_database()
     log.info("migrating the public schema, the template schema and every hall …")
@@ -129,7 +129,7 @@ def run(port: int) -> int:
             sys.executable,
             "-m",
             "gunicorn",
-            "hallplatform.wsgi",
+            "config.wsgi",
             *binds,
             "--workers",
             "2",
@@ -143,7 +143,7 @@ def run(port: int) -> int:
             "-m",
             "celery",
             "-A",
-            "hallplatform",
+            "config",
             "worker",
             "-l",
             "INFO",
@@ -157,7 +157,7 @@ def run(port: int) -> int:
             "-m",
             "celery",
             "-A",
-            "hallplatform",
+            "config",
             "beat",
             "-l",
             "INFO",
@@ -201,6 +201,7 @@ def test(pytest_args: list[str]) -> int:
         ("ruff check", [sys.executable, "-m", "ruff", "check", "."]),
         ("ruff format", [sys.executable, "-m", "ruff", "format", "--check", "."]),
         ("mypy", [sys.executable, "-m", "mypy"]),
+        ("import rules", [str(Path(sys.executable).with_name("lint-imports"))]),
         ("pytest", [sys.executable, "-m", "pytest", *pytest_args]),
     ]
     failed = []
@@ -220,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run_parser = sub.add_parser("run", help="start everything with the Shaoguan demo")
     run_parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    test_parser = sub.add_parser("test", help="ruff, mypy and the whole pytest suite")
+    test_parser = sub.add_parser("test", help="ruff, mypy, the import rules (import-linter) and the whole pytest suite")
     test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
 

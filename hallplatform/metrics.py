@@ -41,7 +41,10 @@ from prometheus_client.registry import Collector
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from hallplatform.access import public_endpoint
+from hallplatform.accounts.access import public_endpoint
+from hallplatform.deadlines.models import Deadline, DeadlineState
+from hallplatform.schemas import use_public_schema
+from notifications.models import Notice, NoticeState
 
 logger = logging.getLogger(__name__)
 
@@ -98,10 +101,6 @@ def celery_queue_length(broker_url: str, queue: str) -> int:
 
 def database_gauges() -> list[GaugeMetricFamily]:
     """The deadline and notice figures: three counting queries over public-schema tables."""
-    from hallplatform.deadlines.models import Deadline, DeadlineState
-    from hallplatform.schemas import use_public_schema
-    from notifications.models import Notice, NoticeState
-
     use_public_schema()
     breached = Deadline.objects.filter(state=DeadlineState.BREACHED).aggregate(
         count=Count("id"), oldest=Min("breached_at")

@@ -13,12 +13,10 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
 from django.urls import set_urlconf
 
 from hallplatform import observability
-from hallplatform.access import request_roles
+from hallplatform.accounts.access import SESSION_HOST_KEY, request_roles
 from hallplatform.schemas import current_tenant, use_hall_schema, use_public_schema
 from tenants.models import Hall
 from tenants.routing import HallRoute, normalise_host, route_for_host
-
-SESSION_HOST_KEY = "_bancheng_host"
 
 
 def hall_from_route(route: HallRoute) -> Hall:

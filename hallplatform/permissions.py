@@ -8,11 +8,11 @@ from django.http import Http404
 from rest_framework import exceptions, permissions
 from rest_framework.request import Request
 
-from hallplatform.access import request_roles
+from hallplatform.accounts.access import request_roles
 
 
 class HasRoleOnHost(permissions.BasePermission):
-    """Deny unless the user holds a role on the request's host (see hallplatform.access).
+    """Deny unless the user holds a role on the request's host (see hallplatform.accounts.access).
 
     A view may narrow it with ``required_roles``. A user without a role gets 404, like a missing
     object, so that nothing is learnt about another hall.

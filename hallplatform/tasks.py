@@ -5,13 +5,13 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+from celery import shared_task
 from django.db import connection
 
-from hallplatform.celery import app
 from hallplatform.schemas import current_schema_name, current_tenant
 
 
-@app.task(name="hallplatform.schema_probe_task")
+@shared_task(name="hallplatform.schema_probe_task")
 def schema_probe_task() -> dict[str, Any]:
     """Report which schema this task ran in and where: proves a worker serves this hall."""
     tenant = current_tenant()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hallplatform.api import Pagination
 from notifications.models import Notice
 from notifications.selectors import notice_list_for_user, notice_unread_count_for_user
 from notifications.services import notice_mark_read
@@ -29,17 +29,11 @@ class NoticeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class NoticePagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-
 class NoticeListView(generics.ListAPIView):
     """The authenticated person's in-app notices, newest first."""
 
     serializer_class = NoticeSerializer
-    pagination_class = NoticePagination
+    pagination_class = Pagination
 
     def get_queryset(self) -> QuerySet[Notice]:
         return notice_list_for_user(user=self.request.user).select_related("hall")

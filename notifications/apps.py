@@ -7,4 +7,6 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notices")
 
     def ready(self) -> None:
-        from notifications import checks, kinds  # noqa: F401 (registers the checks and the built-in kinds)
+        from notifications import checks, kinds, tasks  # noqa: F401, PLC0415 (in ready(): needs the app registry)
+        # checks and the built-in kinds are registered by importing them; the tasks, so that
+        # notifications.scheduling finds them in the Celery registry in every process

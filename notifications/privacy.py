@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-# Mobile and ID numbers inside a text are found with the patterns casework masks with.
-from casework.personal import ID_NUMBER_IN_TEXT, MOBILE_IN_TEXT
+# Mobile and ID numbers inside a text are found with the platform's masking patterns.
+from hallplatform.personal import ID_NUMBER_IN_TEXT, MOBILE_IN_TEXT
 
 # Any long run of digits, as it may appear in a provider's error message.
 _DIGIT_RUN = re.compile(r"\+?\d{7,}")

@@ -30,6 +30,7 @@ from notifications.models import Notice, NoticeChannel, NoticeState, NoticeTempl
 from notifications.privacy import InvalidPhoneNumber, personal_data_found, phone_normalise, text_mask
 from notifications.providers import ProviderError, email_provider, sms_provider
 from notifications.resolvers import UnresolvableRecipient, person_phone_resolve
+from notifications.scheduling import notice_deliver_schedule, notice_deliver_schedule_many
 from notifications.selectors import notice_list_for_user
 from notifications.texts import text_compile, text_render
 
@@ -317,14 +318,10 @@ def _insert_unless_exists(notice: Notice) -> tuple[int, str] | None:
 
 
 def _schedule(notice_id: int) -> None:
-    from notifications.tasks import notice_deliver_schedule
-
     notice_deliver_schedule(notice_id)
 
 
 def _schedule_many(notice_ids: list[int]) -> None:
-    from notifications.tasks import notice_deliver_schedule_many
-
     notice_deliver_schedule_many(notice_ids)
 
 

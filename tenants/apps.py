@@ -7,4 +7,4 @@ class TenantsConfig(AppConfig):
     verbose_name = _("Halls and departments")
 
     def ready(self) -> None:
-        from tenants import routing  # noqa: F401  (connects cache invalidation signals)
+        from tenants import routing  # noqa: F401, PLC0415 (in ready(): connects cache invalidation signals)

@@ -21,6 +21,7 @@ from django.dispatch import receiver
 from redis.exceptions import RedisError
 
 from hallplatform.caching import database_key, delete_database_keys
+from tenants.models import Domain
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +99,6 @@ def route_for_host(host: str) -> HallRoute | None:
 
 
 def _load_route(host: str) -> HallRoute | None:
-    from tenants.models import Domain
-
     domain = (
         Domain.objects.select_related("tenant")
         .filter(domain=host, tenant__is_active=True)
@@ -163,8 +162,6 @@ def _domain_changed(sender, instance, **kwargs):
 @receiver(post_save, sender="tenants.Hall")
 @receiver(post_delete, sender="tenants.Hall")
 def _hall_changed(sender, instance, **kwargs):
-    from tenants.models import Domain
-
     hosts = list(Domain.objects.filter(tenant_id=instance.pk).values_list("domain", flat=True))
     hosts.append(f"{instance.code}.{settings.BASE_DOMAIN}")
     forget_hosts(hosts)

@@ -23,8 +23,8 @@ from django.db import connection
 from django.test import Client
 
 from analytics.dashboards import dashboards_forget_all
+from hallplatform.accounts.access import SESSION_HOST_KEY
 from hallplatform.accounts.models import User
-from hallplatform.middleware import SESSION_HOST_KEY
 from tenants.demo import CITY, COUNTIES, SECOND_CITY, SECOND_COUNTIES, seed_demo, seed_second_city
 from tenants.models import Hall
 from tenants.routing import forget_all_hosts, forget_hosts
@@ -86,7 +86,7 @@ def celery_worker_process(django_db_setup: None, tmp_path_factory: pytest.TempPa
     Yields the worker's node name. Tasks reach it on the queue named by CELERY_QUEUE (dev.py test
     sets a unique one per run, so a worker of `dev.py run` on the same Redis never takes them).
     """
-    from hallplatform.celery import app
+    from config.celery import app
 
     database_url = os.environ.get("DATABASE_URL", settings.DATABASE_URL)
     parts = urlsplit(database_url)
@@ -97,7 +97,7 @@ def celery_worker_process(django_db_setup: None, tmp_path_factory: pytest.TempPa
     log_path = tmp_path_factory.mktemp("celery") / "worker.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "hallplatform", "worker", "--pool", "solo",
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
              "-l", "INFO", "-n", node, "-Q", settings.CELERY_TASK_DEFAULT_QUEUE],
             cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip

@@ -47,7 +47,7 @@ class ScopeSerializer(serializers.Serializer):
 
 
 class MatterSerializer(serializers.Serializer):
-    key = serializers.CharField(help_text="The matter's grouped spelling (analytics.matters.matter_key).")
+    key = serializers.CharField(help_text="The matter's grouped spelling (hallindex.matters.matter_key).")
     name = serializers.CharField(help_text="Its most common spelling.")
     cases = serializers.IntegerField()
     transferred = serializers.IntegerField(help_text="Not done on the spot (transferred).")

@@ -16,7 +16,6 @@ from typing import Any
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -43,28 +42,15 @@ from analytics.selectors import (
 from analytics.services import suggestion_answer, suggestion_send
 from analytics.web.forms import period_from_params
 from analytics.web.scope import host_hall, scope_from
-from casework.api.serializers import ErrorSerializer
-from hallplatform.access import requires_roles
+from hallplatform.accounts.access import requires_roles
 from hallplatform.accounts.models import DEPARTMENT_ROLES
 from hallplatform.accounts.models import RoleKind as R
+from hallplatform.api import ErrorSerializer, Pagination, parse
 from hallplatform.permissions import HasRoleOnHost
 
 READERS = (R.HALL_LEAD, R.CITY_SUPERVISOR)
 ERRORS = {code: ErrorSerializer for code in (400, 401, 404, 409)}
 READ_ERRORS = {code: ErrorSerializer for code in (400, 401, 404)}
-
-
-class Pagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-
-def parse(serializer_class: type[Any], data: Any) -> dict[str, Any]:
-    """The validated input, or 400 naming the fields."""
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _scope(request: Request) -> Scope:

@@ -18,7 +18,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from analytics.selectors import BANDS, SATISFACTION_LEVELS, STAGES
-from casework.models import CaseResult, CaseStatus, Channel, ExclusionReason, HandlingCategory, Satisfaction
+from casework.choices import CaseResult, CaseStatus, Channel, ExclusionReason, HandlingCategory, Satisfaction
 from hallplatform.deadlines.models import DeadlineKind
 
 COUNT, PERCENT, POINTS, CHANGE, MINUTES, TEXT = "count", "percent", "points", "change", "minutes", "text"

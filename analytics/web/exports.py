@@ -28,7 +28,7 @@ from analytics.register import case_register_export
 from analytics.tables import SECTION_ALIASES, SECTIONS, section_table, section_tables
 from analytics.web.forms import period_from_params
 from analytics.web.scope import host_hall, scope_from
-from hallplatform.access import requires_roles
+from hallplatform.accounts.access import requires_roles
 from hallplatform.accounts.models import RoleKind
 
 REGISTER_ROLES = (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR)

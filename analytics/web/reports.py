@@ -24,7 +24,7 @@ from analytics.reports import report_get_for, report_list_for, report_make
 from analytics.selectors import Period, Scope
 from analytics.web.scope import host_hall, period_from, scope_from
 from coordination.selectors import cities_supervised_by
-from hallplatform.access import request_roles, requires_roles
+from hallplatform.accounts.access import request_roles, requires_roles
 from hallplatform.accounts.models import RoleKind
 
 READ_ROLES = (RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR)

@@ -41,7 +41,7 @@ from analytics.web.dashboard import Section, charts_of, dashboard_sections
 from analytics.web.forms import AnswerForm, PeriodForm, SuggestionForm
 from analytics.web.scope import host_hall, scope_from
 from coordination.selectors import cities_supervised_by
-from hallplatform.access import request_roles, requires_roles
+from hallplatform.accounts.access import request_roles, requires_roles
 from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleKind
 
 HALL_LEAD = RoleKind.HALL_LEAD

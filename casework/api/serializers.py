@@ -12,10 +12,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from casework.models import (
+from casework.choices import (
     ApplicantKind,
-    Case,
-    CaseEvent,
     CaseResult,
     CaseStatus,
     Channel,
@@ -26,35 +24,14 @@ from casework.models import (
     HandlingCategory,
     Satisfaction,
     SlipStatus,
-    TransferSlip,
 )
-from casework.personal import DocumentType, mask_address, mask_id, mask_mobile, mask_name, mask_text
-from casework.selectors import Badge, DeadlineBadge
+from casework.models import Case, CaseEvent, TransferSlip
 from casework.services import REVEALABLE_FIELDS
+from hallplatform.deadlines.badges import BADGE_COLOURS, DeadlineBadge
+from hallplatform.personal import DocumentType, mask_address, mask_id, mask_mobile, mask_name, mask_text
 from tenants.models import Department
 
-# --- Errors ----------------------------------------------------------------------------------------
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The one error shape of the API."""
-
-    code = serializers.CharField(
-        help_text="invalid, invalid_transition, conflict, not_found, permission_denied, not_authenticated, …"
-    )
-    message = serializers.CharField()
-    # DRF's metaclass takes the field out of the class, so it does not shadow Serializer.fields.
-    fields = serializers.DictField(  # type: ignore[assignment]
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text='Messages by field, nested fields dotted ("slips.0.department").',
-    )
-
-
 # --- Shared pieces ---------------------------------------------------------------------------------
-
-
-# selectors.Badge: green in time, yellow 临期 (warning), red 逾期 (overdue), paused (补正, waiting for the person).
-BADGE_COLOURS = [Badge.GREEN, Badge.YELLOW, Badge.RED, Badge.PAUSED]
 
 
 class BadgeSerializer(serializers.Serializer):

@@ -25,8 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, permissions, serializers, status
-from rest_framework.pagination import PageNumberPagination
+from rest_framework import generics, permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -38,7 +37,6 @@ from casework.api.serializers import (
     CaseFilterSerializer,
     CaseRowSerializer,
     DepartmentSerializer,
-    ErrorSerializer,
     FeedbackSerializer,
     FollowUpSerializer,
     InboxFilterSerializer,
@@ -61,9 +59,10 @@ from casework.api.serializers import (
     VersionedSerializer,
 )
 from casework.models import Case, TransferSlip
-from coordination.models import SlipIndex
-from hallplatform.access import request_roles, requires_roles
+from hallindex.models import SlipIndex
+from hallplatform.accounts.access import request_roles, requires_roles
 from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES, RoleKind
+from hallplatform.api import ErrorSerializer, Pagination, parse
 from hallplatform.deadlines.models import LIVE_STATES
 from hallplatform.permissions import HasRoleOnHost
 from tenants.models import Hall
@@ -105,13 +104,6 @@ READ_ERRORS = {code: ErrorSerializer for code in (400, 401, 404)}
 
 
 # --- Helpers ---------------------------------------------------------------------------------------
-
-
-def parse(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-    """The validated input, or 400 naming the fields."""
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def hall_of(request: Request) -> Hall:
@@ -163,12 +155,6 @@ def slip_detail_response(request: Request, slip_id: int) -> Response:
     return Response(SlipDetailSerializer(slip, context=context).data)
 
 
-class CasePagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-
 # --- Cases -----------------------------------------------------------------------------------------
 
 
@@ -181,7 +167,7 @@ class CaseListView(generics.GenericAPIView):
     """The hall's register of cases (newest first), and registration of a new case (登记, art. 5(1))."""
 
     permission_classes = CASE_PERMISSIONS
-    pagination_class = CasePagination
+    pagination_class = Pagination
     serializer_class = CaseRowSerializer
 
     @extend_schema(
@@ -575,17 +561,13 @@ class SlipWithdrawView(CaseView):
 # --- The department's inbox (every host) ----------------------------------------------------------
 
 
-class InboxPagination(CasePagination):
-    pass
-
-
 @requires_roles(*DEPARTMENT_ROLES)
 class InboxView(generics.GenericAPIView):
     """The slips addressed to the user's departments from every hall that routes to them, newest first;
     each links to the slip on its hall's host."""
 
     permission_classes = [HasRoleOnHost]
-    pagination_class = InboxPagination
+    pagination_class = Pagination
     serializer_class = InboxRowSerializer
 
     @extend_schema(

@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from casework.models import CaseResult, Complexity, HandlingCategory, SlipStatus, TransferSlip
-from casework.personal import mask_name, mask_text
+from casework.choices import CaseResult, Complexity, HandlingCategory, SlipStatus
+from casework.models import TransferSlip
 from casework.selectors import (
     DeadlineBadge,
     InboxFilters,
@@ -39,9 +39,10 @@ from casework.selectors import (
 )
 from casework.services import slip_receive, slip_reply, slip_return
 from casework.web.display import due_html, inbox_rows_html
-from coordination.models import SlipIndex
-from hallplatform.access import requires_roles
+from hallindex.models import SlipIndex
+from hallplatform.accounts.access import requires_roles
 from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES
+from hallplatform.personal import mask_name, mask_text
 from hallplatform.widgets import QuickSelect
 from tenants.routing import hall_origin
 

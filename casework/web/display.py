@@ -17,9 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import (
-    Case,
-    CaseEvent,
+from casework.choices import (
     CaseResult,
     CaseStatus,
     Complexity,
@@ -30,8 +28,9 @@ from casework.models import (
     Satisfaction,
     SlipStatus,
 )
-from casework.personal import mask_address, mask_id, mask_mobile, mask_name, mask_text
+from casework.models import Case, CaseEvent
 from hallplatform.formats import local_minute
+from hallplatform.personal import mask_address, mask_id, mask_mobile, mask_name, mask_text
 
 # --- Personal data --------------------------------------------------------------------------------
 
@@ -247,23 +246,6 @@ def timeline_entry(event: CaseEvent) -> TimelineEntry:
         details=[(label, text) for label, text in details if text],
         slip_number=event.slip.number if event.slip_id is not None and event.slip is not None else "",
     )
-
-
-def badge_html(badge: Any) -> SafeString:
-    """The deadline badge of a list row (what casework/case/_badge.html shows), built in Python:
-    fifty template includes cost more than the rest of a list page's rows."""
-    if badge is None:
-        return mark_safe('<span class="muted">—</span>')
-    words = {"green": gettext("In time"), "yellow": gettext("Due soon"), "red": gettext("Overdue")}
-    html = format_html('<span class="dl dl-{}">{}</span>', badge.colour, words.get(badge.colour, gettext("Paused")))
-    if badge.colour != "paused":
-        due = gettext("due %(due)s") % {"due": local_minute(badge.due_at)}
-        html += format_html(' <span class="due">{}</span>', due)
-    if badge.provisional:
-        html += format_html(
-            ' <span class="due" title="{}">*</span>', gettext("The calendar of this period is still provisional.")
-        )
-    return html
 
 
 def due_html(badge: Any, deadline: Any) -> SafeString:

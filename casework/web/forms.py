@@ -13,7 +13,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import (
+from casework.choices import (
     ApplicantKind,
     CaseStatus,
     Channel,
@@ -24,9 +24,9 @@ from casework.models import (
     HandlingCategory,
     Satisfaction,
 )
-from casework.personal import DocumentType
 from casework.selectors import CaseFilters
 from casework.services import Registration, SlipDraft
+from hallplatform.personal import DocumentType
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casework.models import Case, CaseResult, CaseStatus, Channel, HandlingCategory, TransferSlip
-from casework.personal import DocumentType, mask_name, mask_text, normalise_mobile
+from casework.choices import CaseResult, CaseStatus, Channel, HandlingCategory
+from casework.interface import case_page_extras
+from casework.models import Case, TransferSlip
 from casework.selectors import (
     CaseFilters,
     case_badges,
@@ -52,7 +53,7 @@ from casework.services import (
     slip_reroute,
     slip_withdraw,
 )
-from casework.web.display import badge_html, personal_fields, problem_text, timeline_entry
+from casework.web.display import personal_fields, problem_text, timeline_entry
 from casework.web.forms import (
     ActionForm,
     AnswerForm,
@@ -71,9 +72,10 @@ from casework.web.forms import (
     add_service_errors,
     version_error,
 )
-from coordination.selectors import meetings_of_case, orders_of_case
-from hallplatform.access import request_roles, requires_roles
+from hallplatform.accounts.access import request_roles, requires_roles
 from hallplatform.accounts.models import RoleKind
+from hallplatform.deadlines.badges import badge_html
+from hallplatform.personal import DocumentType, mask_name, mask_text, normalise_mobile
 from tenants.selectors import department_list_routable_from
 
 # Who reads the hall's cases, and who works them (the city supervisor reads only).
@@ -357,8 +359,10 @@ def _case_context(
         ),
         "forms": forms,
         "reroutes": reroutes,
-        "meetings": list(meetings_of_case(hall_id=hall.pk, case_id=case.pk)),
-        "orders": list(orders_of_case(hall_id=hall.pk, case_id=case.pk)),
+        # meetings and supervision orders about the case, from the apps that register them
+        "meetings": [],
+        "orders": [],
+        **case_page_extras(hall_id=hall.pk, case_id=case.pk),
         "has_notice": bool(_told(case)),
     }
 

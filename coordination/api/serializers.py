@@ -14,9 +14,6 @@ from django.db.models import TextChoices
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from casework.api.serializers import BADGE_COLOURS
-from casework.personal import mask_text
-from casework.selectors import deadline_badge
 from coordination.models import (
     InvitationResponse,
     MeetingLevel,
@@ -24,7 +21,9 @@ from coordination.models import (
     OrderStatus,
     ResolutionStatus,
 )
+from hallplatform.deadlines.badges import BADGE_COLOURS, deadline_badge
 from hallplatform.deadlines.models import DeadlineState
+from hallplatform.personal import mask_text
 
 
 def _enum(choices: type[TextChoices], help_text: str = "") -> serializers.ChoiceField:

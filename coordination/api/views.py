@@ -26,13 +26,11 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, permissions, serializers, status
-from rest_framework.pagination import PageNumberPagination
+from rest_framework import generics, permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework.api.serializers import ErrorSerializer
 from coordination import selectors, services
 from coordination.api.serializers import (
     CityQuerySerializer,
@@ -56,17 +54,12 @@ from coordination.api.serializers import (
     SlipAssignSerializer,
     VersionSerializer,
 )
-from coordination.models import (
-    JointMeeting,
-    MeetingCase,
-    MeetingInvitation,
-    MeetingResolution,
-    SlipIndex,
-    SupervisionOrder,
-)
-from hallplatform.access import requires_roles
+from coordination.models import JointMeeting, MeetingCase, MeetingInvitation, MeetingResolution, SupervisionOrder
+from hallindex.models import SlipIndex
+from hallplatform.accounts.access import requires_roles
 from hallplatform.accounts.models import DEPARTMENT_ROLES, User
 from hallplatform.accounts.models import RoleKind as R
+from hallplatform.api import ErrorSerializer, Pagination, parse
 from hallplatform.permissions import HasRoleOnHost
 from tenants.models import Hall
 
@@ -89,24 +82,11 @@ class OnPortalHost(permissions.BasePermission):
         return True
 
 
-def parse(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-    """The validated input, or 400 naming the fields."""
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 def hall_of(request: Request) -> Hall | None:
     """The hall of the request's host; None on the base domain (the city portal)."""
     if getattr(request._request, "hall_route", None) is None:
         return None
     return request._request.tenant  # type: ignore[attr-defined]
-
-
-class Pagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 # --- The portal ------------------------------------------------------------------------------------

@@ -17,8 +17,8 @@ from urllib.parse import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, pgettext
 
-from casework.web.display import badge_html
 from coordination.selectors import HallOverview
+from hallplatform.deadlines.badges import badge_html
 from hallplatform.formats import local_minute
 from tenants.models import Hall, HallLevel
 

@@ -17,8 +17,9 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from coordination.models import CaseIndex, InvitationResponse, SlipIndex
+from coordination.models import InvitationResponse
 from coordination.services import CaseRef, MeetingDraft, OrderDraft, ResolutionDraft
+from hallindex.models import CaseIndex, SlipIndex
 from tenants.models import Department, Hall
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")

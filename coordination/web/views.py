@@ -26,9 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casework.models import CaseStatus
-from casework.personal import mask_text
-from casework.selectors import DeadlineBadge, deadline_badge
+from casework.choices import CaseStatus
 from coordination import selectors
 from coordination.models import (
     JointMeeting,
@@ -73,9 +71,11 @@ from coordination.web.forms import (
     add_service_errors,
     blocking_errors,
 )
-from hallplatform.access import request_roles, requires_roles
+from hallplatform.accounts.access import request_roles, requires_roles
 from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleKind
+from hallplatform.deadlines.badges import DeadlineBadge, deadline_badge
 from hallplatform.deadlines.models import Deadline
+from hallplatform.personal import mask_text
 from tenants.models import Hall
 from tenants.routing import hall_origin
 

@@ -4,7 +4,7 @@
 set -eu
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 . "$here/common.sh"
-exec "$PYTHON" -m celery --app hallplatform beat \
+exec "$PYTHON" -m celery --app config beat \
     --loglevel "${LOG_LEVEL:-INFO}" \
     --schedule "${CELERY_BEAT_SCHEDULE_FILE:-/tmp/celerybeat-schedule}" \
     "$@"

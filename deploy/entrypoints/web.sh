@@ -4,4 +4,4 @@
 set -eu
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 . "$here/common.sh"
-exec "$PYTHON" -m gunicorn --config "$here/../gunicorn.conf.py" "$@" hallplatform.wsgi:application
+exec "$PYTHON" -m gunicorn --config "$here/../gunicorn.conf.py" "$@" config.wsgi:application

@@ -5,7 +5,7 @@
 set -eu
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)
 . "$here/common.sh"
-exec "$PYTHON" -m celery --app hallplatform worker \
+exec "$PYTHON" -m celery --app config worker \
     --loglevel "${LOG_LEVEL:-INFO}" \
     --concurrency "${CELERY_CONCURRENCY:-2}" \
     --hostname "${CELERY_WORKER_NAME:-worker@%h}" \

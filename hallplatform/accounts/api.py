@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hallplatform.access import request_roles
+from hallplatform.accounts.access import request_roles
 
 
 class MeSerializer(serializers.Serializer):

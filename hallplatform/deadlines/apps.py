@@ -8,4 +8,4 @@ class DeadlinesConfig(AppConfig):
     verbose_name = _("Deadlines")
 
     def ready(self) -> None:
-        from hallplatform.deadlines import receivers  # noqa: F401  (recompute on calendar changes)
+        from hallplatform.deadlines import receivers  # noqa: F401, PLC0415 (in ready(): recompute on calendar changes)

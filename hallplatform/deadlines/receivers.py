@@ -7,11 +7,10 @@ from typing import Any
 
 from django.dispatch import receiver
 
+from hallplatform.deadlines.services import deadline_recompute_for_calendar_change
 from hallplatform.workdays.signals import calendar_changed
 
 
 @receiver(calendar_changed)
 def _recompute(sender: Any, *, hall_id: int | None, first: date, last: date, **kwargs: Any) -> None:
-    from hallplatform.deadlines.services import deadline_recompute_for_calendar_change
-
     deadline_recompute_for_calendar_change(hall_id=hall_id, first=first, last=last)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from hallplatform.audit.services import audit_record
 from hallplatform.deadlines.models import LIVE_STATES, Deadline, DeadlineKind, DeadlineRule, DeadlineState
+from hallplatform.deadlines.notices import announce_moved
 from hallplatform.workdays import worktime
 from hallplatform.workdays.selectors import work_calendar_for
 
@@ -246,8 +247,6 @@ def deadline_recompute_for_calendar_change(*, hall_id: int | None, first: date, 
     """Recompute open deadlines whose span touches [first, last] after a calendar import or an
     office-hours change (``hall_id`` None: the national calendar, every hall). Returns those that
     moved; each move is audited and announced to the deadline's owner."""
-    from hallplatform.deadlines.notices import announce_moved
-
     tz = timezone.get_default_timezone()
     lower = datetime.combine(first, datetime.min.time(), tzinfo=tz)
     upper = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=tz)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from hallplatform.celery import app
+from celery import shared_task
+
 from hallplatform.deadlines.sweep import deadline_sweep
 from hallplatform.schemas import use_public_schema
 
 
-@app.task(name="deadlines.deadline_sweep_task", acks_late=True, reject_on_worker_lost=True)
+@shared_task(name="deadlines.deadline_sweep_task", acks_late=True, reject_on_worker_lost=True)
 def deadline_sweep_task() -> dict[str, Any]:
     """Idempotent: a sweep repeated after a crash finds nothing left to do and sends nothing twice."""
     use_public_schema()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import chinese_calendar
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -140,8 +141,6 @@ def package_calendar() -> dict[int, list[DayRow]]:
     December days of the 元旦 holiday belong to the next year's notice (e.g. 2018-12-29..31 are in
     the notice for 2019), so they are filed under that year.
     """
-    import chinese_calendar
-
     years: dict[int, list[DayRow]] = {}
     sources = (
         (chinese_calendar.holidays, CalendarDayKind.HOLIDAY),
@@ -161,8 +160,6 @@ def calendar_seed_from_package(*, actor: Any = None, refresh: bool = False) -> l
     1.11.0). Idempotent: a year already official is left alone (with ``refresh``, a package year
     whose data differ from the installed package is replaced); a provisional year is replaced.
     A year imported from a notice is never overwritten. Returns the years written."""
-    import chinese_calendar
-
     package = package_calendar()
     reference = f"chinesecalendar {chinese_calendar.__version__}"
     existing = {year.year: year for year in CalendarYear.objects.filter(year__in=package)}

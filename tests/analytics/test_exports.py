@@ -18,7 +18,8 @@ from analytics.register import register_columns
 from analytics.selectors import Period, Scope, figures_for
 from analytics.tables import SECTIONS, section_table
 from analytics.web import export_urls
-from casework.models import Case, CaseStatus
+from casework.choices import CaseStatus
+from casework.models import Case
 from casework.services import case_register
 from hallplatform.accounts.models import RoleAssignment
 from hallplatform.audit.models import AuditEvent

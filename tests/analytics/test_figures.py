@@ -26,8 +26,8 @@ from django.db.models import Q
 
 from analytics.selectors import Period, Scope, band_of, figures_for, recurring_problems
 from analytics.services import suggestion_answer, suggestion_send
-from casework.models import Case, HandlingCategory, TransferSlip
-from casework.personal import id_check_digit
+from casework.choices import HandlingCategory
+from casework.models import Case, TransferSlip
 from casework.services import (
     SlipDraft,
     case_answer_on_spot,
@@ -41,12 +41,13 @@ from casework.services import (
     slip_reroute,
     slip_return,
 )
-from coordination.models import SlipIndex
 from coordination.services import OrderDraft, order_issue, order_respond
+from hallindex.models import SlipIndex
 from hallplatform.accounts.models import RoleKind
 from hallplatform.accounts.services import staff_create
 from hallplatform.deadlines.models import Deadline, DeadlineState
 from hallplatform.deadlines.sweep import deadline_sweep
+from hallplatform.personal import id_check_digit
 from hallplatform.schemas import use_hall_schema, use_public_schema
 from tenants.models import Department, Hall
 from tests.casework.support import Clock, at, dept, install_clock

@@ -25,8 +25,8 @@ from analytics.tasks import analytics_monthly_reports_task
 from analytics.web import report_urls
 from casework.models import Case
 from casework.services import case_register
+from config.celery import app
 from hallplatform.audit.models import AuditEvent
-from hallplatform.celery import app
 from hallplatform.schemas import use_hall_schema, use_public_schema
 from notifications.models import Notice
 from tenants.models import Hall

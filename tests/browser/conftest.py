@@ -93,7 +93,7 @@ def live_system() -> Iterator[LiveSystem]:
         "CACHE_KEY_PREFIX": f"browser-{uuid.uuid4().hex[:8]}",
         "CELERY_QUEUE": f"browser-{uuid.uuid4().hex[:8]}",
         "BANCHENG_INSECURE_DEV_KEY": "1",
-        "DJANGO_SETTINGS_MODULE": "hallplatform.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
     }
     env.pop("DJANGO_DEBUG", None)
     with _admin_connection(config) as conn:
@@ -112,7 +112,7 @@ def live_system() -> Iterator[LiveSystem]:
         port = _free_port()
         server = subprocess.Popen(
             [
-                sys.executable, "-m", "gunicorn", "hallplatform.wsgi", "-b", f"127.0.0.1:{port}",
+                sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}",
                 "--workers", "1", "--threads", "4", "--graceful-timeout", "3",
             ],
             cwd=ROOT,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from casework.models import CaseStatus
+from casework.choices import CaseStatus
 from casework.web.display import EVENT_LABELS
 from tests.browser.conftest import LiveSystem
 from tests.browser.flows import (

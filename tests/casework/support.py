@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from casework.models import Case, CaseEvent, HandlingCategory, TransferSlip
+from casework.choices import HandlingCategory
+from casework.models import Case, CaseEvent, TransferSlip
 from casework.services import SlipDraft, case_register, case_transfer
-from coordination.models import SlipIndex
+from hallindex.models import SlipIndex
 from hallplatform.audit.models import AuditEvent
 from hallplatform.deadlines.models import Deadline
 from notifications.models import Notice

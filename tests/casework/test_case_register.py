@@ -11,10 +11,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import ProgrammingError, close_old_connections, connection, transaction
 
-from casework.models import ApplicantKind, Case, CaseEvent, CaseStatus, Channel
-from casework.personal import DocumentType
+from casework.choices import ApplicantKind, CaseStatus, Channel
+from casework.models import Case, CaseEvent
 from casework.selectors import case_list_earlier_of_person
 from casework.services import Registration, case_register
+from hallplatform.personal import DocumentType
 from hallplatform.schemas import use_hall_schema
 from tenants.services import hall_create
 from tests.conftest import user

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
-from casework.models import Case, CaseEvent, CaseResult, CaseStatus, ExclusionReason, HandlingCategory
+from casework.choices import CaseResult, CaseStatus, ExclusionReason, HandlingCategory
+from casework.models import Case, CaseEvent
 from casework.services import case_answer_on_spot, case_register, case_screen_out
 from hallplatform.schemas import use_hall_schema
 from tests.casework.test_case_register import form

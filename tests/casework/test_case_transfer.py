@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
-from casework.models import Case, CaseEvent, CaseResult, CaseStatus, Complexity, HandlingCategory, SlipStatus
+from casework.choices import CaseResult, CaseStatus, Complexity, HandlingCategory, SlipStatus
+from casework.models import Case, CaseEvent
 from casework.services import SlipDraft, case_answer_on_spot, case_sms_opt_out_set, case_transfer
-from coordination.models import SlipIndex
+from hallindex.models import SlipIndex
 from hallplatform.deadlines.models import Deadline, DeadlineKind, DeadlineRule, DeadlineState
 from hallplatform.deadlines.services import compute_due
 from hallplatform.schemas import use_hall_schema

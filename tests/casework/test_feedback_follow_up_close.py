@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
-from casework.models import UNSATISFIED, Case, CaseEvent, CaseResult, CaseStatus, ExclusionReason, Satisfaction
+from casework.choices import UNSATISFIED, CaseResult, CaseStatus, ExclusionReason, Satisfaction
+from casework.models import Case, CaseEvent
 from casework.selectors import case_steps_allowed
 from casework.services import (
     case_answer_on_spot,

@@ -12,10 +12,9 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from casework.models import Case, CaseStatus, TransferSlip
-from casework.personal import DocumentType
+from casework.choices import CaseStatus
+from casework.models import Case, TransferSlip
 from casework.selectors import (
-    Badge,
     CaseFilters,
     InboxFilters,
     case_badges,
@@ -32,9 +31,11 @@ from casework.services import (
     slip_reply,
     slip_return,
 )
-from coordination.models import SlipIndex
+from hallindex.models import SlipIndex
 from hallplatform.accounts.services import staff_create
+from hallplatform.deadlines.badges import Badge
 from hallplatform.deadlines.models import Deadline, DeadlineKind, DeadlineState
+from hallplatform.personal import DocumentType
 from hallplatform.schemas import use_hall_schema
 from tests.casework.support import TZ, dept, draft, register, slips_of, transfer
 from tests.casework.test_case_register import ID_NUMBER, form

@@ -11,7 +11,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
-from casework.models import Case, CaseEvent, CaseResult, CaseStatus, SlipStatus, TransferSlip
+from casework.choices import CaseResult, CaseStatus, SlipStatus
+from casework.models import Case, CaseEvent, TransferSlip
 from casework.services import (
     case_supplement_received,
     slip_receive,
@@ -19,7 +20,7 @@ from casework.services import (
     slip_reroute,
     slip_return,
 )
-from coordination.models import SlipIndex
+from hallindex.models import SlipIndex
 from hallplatform.accounts.services import staff_create
 from hallplatform.deadlines.models import Deadline, DeadlineKind, DeadlineRule, DeadlineState
 from hallplatform.deadlines.services import compute_due

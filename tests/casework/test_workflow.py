@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 
-from casework.models import Case, CaseEvent, CaseResult, CaseStatus, HandlingCategory, TransferSlip
+from casework.choices import CaseResult, CaseStatus, HandlingCategory
+from casework.models import Case, CaseEvent, TransferSlip
 from casework.services import (
     SlipDraft,
     case_close,
@@ -25,7 +26,7 @@ from casework.services import (
     slip_reroute,
     slip_return,
 )
-from coordination.models import SlipIndex
+from hallindex.models import SlipIndex
 from hallplatform.deadlines.models import Deadline, DeadlineKind, DeadlineState
 from hallplatform.schemas import use_hall_schema
 from notifications.models import Notice
@@ -158,7 +159,7 @@ def test_deadline_notices_name_the_slip_by_its_number(case: Case) -> None:
 
 
 def test_every_change_of_a_case_updates_its_index_row_without_personal_data(case: Case) -> None:
-    from coordination.models import CaseIndex
+    from hallindex.models import CaseIndex
 
     row = CaseIndex.objects.get(case_id=case.pk, hall__code="wengyuan")
     assert (row.number, row.status, row.repeat_reporter) == (case.number, "registered", False)

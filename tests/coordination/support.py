@@ -10,14 +10,8 @@ from django.utils import timezone
 
 from casework.models import Case, CaseEvent
 from casework.services import SlipDraft, case_register, case_transfer
-from coordination.models import (
-    JointMeeting,
-    MeetingCase,
-    MeetingInvitation,
-    MeetingResolution,
-    SlipIndex,
-    SupervisionOrder,
-)
+from coordination.models import JointMeeting, MeetingCase, MeetingInvitation, MeetingResolution, SupervisionOrder
+from hallindex.models import SlipIndex
 from hallplatform.accounts.services import staff_create
 from hallplatform.deadlines.models import Deadline
 from hallplatform.deadlines.sweep import deadline_sweep

@@ -14,7 +14,7 @@ from django.utils import timezone
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 
-from coordination.models import CaseIndex, JointMeeting, MeetingResolution, SlipIndex, SupervisionOrder
+from coordination.models import JointMeeting, MeetingResolution, SupervisionOrder
 from coordination.services import (
     CaseRef,
     MeetingDraft,
@@ -24,6 +24,7 @@ from coordination.services import (
     meeting_record_minutes,
     order_issue,
 )
+from hallindex.models import CaseIndex, SlipIndex
 from hallplatform.accounts.services import staff_create
 from hallplatform.deadlines.models import Deadline
 from tenants.models import Department, Hall

@@ -7,9 +7,11 @@ from typing import Any
 
 from django.utils import translation
 
-from casework.models import Case, CaseResult, CaseStatus
+from casework.choices import CaseResult, CaseStatus
+from casework.models import Case
 from casework.services import SlipDraft, case_feedback_record, case_transfer
-from coordination.models import CaseIndex, MeetingStatus
+from coordination.models import MeetingStatus
+from hallindex.models import CaseIndex
 from hallplatform.deadlines.models import Deadline, DeadlineKind, DeadlineState
 from hallplatform.schemas import in_hall_schema
 from notifications.models import Notice

@@ -22,7 +22,7 @@ def production_env(**overrides: str) -> dict[str, str]:
     machine's PostgreSQL and Redis (from the test run's environment)."""
     env = {key: value for key, value in os.environ.items() if key not in _DEVELOPMENT_ONLY}
     env.update(
-        DJANGO_SETTINGS_MODULE="hallplatform.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         DJANGO_ENV="production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         BASE_DOMAIN=BASE_DOMAIN,

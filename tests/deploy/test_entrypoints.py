@@ -224,7 +224,7 @@ def test_web_serves_probes_and_metrics_then_stops_on_sigterm(env: dict[str, str]
     assert healthz
     # the shell exec'd gunicorn: the process the orchestrator signals is gunicorn itself
     assert "gunicorn" in web.command_line()
-    assert "hallplatform.wsgi:application" in web.command_line()
+    assert "config.wsgi:application" in web.command_line()
 
     status, _, body = http_get(f"{base}/readyz", BASE_DOMAIN)
     ready = {"status": "ok", "checks": {"database": "ok", "redis": "ok", "migrations": "ok"}}
@@ -250,7 +250,7 @@ def test_web_serves_probes_and_metrics_then_stops_on_sigterm(env: dict[str, str]
 def test_worker_runs_a_task_in_a_halls_schema_then_stops_on_sigterm(
     env: dict[str, str], migrated: Any, start: Any
 ) -> None:
-    from hallplatform.celery import app
+    from config.celery import app
     from hallplatform.tasks import schema_probe_task
 
     node = f"deploytest-{uuid.uuid4().hex[:8]}@localhost"

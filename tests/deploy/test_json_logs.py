@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from django.db import connection
 
-from hallplatform.celery import _tag_task_with_hall
+from config.celery import _tag_task_with_hall
 from hallplatform.logs import HallLogFilter, current_log_hall, json_formatter, set_log_hall
 from tests.conftest import client_for
 from tests.deploy.support import production_env, run_python

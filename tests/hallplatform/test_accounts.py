@@ -16,10 +16,10 @@ from django.db import connection
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
+from hallplatform.accounts.access import SESSION_HOST_KEY
 from hallplatform.accounts.models import RoleAssignment, User
 from hallplatform.accounts.services import role_grant, staff_create
 from hallplatform.accounts.web.views import HostLoginForm
-from hallplatform.middleware import SESSION_HOST_KEY
 from tenants.demo import DEMO_PASSWORD
 from tenants.models import Hall
 from tenants.routing import forget_all_hosts

@@ -27,7 +27,7 @@ from django.test import override_settings
 from sentry_sdk.envelope import Envelope
 from sentry_sdk.transport import Transport
 
-from hallplatform.celery import app
+from config.celery import app
 from hallplatform.observability import sentry_init
 from hallplatform.schemas import current_schema_name
 from tests.conftest import client_for, host_of

@@ -33,7 +33,16 @@ LOCALE_DIR = Path(settings.LOCALE_PATHS[0])
 PO_PATH = LOCALE_DIR / "zh_Hans" / "LC_MESSAGES" / "django.po"
 MO_PATH = PO_PATH.with_suffix(".mo")
 # The project's own code and templates; makemessages walks these (and nothing else, e.g. no .venv).
-SOURCE_DIRS = ["hallplatform", "tenants", "casework", "notifications", "coordination", "analytics"]
+SOURCE_DIRS = [
+    "config",
+    "hallplatform",
+    "hallindex",
+    "tenants",
+    "casework",
+    "notifications",
+    "coordination",
+    "analytics",
+]
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\{[^{}]*\}\}")
 HAN = re.compile(r"[\u4e00-\u9fff]")
 

@@ -6,7 +6,7 @@ from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-from hallplatform.urls_hall import urlpatterns as hall_urlpatterns
+from config.urls_hall import urlpatterns as hall_urlpatterns
 
 
 class BoomError(RuntimeError):

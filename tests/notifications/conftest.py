@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from config.celery import app
 from hallplatform.accounts.models import User
-from hallplatform.celery import app
 from notifications.models import ConsoleMessage, Notice, NoticeTemplate
 from tests.notifications import fakes
 

@@ -11,8 +11,8 @@ from django.core import mail
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from config.celery import app
 from hallplatform.audit.models import AuditEvent
-from hallplatform.celery import app
 from notifications.kinds import DEADLINE_BREACH, DEADLINE_WARNING
 from notifications.models import ConsoleMessage, Notice, NoticeChannel, NoticeState
 from notifications.resolvers import register_person_resolver, unregister_person_resolver

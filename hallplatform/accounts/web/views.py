@@ -7,11 +7,10 @@ from typing import Any
 from django import forms
 from django.contrib.auth import authenticate, login
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
-from hallplatform.access import public_endpoint, roles_for
-from hallplatform.middleware import SESSION_HOST_KEY
+from hallplatform.accounts.access import SESSION_HOST_KEY, public_endpoint, roles_for
 from tenants.routing import normalise_host
 
 
@@ -53,8 +52,6 @@ class HostLoginView(auth_views.LoginView):
     def form_valid(self, form: Any) -> Any:
         login(self.request, form.get_user())
         self.request.session[SESSION_HOST_KEY] = normalise_host(self.request.get_host())
-        from django.http import HttpResponseRedirect
-
         return HttpResponseRedirect(self.get_success_url())
 
 

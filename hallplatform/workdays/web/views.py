@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from hallplatform.access import requires_roles
+from hallplatform.accounts.access import requires_roles
 from hallplatform.accounts.models import RoleKind
 from hallplatform.workdays.forms import ClosureForm, OfficeHoursForm, add_service_errors
 from hallplatform.workdays.hours import DAY_KEYS, DAY_LABELS, DEFAULT_SCHEDULE, format_spans, schedule_from_json

@@ -7,7 +7,7 @@ from typing import Any
 from django.test import Client
 
 from casework.models import Case, CaseEvent, TransferSlip
-from coordination.models import SlipIndex
+from hallindex.models import SlipIndex
 from hallplatform.deadlines.models import Deadline
 from hallplatform.schemas import use_hall_schema, use_public_schema
 from notifications.models import Notice

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from rest_framework.authtoken.models import Token
 
-from casework.models import CaseStatus
+from casework.choices import CaseStatus
 from hallplatform.audit.models import AuditEvent
 from tests.casework.api.support import api, case_row, counts, dept, register, registration
 from tests.conftest import user

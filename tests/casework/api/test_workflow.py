@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from casework.models import CaseStatus
+from casework.choices import CaseStatus
 from hallplatform.accounts.services import staff_create
 from hallplatform.deadlines.models import Deadline, DeadlineKind, DeadlineState
 from notifications.models import Notice

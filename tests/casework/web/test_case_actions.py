@@ -8,7 +8,8 @@ from typing import Any
 from django.test import Client
 from django.utils import timezone
 
-from casework.models import Case, CaseEvent, CaseStatus, SlipStatus, TransferSlip
+from casework.choices import CaseStatus, SlipStatus
+from casework.models import Case, CaseEvent, TransferSlip
 from casework.services import (
     SlipDraft,
     case_answer_on_spot,

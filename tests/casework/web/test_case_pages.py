@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from casework.models import Case, HandlingCategory
+from casework.choices import HandlingCategory
+from casework.models import Case
 from casework.services import SlipDraft, case_register, case_transfer
 from hallplatform.accounts.services import staff_create
 from tenants.models import Hall

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from casework.models import Case, CaseEvent, CaseNumberSequence, CaseStatus
+from casework.choices import CaseStatus
+from casework.models import Case, CaseEvent, CaseNumberSequence
 from tenants.models import Hall
 from tests.casework.test_case_register import ID_NUMBER
 from tests.casework.web.conftest import in_hall, zh

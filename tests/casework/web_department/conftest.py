@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from casework.models import Case, HandlingCategory, TransferSlip
+from casework.choices import HandlingCategory
+from casework.models import Case, TransferSlip
 from casework.services import SlipDraft, case_register, case_transfer
 from hallplatform.accounts.services import staff_create
 from hallplatform.schemas import use_hall_schema, use_public_schema

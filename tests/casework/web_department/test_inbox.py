@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from casework.models import HandlingCategory
+from casework.choices import HandlingCategory
 from hallplatform.accounts.services import staff_create
 from hallplatform.deadlines.models import Deadline
 from tenants.models import Hall

@@ -9,7 +9,8 @@ from django.test import Client
 from django.utils import translation
 from django.utils.html import escape
 
-from casework.models import CaseEvent, CaseStatus, SlipStatus, TransferSlip
+from casework.choices import CaseStatus, SlipStatus
+from casework.models import CaseEvent, TransferSlip
 from casework.services import slip_receive, slip_reply
 from hallplatform.accounts.services import staff_create
 from hallplatform.deadlines.models import Deadline, DeadlineKind, DeadlineState

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from coordination.models import OrderStatus, SlipIndex, SupervisionOrder
+from coordination.models import OrderStatus, SupervisionOrder
+from hallindex.models import SlipIndex
 from hallplatform.accounts.services import staff_create
 from hallplatform.audit.models import AuditEvent
 from hallplatform.deadlines.models import Deadline

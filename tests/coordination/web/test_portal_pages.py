@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from coordination.models import CaseIndex, SlipIndex
+from hallindex.models import CaseIndex, SlipIndex
 from hallplatform.deadlines.models import Deadline
 from tenants.models import Hall
 from tests.conftest import client_for

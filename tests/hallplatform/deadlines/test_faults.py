@@ -36,8 +36,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from config.celery import app
 from hallplatform.accounts.models import RoleAssignment, RoleKind, User
-from hallplatform.celery import app
 from hallplatform.deadlines.models import Deadline, DeadlineKind, DeadlineRule, DeadlineState, EscalationLevel
 from hallplatform.deadlines.notices import Recipients
 from notifications.models import Notice, NoticeChannel, NoticeState
@@ -179,7 +179,7 @@ def _start_worker(crew: Crew, number: int) -> tuple[Started, str]:
     node = f"faults{number}-{uuid.uuid4().hex[:6]}@localhost"
     worker = crew.spawn(
         f"worker{number}",
-        [sys.executable, "-m", "celery", "-A", "hallplatform", "worker", "--pool", "prefork", "--concurrency", "2",
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork", "--concurrency", "2",
          "-l", "INFO", "-n", node, "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-gossip", "--without-mingle"],
     )  # fmt: skip
     return worker, node
@@ -198,7 +198,7 @@ def _start_beat(crew: Crew, number: int) -> Started:
     schedule, pidfile = crew.directory / f"beat{number}-schedule", crew.directory / f"beat{number}.pid"
     return crew.spawn(
         f"beat{number}",
-        [sys.executable, "-m", "celery", "-A", "hallplatform", "beat", "-l", "INFO",
+        [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", "INFO",
          "-s", str(schedule), "--pidfile", str(pidfile)],
     )  # fmt: skip
 

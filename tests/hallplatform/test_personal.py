@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from casework.personal import (
+from hallplatform.personal import (
     DocumentType,
     credit_code_check_character,
     id_check_digit,

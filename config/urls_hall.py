@@ -1,23 +1,23 @@
-"""URL conf of the bare base domain: the city bureau's portal and the platform admin (public schema)."""
+"""URL conf of a hall's host (`<code>.<BASE_DOMAIN>`): the hall's own schema."""
 
-from django.contrib import admin
 from django.urls import include, path
 
+from casework.web import views as casework_views
+from config.urls_common import urlpatterns as common
 from hallplatform import diagnostics
-from hallplatform.urls_common import urlpatterns as common
-from tenants.web import views as tenant_views
 
 urlpatterns = [
     *common,
-    path("", tenant_views.portal_home, name="home"),
+    path("", casework_views.hall_home, name="home"),
     path("system/worker-check/", diagnostics.worker_check, name="worker_check"),
+    path("settings/", include("hallplatform.workdays.urls")),
     path("notices/", include("notifications.web.urls")),
+    path("cases/", include("casework.web.urls")),
+    path("slips/", include("casework.web.department_urls")),
     path("inbox/", include("casework.web.inbox_urls")),
     path("meetings/", include("coordination.web.meeting_urls")),
     path("orders/", include("coordination.web.order_urls")),
-    path("portal/", include("coordination.web.portal_urls")),
     path("stats/", include("analytics.web.urls")),
     path("reports/", include("analytics.web.report_urls")),
     path("exports/", include("analytics.web.export_urls")),
-    path("admin/", admin.site.urls),
 ]

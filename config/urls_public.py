@@ -1,23 +1,23 @@
-"""URL conf of a hall's host (`<code>.<BASE_DOMAIN>`): the hall's own schema."""
+"""URL conf of the bare base domain: the city bureau's portal and the platform admin (public schema)."""
 
+from django.contrib import admin
 from django.urls import include, path
 
-from casework.web import views as casework_views
+from config.urls_common import urlpatterns as common
+from coordination.web import home as coordination_home
 from hallplatform import diagnostics
-from hallplatform.urls_common import urlpatterns as common
 
 urlpatterns = [
     *common,
-    path("", casework_views.hall_home, name="home"),
+    path("", coordination_home.portal_home, name="home"),
     path("system/worker-check/", diagnostics.worker_check, name="worker_check"),
-    path("settings/", include("hallplatform.workdays.urls")),
     path("notices/", include("notifications.web.urls")),
-    path("cases/", include("casework.web.urls")),
-    path("slips/", include("casework.web.department_urls")),
     path("inbox/", include("casework.web.inbox_urls")),
     path("meetings/", include("coordination.web.meeting_urls")),
     path("orders/", include("coordination.web.order_urls")),
+    path("portal/", include("coordination.web.portal_urls")),
     path("stats/", include("analytics.web.urls")),
     path("reports/", include("analytics.web.report_urls")),
     path("exports/", include("analytics.web.export_urls")),
+    path("admin/", admin.site.urls),
 ]

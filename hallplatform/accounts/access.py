@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 PUBLIC_HOST_ROLES = frozenset({RoleKind.CITY_SUPERVISOR, RoleKind.PLATFORM_OPERATOR, *DEPARTMENT_ROLES})
 
+# The host a session was opened on (set at login): presented to another host, the session is anonymous.
+SESSION_HOST_KEY = "_bancheng_host"
+
 
 def roles_for(*, user: Any, route: HallRoute | None) -> frozenset[str]:
     """The kinds of role ``user`` holds that apply to the hall ``route`` (None: the public host)."""

@@ -3,9 +3,9 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from config.urls_api import urlpatterns as api_urlpatterns
 from hallplatform import health, metrics
-from hallplatform.access import public_endpoint
-from hallplatform.urls_api import urlpatterns as api_urlpatterns
+from hallplatform.accounts.access import public_endpoint
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

@@ -67,6 +67,7 @@ SHARED_APPS = [
     "hallplatform.workdays",
     "hallplatform.deadlines",
     "notifications",
+    "hallindex",
     "coordination",
     "analytics",
     "django.contrib.contenttypes",
@@ -98,8 +99,8 @@ TENANT_LIMIT_SET_CALLS = True
 TENANT_BASE_SCHEMA = "hall_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 
-ROOT_URLCONF = "hallplatform.urls_hall"
-PUBLIC_SCHEMA_URLCONF = "hallplatform.urls_public"
+ROOT_URLCONF = "config.urls_hall"
+PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 
 MIDDLEWARE = [
     # /metrics is answered before the host is looked at: Prometheus scrapes each pod by its address.
@@ -134,7 +135,7 @@ TEMPLATES = [
     },
 ]
 
-WSGI_APPLICATION = "hallplatform.wsgi.application"
+WSGI_APPLICATION = "config.wsgi.application"
 
 # --- Database ----------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bancheng")
@@ -249,19 +250,19 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # One name per choice set, however many fields use it (the casework API has several "status").
     "ENUM_NAME_OVERRIDES": {
-        "CaseStatusEnum": "casework.models.CaseStatus",
-        "SlipStatusEnum": "casework.models.SlipStatus",
-        "HandlingCategoryEnum": "casework.models.HandlingCategory",
-        "ComplexityEnum": "casework.models.Complexity",
-        "ChannelEnum": "casework.models.Channel",
-        "ApplicantKindEnum": "casework.models.ApplicantKind",
-        "CaseResultEnum": "casework.models.CaseResult",
-        "ExclusionReasonEnum": "casework.models.ExclusionReason",
-        "FeedbackMethodEnum": "casework.models.FeedbackMethod",
-        "FollowUpMethodEnum": "casework.models.FollowUpMethod",
-        "SatisfactionEnum": "casework.models.Satisfaction",
-        "DocumentTypeEnum": "casework.personal.DocumentType",
-        "BadgeColourEnum": "casework.api.serializers.BADGE_COLOURS",
+        "CaseStatusEnum": "casework.choices.CaseStatus",
+        "SlipStatusEnum": "casework.choices.SlipStatus",
+        "HandlingCategoryEnum": "casework.choices.HandlingCategory",
+        "ComplexityEnum": "casework.choices.Complexity",
+        "ChannelEnum": "casework.choices.Channel",
+        "ApplicantKindEnum": "casework.choices.ApplicantKind",
+        "CaseResultEnum": "casework.choices.CaseResult",
+        "ExclusionReasonEnum": "casework.choices.ExclusionReason",
+        "FeedbackMethodEnum": "casework.choices.FeedbackMethod",
+        "FollowUpMethodEnum": "casework.choices.FollowUpMethod",
+        "SatisfactionEnum": "casework.choices.Satisfaction",
+        "DocumentTypeEnum": "hallplatform.personal.DocumentType",
+        "BadgeColourEnum": "hallplatform.deadlines.badges.BADGE_COLOURS",
         # The city-level API (coordination/api)
         "MeetingLevelEnum": "coordination.models.MeetingLevel",
         "MeetingStatusEnum": "coordination.models.MeetingStatus",

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from analytics.matters import matter_key
 from analytics.selectors import Period, Scope, figures_for, recurring_problems
 from casework.services import Registration, case_register
+from hallindex.matters import matter_key
 from hallplatform.schemas import use_hall_schema, use_public_schema
 from tests.casework.test_case_register import form
 from tests.conftest import user

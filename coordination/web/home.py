@@ -40,7 +40,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     suffix = "" if port in ("80", "443") else f":{port}"
     return render(
         request,
-        "tenants/portal_home.html",
+        "coordination/portal_home.html",
         {
             "halls": [(hall, f"{request.scheme}://{hall.code}.{settings.BASE_DOMAIN}{suffix}/") for hall in halls],
             "departments": departments,

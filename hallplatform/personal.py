@@ -1,4 +1,5 @@
-"""Personal data of a case: validating and normalising mobile and document numbers, and masking them.
+"""Personal data wherever the platform meets it: validating and normalising mobile and document
+numbers, and masking them (one masking for every app: casework, the cross-hall index, notices).
 
 Pure functions, no database. Normalised values are what is encrypted and what the blind index is
 computed over (casework/crypto.py), so the same number typed two ways finds the same person.

@@ -1,0 +1,72 @@
+"""Casework's public face: everything another app may use of casework, besides its choices
+(casework/choices.py). The import-linter contracts in pyproject.toml hold coordination and analytics
+to these two modules; anything else of casework is its own business and may change.
+
+- Reading a hall's cases (the register export reads ``Case`` and ``TransferSlip`` rows in the
+  current hall's schema; ``may_reveal`` says whether a person may see their personal data).
+- Writing into a linked case from the public schema: a city-level step (a joint meeting's outcome, a
+  supervision order) recorded in the case's timeline, a meeting's close moving a case on. These two
+  functions are where public-schema code enters a hall's schema for casework
+  (``hallplatform.schemas.in_hall_schema``), in the caller's transaction.
+- The case page shows the meetings and orders about a case without casework knowing them: a higher
+  app registers a provider of extra context (``register_case_page_extra``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from casework.access import may_reveal
+from casework.models import Case, TransferSlip
+from casework.services import case_event_record, case_meeting_closed
+from hallplatform.schemas import in_hall_schema
+
+__all__ = [
+    "Case",
+    "TransferSlip",
+    "case_event_record_in_hall",
+    "case_meeting_closed_in_hall",
+    "case_page_extras",
+    "may_reveal",
+    "register_case_page_extra",
+]
+
+
+def case_event_record_in_hall(*, hall: Any, case_id: int, actor: Any, kind: str, changes: dict[str, Any]) -> bool:
+    """Append an event to the timeline of case ``case_id`` of ``hall`` (entering its schema), in the
+    caller's transaction; False if the hall has no such case."""
+    with in_hall_schema(hall):
+        case = Case.objects.filter(pk=case_id).first()
+        if case is None:
+            return False
+        case_event_record(case=case, actor=actor, kind=kind, changes=changes)
+        return True
+
+
+def case_meeting_closed_in_hall(*, hall: Any, case_id: int, actor: Any, meeting_number: str) -> None:
+    """A joint meeting the case was brought to is closed (casework.services.case_meeting_closed), in
+    the case's hall schema and the caller's transaction."""
+    with in_hall_schema(hall):
+        case_meeting_closed(case_id=case_id, actor=actor, meeting_number=meeting_number)
+
+
+# --- Extra context of the case page, provided by higher apps -----------------------------------------
+
+CasePageExtra = Callable[[int, int], Mapping[str, Any]]
+_case_page_extras: list[CasePageExtra] = []
+
+
+def register_case_page_extra(provider: CasePageExtra) -> CasePageExtra:
+    """Register ``provider(hall_id, case_id) -> {name: value}``, merged into the case page's context
+    (coordination: the meetings and supervision orders about the case). Called from AppConfig.ready."""
+    if provider not in _case_page_extras:
+        _case_page_extras.append(provider)
+    return provider
+
+
+def case_page_extras(*, hall_id: int, case_id: int) -> dict[str, Any]:
+    extras: dict[str, Any] = {}
+    for provider in _case_page_extras:
+        extras.update(provider(hall_id, case_id))
+    return extras

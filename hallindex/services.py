@@ -1,0 +1,41 @@
+"""Writing the index rows: casework calls these in the transaction of each change of a case or slip.
+
+What reaches the public schema is decided here, once: the matter's name is masked (a phone or ID
+number typed into it never leaves the hall's schema) and grouped (``matter_key``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hallindex.matters import matter_key
+from hallindex.models import CaseIndex, SlipIndex
+from hallplatform.personal import mask_text
+
+MATTER_MAX_LENGTH = 200
+
+
+def _public_matter(name: str) -> str:
+    return mask_text(name)[:MATTER_MAX_LENGTH]
+
+
+def case_index_write(
+    *, hall_id: int, case_id: int, values: dict[str, Any], repeat_reporter: bool | None = None
+) -> None:
+    """Create or bring up to date the case's row. ``repeat_reporter`` is given when the case is being
+    registered (its row cannot exist yet: one INSERT, no lookup)."""
+    row = dict(values)
+    row["matter_name"] = _public_matter(row.get("matter_name", ""))
+    row["matter_key"] = matter_key(row["matter_name"])
+    if repeat_reporter is not None:
+        CaseIndex.objects.create(hall_id=hall_id, case_id=case_id, repeat_reporter=repeat_reporter, **row)
+        return
+    CaseIndex.objects.update_or_create(hall_id=hall_id, case_id=case_id, defaults=row)
+
+
+def slip_index_write(*, hall_id: int, slip_id: int, values: dict[str, Any]) -> None:
+    """Create or bring up to date the slip's row (the departments' inbox)."""
+    row = dict(values)
+    if "matter_name" in row:
+        row["matter_name"] = _public_matter(row["matter_name"])
+    SlipIndex.objects.update_or_create(hall_id=hall_id, slip_id=slip_id, defaults=row)
