@@ -16,7 +16,6 @@ from typing import Any
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -47,6 +46,7 @@ from casework.api.serializers import ErrorSerializer
 from hallplatform.access import requires_roles
 from hallplatform.accounts.models import DEPARTMENT_ROLES
 from hallplatform.accounts.models import RoleKind as R
+from hallplatform.api import PageNumberPagination
 from hallplatform.permissions import HasRoleOnHost
 
 READERS = (R.HALL_LEAD, R.CITY_SUPERVISOR)

@@ -26,7 +26,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -64,6 +63,7 @@ from casework.models import Case, TransferSlip
 from coordination.models import SlipIndex
 from hallplatform.access import request_roles, requires_roles
 from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES, RoleKind
+from hallplatform.api import PageNumberPagination
 from hallplatform.deadlines.models import LIVE_STATES
 from hallplatform.permissions import HasRoleOnHost
 from tenants.models import Hall

@@ -27,7 +27,6 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -67,6 +66,7 @@ from coordination.models import (
 from hallplatform.access import requires_roles
 from hallplatform.accounts.models import DEPARTMENT_ROLES, User
 from hallplatform.accounts.models import RoleKind as R
+from hallplatform.api import PageNumberPagination
 from hallplatform.permissions import HasRoleOnHost
 from tenants.models import Hall
 
