@@ -42,13 +42,13 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
-class ModelSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ModelSerializer(serializers.ModelSerializer):
     """DRF's model serializer whose read-only choice fields keep the model's ``blank``: a value not
     chosen yet is "" and the schema's enum says so (DRF drops ``allow_blank`` from read-only fields)."""
 
     def get_fields(self) -> dict[str, Any]:
         fields = super().get_fields()
-        model = self.Meta.model
+        model: Any = self.Meta.model
         names = {field.name for field in model._meta.get_fields()}
         for name, field in fields.items():
             source = field.source if field.source and field.source != "*" else name

@@ -31,7 +31,7 @@ QUERY_MAX_LENGTH = 200
 def max_length_of(model: type[models.Model], field_name: str) -> int:
     """The most characters a model's text field takes: its column's size, or the limit given to its
     ``TextField``. For serializers and forms that are declared by hand, so they say the same."""
-    max_length = model._meta.get_field(field_name).max_length
+    max_length = getattr(model._meta.get_field(field_name), "max_length", None)
     if max_length is None:
         raise ValueError(f"{model.__name__}.{field_name} has no max_length")
     return int(max_length)

@@ -48,7 +48,7 @@ def openapi() -> Any:
 
 
 @contextmanager
-def test_connection_kept() -> Iterator[None]:
+def connection_kept() -> Iterator[None]:
     """A request to the WSGI application on the test's own connection (as Django's test client
     keeps it open: closing it would lose the test's transaction)."""
     signals.request_started.disconnect(close_old_connections)
@@ -105,7 +105,7 @@ def test_every_operation_answers_as_the_schema_says(demo: object, openapi: Any) 
     base_url = f"http://{host_of('wengyuan')}"
 
     def call(case: Any) -> list[str]:
-        with transaction.atomic(), test_connection_kept():
+        with transaction.atomic(), connection_kept():
             try:
                 response = case.call(app=app, base_url=base_url, headers=headers)
                 case.validate_response(response, checks=CHECKS, headers=headers)
