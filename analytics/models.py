@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hallplatform import limits
+
 
 class SuggestionStatus(models.TextChoices):
     SENT = "sent", _("Sent")
@@ -31,8 +33,8 @@ class ImprovementSuggestion(models.Model):
         "tenants.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="+"
     )
     matter_key = models.CharField(_("matter (grouped)"), max_length=200, blank=True)
-    finding = models.TextField(_("finding"))
-    suggestion = models.TextField(_("suggestion"))
+    finding = models.TextField(_("finding"), max_length=limits.TEXT_MAX_LENGTH)
+    suggestion = models.TextField(_("suggestion"), max_length=limits.TEXT_MAX_LENGTH)
     status = models.CharField(
         _("status"), max_length=10, choices=SuggestionStatus.choices, default=SuggestionStatus.SENT
     )
@@ -40,7 +42,7 @@ class ImprovementSuggestion(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("sent by"), on_delete=models.PROTECT, related_name="+"
     )
     sent_at = models.DateTimeField(_("sent at"))
-    answer = models.TextField(_("department's answer"), blank=True)
+    answer = models.TextField(_("department's answer"), blank=True, max_length=limits.TEXT_MAX_LENGTH)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("answered by"),

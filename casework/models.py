@@ -26,6 +26,7 @@ from casework.choices import (
     SlipStatus,
 )
 from casework.fields import EncryptedTextField
+from hallplatform import limits
 from hallplatform.personal import DocumentType
 
 
@@ -52,17 +53,21 @@ class Case(models.Model):
     number = models.CharField(_("NO"), max_length=24, unique=True)
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
     applicant_kind = models.CharField(_("applicant kind"), max_length=12, choices=ApplicantKind.choices)
-    applicant_name = EncryptedTextField(_("applicant"), purpose="case.applicant_name")
+    applicant_name = EncryptedTextField(
+        _("applicant"), purpose="case.applicant_name", max_length=limits.NAME_MAX_LENGTH
+    )
     enterprise_name = models.CharField(_("enterprise name"), max_length=200, blank=True)
-    phone = EncryptedTextField(_("contact phone"), purpose="case.phone")
+    phone = EncryptedTextField(_("contact phone"), purpose="case.phone", max_length=limits.PHONE_MAX_LENGTH)
     phone_index = models.CharField(max_length=64, db_index=True, editable=False)
     document_type = models.CharField(_("document type"), max_length=20, choices=DocumentType.choices)
-    document_number = EncryptedTextField(_("document number"), purpose="case.document_number")
+    document_number = EncryptedTextField(
+        _("document number"), purpose="case.document_number", max_length=limits.DOCUMENT_NUMBER_MAX_LENGTH
+    )
     document_index = models.CharField(max_length=64, db_index=True, editable=False)
-    address = EncryptedTextField(_("address"), purpose="case.address", blank=True)
+    address = EncryptedTextField(_("address"), purpose="case.address", blank=True, max_length=limits.ADDRESS_MAX_LENGTH)
     matter_name = models.CharField(_("matter"), max_length=200)
-    problem = EncryptedTextField(_("problem as told"), purpose="case.problem")
-    acceptance_note = models.TextField(_("acceptance"), blank=True)
+    problem = EncryptedTextField(_("problem as told"), purpose="case.problem", max_length=limits.TEXT_MAX_LENGTH)
+    acceptance_note = models.TextField(_("acceptance"), blank=True, max_length=limits.NOTE_MAX_LENGTH)
     result = models.CharField(_("result"), max_length=12, choices=CaseResult.choices, blank=True)
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -72,8 +77,8 @@ class Case(models.Model):
         db_constraint=False,
     )
     handler_phone = models.CharField(_("handler's phone"), max_length=30, blank=True)
-    follow_up_note = models.TextField(_("follow-up"), blank=True)
-    remarks = models.TextField(_("remarks"), blank=True)
+    follow_up_note = models.TextField(_("follow-up"), blank=True, max_length=limits.NOTE_MAX_LENGTH)
+    remarks = models.TextField(_("remarks"), blank=True, max_length=limits.NOTE_MAX_LENGTH)
 
     handling_category = models.CharField(
         _("handling category"), max_length=16, choices=HandlingCategory.choices, blank=True
@@ -85,18 +90,20 @@ class Case(models.Model):
     exclusion_reason = models.CharField(
         _("reason not accepted"), max_length=16, choices=ExclusionReason.choices, blank=True
     )
-    referral = models.TextField(_("referred to"), blank=True)
-    answer = models.TextField(_("answer given (one-time notice)"), blank=True)
-    policy_basis = models.TextField(_("policy basis"), blank=True)
+    referral = models.TextField(_("referred to"), blank=True, max_length=limits.NOTE_MAX_LENGTH)
+    answer = models.TextField(_("answer given (one-time notice)"), blank=True, max_length=limits.TEXT_MAX_LENGTH)
+    policy_basis = models.TextField(_("policy basis"), blank=True, max_length=limits.NOTE_MAX_LENGTH)
     flagged_for_supervision = models.BooleanField(_("flagged for supervision"), default=False)
-    coordination_note = models.TextField(_("coordination notes (容缺容承, data sharing)"), blank=True)
+    coordination_note = models.TextField(
+        _("coordination notes (容缺容承, data sharing)"), blank=True, max_length=limits.NOTE_MAX_LENGTH
+    )
     meeting_requested = models.BooleanField(_("joint meeting requested"), default=False)
-    meeting_request_note = models.TextField(_("joint meeting request"), blank=True)
-    supplement_note = models.TextField(_("materials to supplement"), blank=True)
+    meeting_request_note = models.TextField(_("joint meeting request"), blank=True, max_length=limits.NOTE_MAX_LENGTH)
+    supplement_note = models.TextField(_("materials to supplement"), blank=True, max_length=limits.NOTE_MAX_LENGTH)
     feedback_method = models.CharField(
         _("how the person was told"), max_length=12, choices=FeedbackMethod.choices, blank=True
     )
-    feedback_content = models.TextField(_("what the person was told"), blank=True)
+    feedback_content = models.TextField(_("what the person was told"), blank=True, max_length=limits.TEXT_MAX_LENGTH)
     follow_up_method = models.CharField(
         _("follow-up method"), max_length=12, choices=FollowUpMethod.choices, blank=True
     )
@@ -148,13 +155,13 @@ class TransferSlip(models.Model):
         related_name="+",
         db_constraint=False,
     )
-    request = models.TextField(_("what is asked"))
+    request = models.TextField(_("what is asked"), max_length=limits.NOTE_MAX_LENGTH)
     complexity = models.CharField(_("complexity"), max_length=10, choices=Complexity.choices)
     status = models.CharField(_("status"), max_length=20, choices=SlipStatus.choices, default=SlipStatus.SENT)
     result = models.CharField(_("result"), max_length=12, choices=CaseResult.choices, blank=True)
-    reply = models.TextField(_("department's answer"), blank=True)
-    supplement_note = models.TextField(_("materials to supplement"), blank=True)
-    return_reason = models.TextField(_("reason returned"), blank=True)
+    reply = models.TextField(_("department's answer"), blank=True, max_length=limits.TEXT_MAX_LENGTH)
+    supplement_note = models.TextField(_("materials to supplement"), blank=True, max_length=limits.NOTE_MAX_LENGTH)
+    return_reason = models.TextField(_("reason returned"), blank=True, max_length=limits.NOTE_MAX_LENGTH)
     rerouted_from = models.OneToOneField(
         "self",
         verbose_name=_("re-routed from"),

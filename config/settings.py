@@ -105,6 +105,9 @@ PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 MIDDLEWARE = [
     # /metrics is answered before the host is looked at: Prometheus scrapes each pod by its address.
     "hallplatform.metrics.MetricsMiddleware",
+    # Input limits and JSON errors under /api/ (see the "Input limits" block below).
+    "hallplatform.request_guards.RequestBodyLimitMiddleware",
+    "hallplatform.request_guards.ApiErrorMiddleware",
     "hallplatform.middleware.HallRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -236,6 +239,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["hallplatform.permissions.HasRoleOnHost"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "hallplatform.api.exception_handler",
+    # JSON nested no deeper than API_JSON_MAX_DEPTH; page numbers checked (400, not 404).
+    "DEFAULT_PARSER_CLASSES": [
+        "hallplatform.api.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -405,3 +414,13 @@ if STATS_MAX_AGE_SECONDS > 0:
         "schedule": _stats_every,
         "options": {"expires": max(_stats_every - 5, 1)},
     }
+
+# --- Input limits (docs/security.md, "Input limits") ------------------------------------------------
+# A request body larger than this answers 413 (hallplatform/request_guards.py); file uploads
+# (multipart/form-data) have their own limit. The Helm chart's ingress body size follows the larger.
+REQUEST_BODY_MAX_BYTES = int(os.environ.get("REQUEST_BODY_MAX_BYTES", str(1024 * 1024)))
+UPLOAD_BODY_MAX_BYTES = int(os.environ.get("UPLOAD_BODY_MAX_BYTES", str(10 * 1024 * 1024)))
+# Django's own check of a form's fields (without its files) says the same.
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+# JSON nested deeper than this answers 400 (hallplatform.api.DepthLimitedJSONParser).
+API_JSON_MAX_DEPTH = int(os.environ.get("API_JSON_MAX_DEPTH", "32"))

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from hallindex.models import SlipIndex
+from hallplatform import limits
 
 # --- Joint meetings (联席会议, rule art. 5(2), 9) ---------------------------------------------------------
 
@@ -60,9 +61,9 @@ class JointMeeting(models.Model):
     starts_at = models.DateTimeField(_("time"))
     place = models.CharField(_("place"), max_length=200, blank=True)
     online_link = models.URLField(_("online link"), blank=True)
-    agenda = models.TextField(_("agenda"))
-    minutes = models.TextField(_("minutes (纪要)"), blank=True)
-    outcome = models.TextField(_("outcome"), blank=True)
+    agenda = models.TextField(_("agenda"), max_length=limits.TEXT_MAX_LENGTH)
+    minutes = models.TextField(_("minutes (纪要)"), blank=True, max_length=limits.TEXT_MAX_LENGTH)
+    outcome = models.TextField(_("outcome"), blank=True, max_length=limits.TEXT_MAX_LENGTH)
     status = models.CharField(_("status"), max_length=12, choices=MeetingStatus.choices, default=MeetingStatus.CONVENED)
     convened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("convened by"), on_delete=models.PROTECT, related_name="+"
@@ -91,7 +92,7 @@ class MeetingCase(models.Model):
     case_id = models.PositiveIntegerField(_("case id in the hall"))
     case_number = models.CharField(_("NO"), max_length=24)
     matter_name = models.CharField(_("matter"), max_length=200)
-    summary = models.TextField(_("summary for the participants"), blank=True)
+    summary = models.TextField(_("summary for the participants"), blank=True, max_length=limits.NOTE_MAX_LENGTH)
 
     class Meta:
         verbose_name = _("case of a meeting")
@@ -160,7 +161,7 @@ class MeetingResolution(models.Model):
     owner_department = models.ForeignKey(
         "tenants.Department", verbose_name=_("owner department"), on_delete=models.PROTECT, related_name="+"
     )
-    action = models.TextField(_("what must be done"))
+    action = models.TextField(_("what must be done"), max_length=limits.NOTE_MAX_LENGTH)
     days = models.PositiveSmallIntegerField(_("working days"))
     deadline = models.ForeignKey(
         "deadlines.Deadline",
@@ -173,7 +174,7 @@ class MeetingResolution(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=ResolutionStatus.choices, default=ResolutionStatus.OPEN
     )
-    report = models.TextField(_("what was done"), blank=True)
+    report = models.TextField(_("what was done"), blank=True, max_length=limits.TEXT_MAX_LENGTH)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("done by"),
@@ -244,8 +245,8 @@ class SupervisionOrder(models.Model):
     slip = models.ForeignKey(
         SlipIndex, verbose_name=_("transfer slip"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    reason = models.TextField(_("reason"))
-    required_action = models.TextField(_("required action"))
+    reason = models.TextField(_("reason"), max_length=limits.NOTE_MAX_LENGTH)
+    required_action = models.TextField(_("required action"), max_length=limits.NOTE_MAX_LENGTH)
     days = models.PositiveSmallIntegerField(_("working days"))
     deadline = models.ForeignKey(
         "deadlines.Deadline",
@@ -256,7 +257,7 @@ class SupervisionOrder(models.Model):
         related_name="+",
     )
     status = models.CharField(_("status"), max_length=10, choices=OrderStatus.choices, default=OrderStatus.ISSUED)
-    response = models.TextField(_("response"), blank=True)
+    response = models.TextField(_("response"), blank=True, max_length=limits.TEXT_MAX_LENGTH)
     responded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("responded by"),

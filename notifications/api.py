@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hallplatform.api import Pagination
+from hallplatform.api import ErrorSerializer, PageNumberPagination
 from notifications.models import Notice
 from notifications.selectors import notice_list_for_user, notice_unread_count_for_user
 from notifications.services import notice_mark_read
@@ -29,11 +29,15 @@ class NoticeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+ERRORS = {code: ErrorSerializer for code in (400, 401, 404)}
+
+
+@extend_schema_view(get=extend_schema(responses={200: NoticeSerializer(many=True), **ERRORS}))
 class NoticeListView(generics.ListAPIView):
-    """The authenticated person's in-app notices, newest first."""
+    """The authenticated person's in-app notices, newest first (``page`` past the last: 404)."""
 
     serializer_class = NoticeSerializer
-    pagination_class = Pagination
+    pagination_class = PageNumberPagination
 
     def get_queryset(self) -> QuerySet[Notice]:
         return notice_list_for_user(user=self.request.user).select_related("hall")
@@ -42,7 +46,7 @@ class NoticeListView(generics.ListAPIView):
 class NoticeReadView(APIView):
     """Mark one of the person's notices read; another person's notice is 404."""
 
-    @extend_schema(request=None, responses=NoticeSerializer)
+    @extend_schema(request=None, responses={200: NoticeSerializer, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
         notice = notice_mark_read(user=request.user, notice_id=pk)
         return Response(NoticeSerializer(notice).data)
@@ -51,6 +55,8 @@ class NoticeReadView(APIView):
 class NoticeUnreadCountView(APIView):
     """How many of the person's in-app notices are unread."""
 
-    @extend_schema(responses=inline_serializer("NoticeUnreadCount", {"unread": serializers.IntegerField()}))
+    @extend_schema(
+        responses={200: inline_serializer("NoticeUnreadCount", {"unread": serializers.IntegerField()}), **ERRORS}
+    )
     def get(self, request: Request) -> Response:
         return Response({"unread": notice_unread_count_for_user(user=request.user)})

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from analytics.models import ImprovementSuggestion
+from hallplatform import limits
+
 # --- Query ----------------------------------------------------------------------------------------
 
 
 class PeriodQuerySerializer(serializers.Serializer):
-    month = serializers.CharField(required=False, help_text="A calendar month, YYYY-MM.")
+    month = serializers.CharField(required=False, max_length=7, help_text="A calendar month, YYYY-MM.")
     first = serializers.DateField(required=False, help_text="First day of a range (a range wins over a month).")
     last = serializers.DateField(required=False, help_text="Last day of the range, inclusive.")
     city = serializers.IntegerField(
@@ -186,10 +189,33 @@ class SuggestionSerializer(serializers.Serializer):
 
 class SuggestionCreateSerializer(serializers.Serializer):
     department = serializers.IntegerField(required=False, allow_null=True, default=None)
-    matter_key = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-    finding = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
-    suggestion = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
+    matter_key = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=limits.max_length_of(ImprovementSuggestion, "matter_key"),
+    )
+    finding = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        max_length=limits.max_length_of(ImprovementSuggestion, "finding"),
+    )
+    suggestion = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        max_length=limits.max_length_of(ImprovementSuggestion, "suggestion"),
+    )
 
 
 class SuggestionAnswerSerializer(serializers.Serializer):
-    answer = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
+    answer = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        max_length=limits.max_length_of(ImprovementSuggestion, "answer"),
+    )

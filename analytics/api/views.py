@@ -45,7 +45,7 @@ from analytics.web.scope import host_hall, scope_from
 from hallplatform.accounts.access import requires_roles
 from hallplatform.accounts.models import DEPARTMENT_ROLES
 from hallplatform.accounts.models import RoleKind as R
-from hallplatform.api import ErrorSerializer, Pagination, parse
+from hallplatform.api import ErrorSerializer, PageNumberPagination, parse
 from hallplatform.permissions import HasRoleOnHost
 
 READERS = (R.HALL_LEAD, R.CITY_SUPERVISOR)
@@ -148,7 +148,7 @@ class SuggestionListView(generics.GenericAPIView):
     sending one to a department of the scope (the department is told by a notice)."""
 
     permission_classes = [HasRoleOnHost]
-    pagination_class = Pagination
+    pagination_class = PageNumberPagination
     serializer_class = SuggestionSerializer
 
     @extend_schema(
@@ -185,7 +185,7 @@ class MySuggestionListView(generics.GenericAPIView):
     serves), unanswered first."""
 
     permission_classes = [HasRoleOnHost]
-    pagination_class = Pagination
+    pagination_class = PageNumberPagination
     serializer_class = SuggestionSerializer
 
     @extend_schema(

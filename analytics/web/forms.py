@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from analytics.selectors import Period
 from analytics.web.scope import period_from
+from hallplatform import limits
 from tenants.models import Department
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -89,9 +90,17 @@ class SuggestionForm(forms.Form):
 
     department = forms.TypedChoiceField(label=gettext_lazy("Department"), coerce=int, empty_value=None, required=False)
     matter_key = forms.CharField(label=gettext_lazy("Matter (grouped)"), max_length=200, required=False, strip=True)
-    finding = forms.CharField(label=gettext_lazy("Finding"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    finding = forms.CharField(
+        max_length=limits.TEXT_MAX_LENGTH,
+        label=gettext_lazy("Finding"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
     suggestion = forms.CharField(
-        label=gettext_lazy("Suggestion"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+        max_length=limits.TEXT_MAX_LENGTH,
+        label=gettext_lazy("Suggestion"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
     )
 
     def __init__(self, *args: Any, departments: Iterable[Department], **kwargs: Any) -> None:
@@ -112,7 +121,10 @@ class AnswerForm(forms.Form):
     """A department's answer to a suggestion."""
 
     answer = forms.CharField(
-        label=gettext_lazy("The department's answer"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        max_length=limits.TEXT_MAX_LENGTH,
+        label=gettext_lazy("The department's answer"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
 
     def add_service_errors(self, errors: Mapping[str, list[str]]) -> None:

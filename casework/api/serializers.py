@@ -27,6 +27,8 @@ from casework.choices import (
 )
 from casework.models import Case, CaseEvent, TransferSlip
 from casework.services import REVEALABLE_FIELDS
+from hallplatform import limits
+from hallplatform.api import ModelSerializer
 from hallplatform.deadlines.badges import BADGE_COLOURS, DeadlineBadge
 from hallplatform.personal import DocumentType, mask_address, mask_id, mask_mobile, mask_name, mask_text
 from tenants.models import Department
@@ -47,7 +49,7 @@ def badge_data(badge: DeadlineBadge | None) -> dict[str, Any] | None:
     return None if badge is None else BadgeSerializer(badge).data
 
 
-class DepartmentSerializer(serializers.ModelSerializer):
+class DepartmentSerializer(ModelSerializer):
     hall = serializers.CharField(source="hall.code", read_only=True, help_text="Code of the hall it belongs to.")
     hall_name = serializers.CharField(source="hall.name", read_only=True)
     level = serializers.CharField(source="hall.level", read_only=True, help_text="county or city")
@@ -61,7 +63,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
 # --- Case outputs ----------------------------------------------------------------------------------
 
 
-class CaseRowSerializer(serializers.ModelSerializer):
+class CaseRowSerializer(ModelSerializer):
     """A case in a list: the register's columns, personal data masked, the most urgent deadline."""
 
     status_label = serializers.CharField(source="get_status_display", read_only=True)
@@ -97,7 +99,7 @@ class CaseRowSerializer(serializers.ModelSerializer):
         return badge_data(self.context.get("badges", {}).get(case.pk))
 
 
-class SlipRowSerializer(serializers.ModelSerializer):
+class SlipRowSerializer(ModelSerializer):
     """A transfer slip as the window sees it on the case."""
 
     department = DepartmentSerializer(read_only=True)
@@ -194,7 +196,7 @@ class RegisteredCaseSerializer(CaseDetailSerializer):
         return {"count": self.context.get("earlier_count", len(numbers)), "numbers": numbers}
 
 
-class EarlierCaseSerializer(serializers.ModelSerializer):
+class EarlierCaseSerializer(ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:
@@ -208,7 +210,7 @@ class LookupResultSerializer(serializers.Serializer):
     cases = EarlierCaseSerializer(many=True)
 
 
-class TimelineEventSerializer(serializers.ModelSerializer):
+class TimelineEventSerializer(ModelSerializer):
     actor = serializers.SerializerMethodField()
     slip = serializers.SerializerMethodField()
 
@@ -232,7 +234,7 @@ class RevealedSerializer(serializers.Serializer):
 # --- Slip outputs ----------------------------------------------------------------------------------
 
 
-class SlipCaseSerializer(serializers.ModelSerializer):
+class SlipCaseSerializer(ModelSerializer):
     """What a department sees of the case behind its slip: the matter and the problem, personal data
     masked."""
 
@@ -324,53 +326,71 @@ class RegistrationSerializer(serializers.Serializer):
 
     channel = serializers.ChoiceField(choices=Channel.choices)
     applicant_kind = serializers.ChoiceField(choices=ApplicantKind.choices)
-    applicant_name = serializers.CharField(allow_blank=True)
-    enterprise_name = serializers.CharField(allow_blank=True, required=False, default="")
-    phone = serializers.CharField(allow_blank=True, help_text="A mainland mobile number, any usual spelling.")
+    applicant_name = serializers.CharField(allow_blank=True, max_length=limits.NAME_MAX_LENGTH)
+    enterprise_name = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=limits.max_length_of(Case, "enterprise_name")
+    )
+    phone = serializers.CharField(
+        allow_blank=True, max_length=limits.PHONE_MAX_LENGTH, help_text="A mainland mobile number, any usual spelling."
+    )
     document_type = serializers.ChoiceField(choices=DocumentType.choices)
-    document_number = serializers.CharField(allow_blank=True)
-    address = serializers.CharField(allow_blank=True, required=False, default="")
-    matter_name = serializers.CharField(allow_blank=True)
-    problem = serializers.CharField(allow_blank=True)
-    acceptance_note = serializers.CharField(allow_blank=True, required=False, default="")
-    remarks = serializers.CharField(allow_blank=True, required=False, default="")
+    document_number = serializers.CharField(allow_blank=True, max_length=limits.DOCUMENT_NUMBER_MAX_LENGTH)
+    address = serializers.CharField(allow_blank=True, required=False, default="", max_length=limits.ADDRESS_MAX_LENGTH)
+    matter_name = serializers.CharField(allow_blank=True, max_length=limits.max_length_of(Case, "matter_name"))
+    problem = serializers.CharField(allow_blank=True, max_length=limits.TEXT_MAX_LENGTH)
+    acceptance_note = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=limits.NOTE_MAX_LENGTH
+    )
+    remarks = serializers.CharField(allow_blank=True, required=False, default="", max_length=limits.NOTE_MAX_LENGTH)
     sms_opt_out = serializers.BooleanField(required=False, default=False)
 
 
 class ScreenOutSerializer(VersionedSerializer):
     reason = serializers.ChoiceField(choices=ExclusionReason.choices)
-    referral = serializers.CharField(allow_blank=True, help_text="Where the person was referred.")
+    referral = serializers.CharField(
+        allow_blank=True, max_length=limits.NOTE_MAX_LENGTH, help_text="Where the person was referred."
+    )
 
 
 class AnswerSerializer(VersionedSerializer):
     category = serializers.ChoiceField(
         choices=HandlingCategory.choices, help_text="consultation (咨询) or cannot_do (办不了)."
     )
-    answer = serializers.CharField(allow_blank=True, help_text="What the person was told (一次性告知).")
-    policy_basis = serializers.CharField(allow_blank=True, required=False, default="")
+    answer = serializers.CharField(
+        allow_blank=True, max_length=limits.TEXT_MAX_LENGTH, help_text="What the person was told (一次性告知)."
+    )
+    policy_basis = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=limits.NOTE_MAX_LENGTH
+    )
 
 
 class SlipDraftSerializer(serializers.Serializer):
     department = serializers.IntegerField(help_text="Id of a department this hall can transfer to.")
-    request = serializers.CharField(allow_blank=True, help_text="What the department is asked to do.")
+    request = serializers.CharField(
+        allow_blank=True, max_length=limits.NOTE_MAX_LENGTH, help_text="What the department is asked to do."
+    )
     complexity = serializers.ChoiceField(choices=Complexity.choices, required=False, default=Complexity.ORDINARY)
 
 
 class TransferSerializer(VersionedSerializer):
     category = serializers.ChoiceField(choices=HandlingCategory.choices)
     slips = SlipDraftSerializer(many=True, required=False, default=list)
-    coordination_note = serializers.CharField(allow_blank=True, required=False, default="")
+    coordination_note = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=limits.NOTE_MAX_LENGTH
+    )
     meeting_requested = serializers.BooleanField(required=False, default=False)
-    meeting_request_note = serializers.CharField(allow_blank=True, required=False, default="")
+    meeting_request_note = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=limits.NOTE_MAX_LENGTH
+    )
 
 
 class NoteSerializer(VersionedSerializer):
-    note = serializers.CharField(allow_blank=True, required=False, default="")
+    note = serializers.CharField(allow_blank=True, required=False, default="", max_length=limits.NOTE_MAX_LENGTH)
 
 
 class FeedbackSerializer(VersionedSerializer):
     method = serializers.ChoiceField(choices=FeedbackMethod.choices)
-    content = serializers.CharField(allow_blank=True)
+    content = serializers.CharField(allow_blank=True, max_length=limits.TEXT_MAX_LENGTH)
     send_sms = serializers.BooleanField(required=False, default=False)
 
 
@@ -378,11 +398,11 @@ class FollowUpSerializer(VersionedSerializer):
     method = serializers.ChoiceField(choices=FollowUpMethod.choices)
     date = serializers.DateField()
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
-    note = serializers.CharField(allow_blank=True, required=False, default="")
+    note = serializers.CharField(allow_blank=True, required=False, default="", max_length=limits.NOTE_MAX_LENGTH)
 
 
 class ReasonSerializer(VersionedSerializer):
-    reason = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(allow_blank=True, max_length=limits.NOTE_MAX_LENGTH)
 
 
 class SmsOptOutSerializer(VersionedSerializer):
@@ -395,14 +415,20 @@ class RevealSerializer(serializers.Serializer):
 
 class SlipReplySerializer(VersionedSerializer):
     result = serializers.ChoiceField(choices=CaseResult.choices, help_text="done, in_progress or supplement.")
-    reply = serializers.CharField(allow_blank=True)
-    supplement_note = serializers.CharField(allow_blank=True, required=False, default="")
+    reply = serializers.CharField(allow_blank=True, max_length=limits.TEXT_MAX_LENGTH)
+    supplement_note = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=limits.NOTE_MAX_LENGTH
+    )
 
 
 class RerouteSerializer(VersionedSerializer):
     department = serializers.IntegerField(help_text="Id of the department the returned slip goes to.")
     request = serializers.CharField(
-        allow_blank=True, required=False, default="", help_text="Blank: the returned slip's request."
+        allow_blank=True,
+        required=False,
+        default="",
+        max_length=limits.NOTE_MAX_LENGTH,
+        help_text="Blank: the returned slip's request.",
     )
     complexity = serializers.ChoiceField(
         choices=[("", ""), *Complexity.choices], required=False, default="", help_text="Blank: as before."
@@ -416,11 +442,17 @@ class CaseFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=CaseStatus.choices, required=False)
     category = serializers.ChoiceField(choices=HandlingCategory.choices, required=False)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
-    number = serializers.CharField(required=False, help_text="Part of the NO.")
-    matter = serializers.CharField(required=False, help_text="Part of the matter's name.")
-    phone = serializers.CharField(required=False, help_text="The person's mobile number (exact).")
+    number = serializers.CharField(required=False, max_length=limits.QUERY_MAX_LENGTH, help_text="Part of the NO.")
+    matter = serializers.CharField(
+        required=False, max_length=limits.QUERY_MAX_LENGTH, help_text="Part of the matter's name."
+    )
+    phone = serializers.CharField(
+        required=False, max_length=limits.PHONE_MAX_LENGTH, help_text="The person's mobile number (exact)."
+    )
     document_type = serializers.ChoiceField(choices=DocumentType.choices, required=False)
-    document_number = serializers.CharField(required=False, help_text="With document_type (exact).")
+    document_number = serializers.CharField(
+        required=False, max_length=limits.DOCUMENT_NUMBER_MAX_LENGTH, help_text="With document_type (exact)."
+    )
     registered_from = serializers.DateField(required=False)
     registered_to = serializers.DateField(required=False)
     flagged = serializers.BooleanField(required=False, default=False, help_text="Flagged for supervision only.")
@@ -428,13 +460,15 @@ class CaseFilterSerializer(serializers.Serializer):
 
 
 class LookupSerializer(serializers.Serializer):
-    phone = serializers.CharField(required=False, allow_blank=True)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=limits.PHONE_MAX_LENGTH)
     document_type = serializers.ChoiceField(choices=DocumentType.choices, required=False)
-    document_number = serializers.CharField(required=False, allow_blank=True)
+    document_number = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.DOCUMENT_NUMBER_MAX_LENGTH
+    )
 
 
 class InboxFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=SlipStatus.choices, required=False, help_text="Default: the open ones.")
-    hall = serializers.CharField(required=False, help_text="Code of one hall.")
+    hall = serializers.CharField(required=False, max_length=limits.QUERY_MAX_LENGTH, help_text="Code of one hall.")
     overdue = serializers.BooleanField(required=False, default=False)
     include_closed = serializers.BooleanField(required=False, default=False)

@@ -62,7 +62,7 @@ from casework.models import Case, TransferSlip
 from hallindex.models import SlipIndex
 from hallplatform.accounts.access import request_roles, requires_roles
 from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES, RoleKind
-from hallplatform.api import ErrorSerializer, Pagination, parse
+from hallplatform.api import ErrorSerializer, PageNumberPagination, parse
 from hallplatform.deadlines.models import LIVE_STATES
 from hallplatform.permissions import HasRoleOnHost
 from tenants.models import Hall
@@ -167,7 +167,7 @@ class CaseListView(generics.GenericAPIView):
     """The hall's register of cases (newest first), and registration of a new case (登记, art. 5(1))."""
 
     permission_classes = CASE_PERMISSIONS
-    pagination_class = Pagination
+    pagination_class = PageNumberPagination
     serializer_class = CaseRowSerializer
 
     @extend_schema(
@@ -567,7 +567,7 @@ class InboxView(generics.GenericAPIView):
     each links to the slip on its hall's host."""
 
     permission_classes = [HasRoleOnHost]
-    pagination_class = Pagination
+    pagination_class = PageNumberPagination
     serializer_class = InboxRowSerializer
 
     @extend_schema(

@@ -26,6 +26,7 @@ from casework.choices import (
 )
 from casework.selectors import CaseFilters
 from casework.services import Registration, SlipDraft
+from hallplatform import limits
 from hallplatform.personal import DocumentType
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -98,7 +99,7 @@ class RegistrationForm(forms.Form):
         widget=forms.RadioSelect,
         initial=ApplicantKind.PERSON,
     )
-    applicant_name = forms.CharField(label=_("Applicant"), required=False, max_length=100)
+    applicant_name = forms.CharField(label=_("Applicant"), required=False, max_length=limits.NAME_MAX_LENGTH)
     enterprise_name = forms.CharField(label=_("Enterprise name"), required=False, max_length=200)
     phone = forms.CharField(
         label=_("Contact phone"), required=False, max_length=30, widget=forms.TextInput(attrs={"inputmode": "tel"})
@@ -109,11 +110,21 @@ class RegistrationForm(forms.Form):
     document_number = forms.CharField(label=_("Document number"), required=False, max_length=60)
     address = forms.CharField(label=_("Applicant's address"), required=False, max_length=300)
     matter_name = forms.CharField(label=_("Matter name"), required=False, max_length=200)
-    problem = forms.CharField(label=_("Problem reported"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    acceptance_note = forms.CharField(
-        label=_("Acceptance notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    problem = forms.CharField(
+        max_length=limits.TEXT_MAX_LENGTH,
+        label=_("Problem reported"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
-    remarks = forms.CharField(label=_("Remarks"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    acceptance_note = forms.CharField(
+        max_length=limits.NOTE_MAX_LENGTH,
+        label=_("Acceptance notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    remarks = forms.CharField(
+        max_length=limits.NOTE_MAX_LENGTH, label=_("Remarks"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     sms_opt_out = forms.BooleanField(label=_("The person does not want SMS"), required=False)
 
     def registration(self) -> Registration:
@@ -161,7 +172,10 @@ class ScreenOutForm(ActionForm):
         label=_("Reason not accepted"), required=False, choices=_blank(ExclusionReason.choices, _("Choose…"))
     )
     referral = forms.CharField(
-        label=_("Referred to (told to the person)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        max_length=limits.NOTE_MAX_LENGTH,
+        label=_("Referred to (told to the person)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -173,9 +187,17 @@ class AnswerForm(ActionForm):
         label=_("Handling category"), required=False, choices=ON_SPOT, widget=forms.RadioSelect
     )
     answer = forms.CharField(
-        label=_("Answer given (one-time notice)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        max_length=limits.TEXT_MAX_LENGTH,
+        label=_("Answer given (one-time notice)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
-    policy_basis = forms.CharField(label=_("Policy basis"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    policy_basis = forms.CharField(
+        max_length=limits.NOTE_MAX_LENGTH,
+        label=_("Policy basis"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class TransferForm(ActionForm):
@@ -187,13 +209,17 @@ class TransferForm(ActionForm):
     )
     department = forms.MultipleChoiceField(label=_("Departments"), required=False, widget=forms.CheckboxSelectMultiple)
     coordination_note = forms.CharField(
+        max_length=limits.NOTE_MAX_LENGTH,
         label=_("Coordination notes (容缺容承, data sharing)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     meeting_requested = forms.BooleanField(label=_("Ask for a joint meeting"), required=False)
     meeting_request_note = forms.CharField(
-        label=_("What the joint meeting should settle"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        max_length=limits.NOTE_MAX_LENGTH,
+        label=_("What the joint meeting should settle"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     aliases = {"slips": "department"}
@@ -204,6 +230,7 @@ class TransferForm(ActionForm):
         self.fields["department"].choices = [(str(d.pk), d.name) for d in self.departments]  # type: ignore[attr-defined]
         for d in self.departments:
             self.fields[f"request_{d.pk}"] = forms.CharField(
+                max_length=limits.NOTE_MAX_LENGTH,
                 label=_("What the department is asked to do"),
                 required=False,
                 widget=forms.TextInput(attrs={"aria-label": _("What is asked of %(name)s") % {"name": d.name}}),
@@ -265,7 +292,10 @@ class RerouteForm(ActionForm):
     slip_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     department = forms.ChoiceField(label=_("Department"), required=False)
     request = forms.CharField(
-        label=_("What the department is asked to do"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        max_length=limits.NOTE_MAX_LENGTH,
+        label=_("What the department is asked to do"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     complexity = forms.ChoiceField(label=_("Complexity"), required=False, choices=Complexity.choices)
 
@@ -291,7 +321,10 @@ class WithdrawForm(ActionForm):
     slip = forms.IntegerField(widget=forms.HiddenInput)
     slip_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     reason = forms.CharField(
-        label=_("Why no other department is needed"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        max_length=limits.NOTE_MAX_LENGTH,
+        label=_("Why no other department is needed"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args: Any, slip_id: int, **kwargs: Any) -> None:
@@ -300,7 +333,12 @@ class WithdrawForm(ActionForm):
 
 
 class SupplementForm(ActionForm):
-    note = forms.CharField(label=_("Materials received"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        max_length=limits.NOTE_MAX_LENGTH,
+        label=_("Materials received"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class FeedbackForm(ActionForm):
@@ -308,7 +346,10 @@ class FeedbackForm(ActionForm):
         label=_("How the person was told"), required=False, choices=_blank(FeedbackMethod.choices, _("Choose…"))
     )
     content = forms.CharField(
-        label=_("What the person was told"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        max_length=limits.TEXT_MAX_LENGTH,
+        label=_("What the person was told"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     send_sms = forms.BooleanField(label=_("Also send the result by SMS"), required=False)
 
@@ -327,7 +368,12 @@ class FollowUpForm(ActionForm):
     satisfaction = forms.ChoiceField(
         label=_("Satisfaction"), required=False, choices=Satisfaction.choices, widget=forms.RadioSelect
     )
-    note = forms.CharField(label=_("Follow-up notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        max_length=limits.NOTE_MAX_LENGTH,
+        label=_("Follow-up notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, action="follow-up", **kwargs)
@@ -335,11 +381,21 @@ class FollowUpForm(ActionForm):
 
 
 class ReopenForm(ActionForm):
-    reason = forms.CharField(label=_("Why it is reopened"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        max_length=limits.NOTE_MAX_LENGTH,
+        label=_("Why it is reopened"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class CloseForm(ActionForm):
-    note = forms.CharField(label=_("Closing note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        max_length=limits.NOTE_MAX_LENGTH,
+        label=_("Closing note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class SmsOptOutForm(ActionForm):

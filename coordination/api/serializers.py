@@ -16,11 +16,17 @@ from rest_framework import serializers
 
 from coordination.models import (
     InvitationResponse,
+    JointMeeting,
+    MeetingCase,
+    MeetingInvitation,
     MeetingLevel,
+    MeetingResolution,
     MeetingStatus,
     OrderStatus,
     ResolutionStatus,
+    SupervisionOrder,
 )
+from hallplatform import limits
 from hallplatform.deadlines.badges import BADGE_COLOURS, deadline_badge
 from hallplatform.deadlines.models import DeadlineState
 from hallplatform.personal import mask_text
@@ -87,7 +93,9 @@ class VersionSerializer(serializers.Serializer):
 
 class CityQuerySerializer(serializers.Serializer):
     city = serializers.CharField(
-        required=False, help_text="Code of the city, for a supervisor of several cities (e.g. shaoguan)."
+        required=False,
+        max_length=limits.QUERY_MAX_LENGTH,
+        help_text="Code of the city, for a supervisor of several cities (e.g. shaoguan).",
     )
 
 
@@ -241,24 +249,36 @@ class CaseRefInputSerializer(serializers.Serializer):
     hall = serializers.IntegerField(help_text="Id of the case's hall.")
     case_id = serializers.IntegerField(help_text="The case's id in its hall.")
     summary = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="What the participants read: no personal data."
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=limits.max_length_of(MeetingCase, "summary"),
+        help_text="What the participants read: no personal data.",
     )
 
 
 class MeetingConveneSerializer(serializers.Serializer):
     """A joint meeting (rule art. 5(2), 9): the services check what is required and in scope."""
 
-    subject = serializers.CharField(required=False, allow_blank=True, default="")
+    subject = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.max_length_of(JointMeeting, "subject")
+    )
     starts_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    agenda = serializers.CharField(required=False, allow_blank=True, default="")
+    agenda = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.max_length_of(JointMeeting, "agenda")
+    )
     lead_department = serializers.IntegerField(
         required=False, allow_null=True, default=None, help_text="Id of the lead unit (牵头单位)."
     )
     lead_is_hall = serializers.BooleanField(
         required=False, default=False, help_text="The convening hall leads instead of a department."
     )
-    place = serializers.CharField(required=False, allow_blank=True, default="")
-    online_link = serializers.URLField(required=False, allow_blank=True, default="")
+    place = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.max_length_of(JointMeeting, "place")
+    )
+    online_link = serializers.URLField(
+        required=False, allow_blank=True, default="", max_length=limits.max_length_of(JointMeeting, "online_link")
+    )
     departments = serializers.ListField(
         child=serializers.IntegerField(), required=False, default=list, help_text="Ids of invited departments."
     )
@@ -270,19 +290,33 @@ class MeetingConveneSerializer(serializers.Serializer):
 
 class MeetingRespondSerializer(serializers.Serializer):
     invitation = serializers.IntegerField(help_text="Id of the invitation answered (one of the meeting's).")
-    response = serializers.CharField(help_text="accepted or declined")
-    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="Why, when declining.")
+    response = serializers.CharField(
+        max_length=limits.max_length_of(MeetingInvitation, "response"), help_text="accepted or declined"
+    )
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=limits.max_length_of(MeetingInvitation, "response_note"),
+        help_text="Why, when declining.",
+    )
 
 
 class ResolutionInputSerializer(serializers.Serializer):
     owner_department = serializers.IntegerField(required=False, allow_null=True, default=None)
-    action = serializers.CharField(required=False, allow_blank=True, default="")
+    action = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.max_length_of(MeetingResolution, "action")
+    )
     days = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="Working days.")
 
 
 class MinutesSerializer(VersionSerializer):
-    minutes = serializers.CharField(required=False, allow_blank=True, default="")
-    outcome = serializers.CharField(required=False, allow_blank=True, default="")
+    minutes = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.max_length_of(JointMeeting, "minutes")
+    )
+    outcome = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.max_length_of(JointMeeting, "outcome")
+    )
     resolutions = ResolutionInputSerializer(many=True, required=False, default=list)
 
 
@@ -291,7 +325,13 @@ class ResolutionFilterSerializer(serializers.Serializer):
 
 
 class ReportSerializer(VersionSerializer):
-    report = serializers.CharField(required=False, allow_blank=True, default="", help_text="What was done.")
+    report = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=limits.max_length_of(MeetingResolution, "report"),
+        help_text="What was done.",
+    )
 
 
 # --- Supervision orders ----------------------------------------------------------------------------
@@ -352,8 +392,15 @@ class OrderIssueSerializer(serializers.Serializer):
 
     target_hall = serializers.IntegerField(required=False, allow_null=True, default=None)
     target_department = serializers.IntegerField(required=False, allow_null=True, default=None)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
-    required_action = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.max_length_of(SupervisionOrder, "reason")
+    )
+    required_action = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=limits.max_length_of(SupervisionOrder, "required_action"),
+    )
     days = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="Working days.")
     case = CaseRefInputSerializer(required=False, allow_null=True, default=None)
     slip = serializers.IntegerField(
@@ -362,11 +409,23 @@ class OrderIssueSerializer(serializers.Serializer):
 
 
 class OrderRespondSerializer(VersionSerializer):
-    response = serializers.CharField(required=False, allow_blank=True, default="", help_text="What was done.")
+    response = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=limits.max_length_of(SupervisionOrder, "response"),
+        help_text="What was done.",
+    )
 
 
 class OrderRejectSerializer(VersionSerializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="Why it is not enough.")
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=limits.NOTE_MAX_LENGTH,
+        help_text="Why it is not enough.",
+    )
 
 
 # --- Slip assignment -------------------------------------------------------------------------------

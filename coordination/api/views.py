@@ -59,7 +59,7 @@ from hallindex.models import SlipIndex
 from hallplatform.accounts.access import requires_roles
 from hallplatform.accounts.models import DEPARTMENT_ROLES, User
 from hallplatform.accounts.models import RoleKind as R
-from hallplatform.api import ErrorSerializer, Pagination, parse
+from hallplatform.api import ErrorSerializer, PageNumberPagination, parse
 from hallplatform.permissions import HasRoleOnHost
 from tenants.models import Hall
 
@@ -172,7 +172,7 @@ class MeetingListView(generics.GenericAPIView):
     domain (a city supervisor)."""
 
     permission_classes = [HasRoleOnHost]
-    pagination_class = Pagination
+    pagination_class = PageNumberPagination
     serializer_class = MeetingRowSerializer
 
     @extend_schema(summary="List joint meetings", responses={200: MeetingRowSerializer(many=True), **READ_ERRORS})
@@ -308,7 +308,7 @@ class ResolutionListView(generics.GenericAPIView):
     urgent first (open ones unless ``include_done``)."""
 
     permission_classes = [HasRoleOnHost]
-    pagination_class = Pagination
+    pagination_class = PageNumberPagination
     serializer_class = ResolutionRowSerializer
 
     @extend_schema(
@@ -369,7 +369,7 @@ class OrderListView(generics.GenericAPIView):
     any hall or department of the city (base domain), a hall lead within the hall (its host)."""
 
     permission_classes = [HasRoleOnHost]
-    pagination_class = Pagination
+    pagination_class = PageNumberPagination
     serializer_class = OrderSerializer
 
     @extend_schema(

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from coordination.models import InvitationResponse
 from coordination.services import CaseRef, MeetingDraft, OrderDraft, ResolutionDraft
 from hallindex.models import CaseIndex, SlipIndex
+from hallplatform import limits
 from tenants.models import Department, Hall
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -121,7 +122,9 @@ class ConveneForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "440229-2026-00017 | 参保记录跨县不一致"}),
     )
-    agenda = forms.CharField(label=_("Agenda"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    agenda = forms.CharField(
+        max_length=limits.TEXT_MAX_LENGTH, label=_("Agenda"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
 
     def __init__(self, *args: Any, departments: Iterable[Department], halls: Sequence[Hall], **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
@@ -212,8 +215,15 @@ class MinutesForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     rows = forms.CharField(widget=forms.HiddenInput, required=False)  # how many rows the page shows
-    minutes = forms.CharField(label=_("Minutes (纪要)"), required=False, widget=forms.Textarea(attrs={"rows": 8}))
-    outcome = forms.CharField(label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    minutes = forms.CharField(
+        max_length=limits.TEXT_MAX_LENGTH,
+        label=_("Minutes (纪要)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    outcome = forms.CharField(
+        max_length=limits.TEXT_MAX_LENGTH, label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args: Any, departments: Iterable[Department], rows: int = DEFAULT_ROWS, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
@@ -226,7 +236,10 @@ class MinutesForm(forms.Form):
                 label=_("Owner department"), choices=[("", gettext("Choose…")), *grouped]
             )
             self.fields[f"resolutions-{i}-action"] = forms.CharField(
-                label=_("What must be done"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+                max_length=limits.NOTE_MAX_LENGTH,
+                label=_("What must be done"),
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
             )
             self.fields[f"resolutions-{i}-days"] = forms.CharField(
                 label=_("Working days"),
@@ -293,7 +306,12 @@ class MinutesForm(forms.Form):
 
 class ResolutionDoneForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    report = forms.CharField(label=_("What was done"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    report = forms.CharField(
+        max_length=limits.TEXT_MAX_LENGTH,
+        label=_("What was done"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
@@ -312,9 +330,17 @@ class OrderForm(forms.Form):
     target_department = IdChoiceField(label=_("Addressed to (department, optional)"))
     case_number = forms.CharField(label=_("Case NO (optional)"), required=False, max_length=40)
     slip_number = forms.CharField(label=_("Transfer slip NO (optional)"), required=False, max_length=40)
-    reason = forms.CharField(label=_("Reason for the order"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        max_length=limits.NOTE_MAX_LENGTH,
+        label=_("Reason for the order"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     required_action = forms.CharField(
-        label=_("Required action"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        max_length=limits.NOTE_MAX_LENGTH,
+        label=_("Required action"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     days = forms.CharField(
         label=_("Deadline (working days)"),
@@ -361,7 +387,9 @@ class OrderForm(forms.Form):
 
 class OrderRespondForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    response = forms.CharField(label=_("Response"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    response = forms.CharField(
+        max_length=limits.TEXT_MAX_LENGTH, label=_("Response"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
@@ -371,7 +399,10 @@ class OrderRespondForm(forms.Form):
 class OrderSendBackForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     note = forms.CharField(
-        label=_("Why the response is not enough"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        max_length=limits.NOTE_MAX_LENGTH,
+        label=_("Why the response is not enough"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

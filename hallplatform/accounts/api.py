@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hallplatform.accounts.access import request_roles
+from hallplatform.api import ErrorSerializer
 
 
 class MeSerializer(serializers.Serializer):
@@ -21,7 +22,7 @@ class MeSerializer(serializers.Serializer):
 class MeView(APIView):
     """The authenticated person and the roles they hold on this host."""
 
-    @extend_schema(responses=MeSerializer)
+    @extend_schema(responses={200: MeSerializer, **{code: ErrorSerializer for code in (400, 401, 404)}})
     def get(self, request: Request) -> Response:
         route = getattr(request._request, "hall_route", None)
         data = {

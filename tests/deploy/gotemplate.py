@@ -269,6 +269,10 @@ def _shortest(value: float) -> tuple[str, int]:
     return digits, int(exponent)
 
 
+class GoInt(int):
+    """An int64 made by Sprig's ``int`` (numbers read from values are float64 in Go)."""
+
+
 def go_str(value: Any) -> str:
     """How Go's fmt prints a value of a Helm chart (%v)."""
     if value is None:
@@ -277,6 +281,8 @@ def go_str(value: Any) -> str:
         return "true"
     if value is False:
         return "false"
+    if isinstance(value, GoInt):
+        return str(int(value))
     if isinstance(value, int | float):
         return go_float(float(value))
     if isinstance(value, str):
@@ -372,6 +378,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "ne": lambda first, second: not go_eq(first, second),
     "empty": lambda value: not truth(value),
     "required": required,
+    # Sprig's int: numbers from values are float64 in Go, printed 1.048576e+07 unless made integers.
+    "int": lambda value: GoInt(float(value)) if value not in (None, "") else GoInt(0),
 }
 
 

@@ -353,6 +353,21 @@ def test_the_ingress_serves_the_portal_and_every_hall_with_tls(rendering: Any) -
         assert backend == {"name": "prod-bancheng-web", "port": {"name": "http"}}
 
 
+def test_the_ingress_body_size_follows_the_upload_limit_of_the_application(rendering: Any) -> None:
+    name, _, documents = rendering
+    values = chart_values(CHART, RENDERINGS[name])
+    ingress = by_kind(documents, "Ingress")["prod-bancheng"]
+    config = by_kind(documents, "ConfigMap")["prod-bancheng"]["data"]
+
+    body_size = ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"]
+    assert body_size == config["UPLOAD_BODY_MAX_BYTES"] == str(int(values["config"]["uploadBodyMaxBytes"]))
+    assert int(config["REQUEST_BODY_MAX_BYTES"]) <= int(body_size)
+    # Other annotations are kept; a proxy-body-size of its own would contradict the setting.
+    for key, value in values["ingress"]["annotations"].items():
+        if key != "nginx.ingress.kubernetes.io/proxy-body-size":
+            assert ingress["metadata"]["annotations"][key] == value
+
+
 def test_every_pod_runs_as_non_root_on_a_read_only_root_with_resources(rendering: Any) -> None:
     _, _, documents = rendering
     for name, pod in pods(documents).items():

@@ -1,4 +1,4 @@
-"""casework/personal.py: document and mobile validation, and masking."""
+"""hallplatform/personal.py: document and mobile validation, and masking."""
 
 from __future__ import annotations
 
