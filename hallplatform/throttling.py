@@ -9,7 +9,7 @@ an outage of the counters must never refuse work or answer 500.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import caches
@@ -86,3 +86,13 @@ def anonymous_call_throttle(request: Request, view: Any = None) -> None:
     throttle = AnonymousCallThrottle()
     if not throttle.allow_request(request, view):
         raise Throttled(wait=throttle.wait())
+
+
+def throttle_forget_all() -> int:
+    """Drop every throttle count (tests; an operator after a false alarm). Returns how many."""
+    cache = caches[settings.THROTTLE_CACHE]
+    client = cast(Any, cache)._cache.get_client(write=True)  # Django's RedisCache: a redis.Redis
+    keys = list(client.scan_iter(match=cache.make_key("*"), count=1000))
+    if keys:
+        client.delete(*keys)
+    return len(keys)

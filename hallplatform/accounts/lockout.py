@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 def address_failures(request: HttpRequest) -> int:
@@ -57,6 +57,12 @@ class HallAxesHandler(AxesDatabaseHandler):
             )
 
 
+LOCKED_MESSAGE = gettext_lazy(
+    "Too many failed logins. This login is locked for %(minutes)d minutes; try again later "
+    "or ask your hall lead or a platform operator to unlock it."
+)
+
+
 def lockout_seconds(request: HttpRequest | None = None) -> int:
     cool_off = get_cool_off(request)
     return int(cool_off.total_seconds()) if cool_off else 0
@@ -72,11 +78,7 @@ def lockout_response(
         request,
         "accounts/login.html",
         {
-            "locked_message": _(
-                "Too many failed logins. This login is locked for %(minutes)d minutes; try again later "
-                "or ask your hall lead or a platform operator to unlock it."
-            )
-            % {"minutes": minutes},
+            "locked_message": str(LOCKED_MESSAGE) % {"minutes": minutes},
             "next": request.POST.get("next", ""),
         },
         status=429,
