@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -77,7 +78,7 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "hallplatform.apps.OperatorAdminConfig",
     "rest_framework",
-    "rest_framework.authtoken",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "hallplatform",
@@ -116,7 +117,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hallplatform.sessions.SessionTimeoutMiddleware",
     "hallplatform.middleware.HallAccessMiddleware",
+    # Turns a login refused by django-axes into the lockout page (hallplatform/accounts/lockout.py).
+    "axes.middleware.AxesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -207,7 +211,10 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": int(os.environ.get("PASSWORD_MIN_LENGTH", "10"))},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -215,9 +222,57 @@ AUTH_PASSWORD_VALIDATORS = [
 # session is additionally bound to the host it was created on (HallAccessMiddleware).
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- Login lockout, API throttling, API tokens, sessions (docs/security.md) --------------------
+# The client's address: REMOTE_ADDR, or, when REMOTE_ADDR is one of TRUSTED_PROXIES (the ingress,
+# CIDRs), the right-most address of X-Forwarded-For that is not itself a trusted proxy
+# (hallplatform/clientip.py). Empty: X-Forwarded-For is never believed.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+try:
+    TRUSTED_PROXY_NETWORKS = [ipaddress.ip_network(cidr, strict=False) for cidr in TRUSTED_PROXIES]
+except ValueError as error:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {error}") from error
+# django-axes, records in the database: LOGIN_FAILURE_LIMIT wrong passwords for one username from one
+# address lock that pair out for LOGIN_LOCKOUT_MINUTES (a new failure meanwhile starts it again); a
+# success clears the pair. LOGIN_ADDRESS_FAILURE_LIMIT failures from one address (any usernames, within
+# the same minutes) lock the address: a flood, far above what a hall's clerks behind one NAT reach.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "hallplatform.accounts.lockout.HallAxesHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "100"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "hallplatform.clientip.client_ip"
+AXES_LOCKOUT_CALLABLE = "hallplatform.accounts.lockout.lockout_response"
+# Logins are in the audit trail (hallplatform/audit); lockouts are released on /accounts/lockouts/.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+# DRF throttles (hallplatform/throttling.py), counted in Redis (the "throttle" cache), failing open when
+# Redis does not answer: unauthenticated calls and bad tokens per address; each person generously.
+API_THROTTLE_ANON_RATE = os.environ.get("API_THROTTLE_ANON_RATE", "20/minute")
+API_THROTTLE_USER_RATE = os.environ.get("API_THROTTLE_USER_RATE", "5000/hour")
+THROTTLE_CACHE = "throttle"
+CACHES[THROTTLE_CACHE] = {
+    **CACHES["default"],
+    "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "bancheng") + ":throttle",
+    # A throttle waits at most half a second for Redis, then lets the request through.
+    "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+}
+# API tokens: a new token lives API_TOKEN_DAYS days unless its owner chooses fewer (at most API_TOKEN_MAX_DAYS).
+API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "90"))
+API_TOKEN_MAX_DAYS = int(os.environ.get("API_TOKEN_MAX_DAYS", "365"))
+# Sessions end after SESSION_IDLE_TIMEOUT seconds without a request and SESSION_ABSOLUTE_TIMEOUT seconds
+# after the login, whatever happens (hallplatform/sessions.py).
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(30 * 60)))
+SESSION_ABSOLUTE_TIMEOUT = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT", str(12 * 3600)))
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 
 # --- HTTPS (production: behind an ingress that terminates TLS) ---------------------------------
 # The ingress tells the scheme in X-Forwarded-Proto; only it can reach the pods.
@@ -233,10 +288,16 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # `Authorization: Token <secret>`, checked against the hashed tokens (hallplatform/accounts/tokens.py).
+        "hallplatform.accounts.authentication.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["hallplatform.permissions.HasRoleOnHost"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "hallplatform.throttling.AnonAddressThrottle",
+        "hallplatform.throttling.StaffUserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"anon": API_THROTTLE_ANON_RATE, "user": API_THROTTLE_USER_RATE},
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "hallplatform.api.exception_handler",
     # JSON nested no deeper than API_JSON_MAX_DEPTH; page numbers checked (400, not 404).

@@ -9,6 +9,7 @@ from rest_framework import exceptions, permissions
 from rest_framework.request import Request
 
 from hallplatform.accounts.access import request_roles
+from hallplatform.throttling import anonymous_call_throttle
 
 
 class HasRoleOnHost(permissions.BasePermission):
@@ -20,6 +21,7 @@ class HasRoleOnHost(permissions.BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         if not request.user or not request.user.is_authenticated:
+            anonymous_call_throttle(request, view)
             raise exceptions.NotAuthenticated()
         django_request = request._request
         # Token authentication happens inside DRF: make the roles follow the authenticated user.

@@ -25,6 +25,7 @@ from django.test import Client
 from analytics.dashboards import dashboards_forget_all
 from hallplatform.accounts.access import SESSION_HOST_KEY
 from hallplatform.accounts.models import User
+from hallplatform.throttling import throttle_forget_all
 from tenants.demo import CITY, COUNTIES, SECOND_CITY, SECOND_COUNTIES, seed_demo, seed_second_city
 from tenants.models import Hall
 from tenants.routing import forget_all_hosts, forget_hosts
@@ -53,6 +54,7 @@ def _public_schema_between_tests() -> Iterator[None]:
     # Redis is not rolled back with the test's transaction: drop routes and statistics kept during the test.
     forget_all_hosts()
     dashboards_forget_all()
+    throttle_forget_all()  # API throttle counts: each test starts with none
 
 
 @pytest.fixture

@@ -1,15 +1,20 @@
-"""Account API: who am I on this host."""
+"""Account API: who am I on this host; my API tokens."""
 
 from __future__ import annotations
 
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hallplatform.accounts.access import request_roles
+from hallplatform.accounts.models import API_TOKEN_NAME_MAX_LENGTH, ApiToken
+from hallplatform.accounts.selectors import api_token_list_for_user
+from hallplatform.accounts.services import api_token_create, api_token_revoke
 from hallplatform.api import ErrorSerializer
+from hallplatform.clientip import request_origin
 
 
 class MeSerializer(serializers.Serializer):
@@ -32,3 +37,56 @@ class MeView(APIView):
             "roles": sorted(request_roles(request._request)),
         }
         return Response(MeSerializer(data).data)
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
+        read_only_fields = fields
+
+
+class ApiTokenCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=API_TOKEN_NAME_MAX_LENGTH)
+    days = serializers.IntegerField(required=False, min_value=1, help_text="Days until it expires (default 90).")
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    key = serializers.CharField(help_text="The token's secret: shown in this answer only, never again.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "key"]
+        read_only_fields = fields
+
+
+class ApiTokenListView(APIView):
+    """The caller's own API tokens (without secrets), and making a new one."""
+
+    @extend_schema(responses=ApiTokenSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(ApiTokenSerializer(api_token_list_for_user(user=request.user), many=True).data)
+
+    @extend_schema(request=ApiTokenCreateSerializer, responses={201: ApiTokenCreatedSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = ApiTokenCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token, secret = api_token_create(
+            user=request.user,  # type: ignore[arg-type]
+            name=serializer.validated_data["name"],
+            days=serializer.validated_data.get("days"),
+            origin=request_origin(request),
+        )
+        token.key = secret  # type: ignore[attr-defined]
+        response = Response(ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ApiTokenDetailView(APIView):
+    """Revoke one of the caller's own tokens (it stays listed, marked revoked)."""
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        token = get_object_or_404(api_token_list_for_user(user=request.user), pk=pk)
+        api_token_revoke(token=token, actor=request.user, origin=request_origin(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -91,3 +91,33 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         scope = self.hall or self.department or _("platform")
         return f"{self.user} · {self.get_kind_display()} · {scope}"
+
+
+API_TOKEN_NAME_MAX_LENGTH = 100
+
+
+class ApiToken(models.Model):
+    """An API token (``Authorization: Token <secret>``). Only a SHA-256 digest of the secret is kept:
+    the secret is shown once, when the token is made. The secret is random (at least 160 bits), so a
+    plain digest is enough (no salt or slow hash: nothing to guess). ``prefix`` (its first characters)
+    lets its owner tell tokens apart."""
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=API_TOKEN_NAME_MAX_LENGTH)
+    prefix = models.CharField(_("prefix"), max_length=12)
+    digest = models.CharField(_("digest"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(
+        _("expires at"), null=True, blank=True, help_text=_("Empty: never (only tokens made before hashing).")
+    )
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… · {self.name}"

@@ -1,15 +1,34 @@
-"""Writes on people and roles."""
+"""Writes on people, roles, API tokens and lockouts."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
-from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES, RoleAssignment, RoleKind, User
+from hallplatform.accounts.models import (
+    API_TOKEN_NAME_MAX_LENGTH,
+    DEPARTMENT_ROLES,
+    HALL_ROLES,
+    ApiToken,
+    RoleAssignment,
+    RoleKind,
+    User,
+)
+from hallplatform.audit.services import audit_record
 from tenants.models import Department, Hall, HallLevel
+
+API_TOKEN_PREFIX_LENGTH = 8
 
 
 def role_grant(
@@ -96,7 +115,107 @@ def staff_create(
     return user, assignment
 
 
-def api_token_for(*, user: User) -> str:
-    """The person's API token, created on first use."""
-    token, _created = Token.objects.get_or_create(user=user)
-    return token.key
+def token_digest(secret: str) -> str:
+    """The stored form of an API token's secret."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def is_platform_operator(user: Any) -> bool:
+    return RoleAssignment.objects.filter(user_id=user.pk, kind=RoleKind.PLATFORM_OPERATOR).exists()
+
+
+@transaction.atomic
+def api_token_create(
+    *, user: User, name: str, days: int | None = None, actor: Any = None, origin: dict[str, str] | None = None
+) -> tuple[ApiToken, str]:
+    """Make an API token for ``user``; returns it with its secret, which is shown this once and
+    never stored (only its digest). It expires after ``days`` (default API_TOKEN_DAYS)."""
+    name = (name or "").strip()
+    name_limit = API_TOKEN_NAME_MAX_LENGTH
+    if not name:
+        raise ValidationError({"name": [_("Give the token a name, e.g. the system that will use it.")]})
+    if len(name) > name_limit:
+        raise ValidationError({"name": [_("The name has at most %(limit)d characters.") % {"limit": name_limit}]})
+    days = settings.API_TOKEN_DAYS if days is None else days
+    if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
+        raise ValidationError({"days": [_("A token lives 1 to %(max)d days.") % {"max": settings.API_TOKEN_MAX_DAYS}]})
+    secret = secrets.token_urlsafe(30)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=secret[:API_TOKEN_PREFIX_LENGTH],
+        digest=token_digest(secret),
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    audit_record(
+        action="api_token.create",
+        actor=actor or user,
+        target=token,
+        changes={
+            "owner": user.get_username(),
+            "name": name,
+            "prefix": token.prefix,
+            "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+            **(origin or {}),
+        },
+    )
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: Any, origin: dict[str, str] | None = None) -> ApiToken:
+    """Revoke an API token: its owner or a platform operator. Anyone else is told it does not exist."""
+    if token.user_id != actor.pk and not is_platform_operator(actor):
+        raise Http404
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is not None:
+        return token
+    token.revoked_at = timezone.now()
+    token.revoked_by = actor
+    token.save(update_fields=["revoked_at", "revoked_by"])
+    audit_record(
+        action="api_token.revoke",
+        actor=actor,
+        target=token,
+        changes={"owner": token.user.get_username(), "name": token.name, "prefix": token.prefix, **(origin or {})},
+    )
+    return token
+
+
+def api_token_authenticate(*, secret: str) -> ApiToken | None:
+    """The live token with this secret (not revoked, not expired, its owner active), or None. Notes when
+    it was last used, at most once a minute."""
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=token_digest(secret), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    now = timezone.now()
+    if token is None or (token.expires_at is not None and token.expires_at <= now):
+        return None
+    if token.last_used_at is None or now - token.last_used_at >= timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+def api_token_for(*, user: User, name: str = "create_staff") -> str:
+    """A new API token for the person; its secret (shown once: only its digest is kept)."""
+    _token, secret = api_token_create(user=user, name=name)
+    return secret
+
+
+@transaction.atomic
+def lockout_release(
+    *, attempt: AccessAttempt, actor: Any, hall: Any = None, origin: dict[str, str] | None = None
+) -> None:
+    """Unlock a login locked out after failed attempts (django-axes' record of them is removed)."""
+    changes = {
+        "username": attempt.username or "",
+        "locked_ip": attempt.ip_address or "",
+        "failures": attempt.failures_since_start,
+        **(origin or {}),
+    }
+    AccessAttempt.objects.filter(pk=attempt.pk).delete()
+    target = User.objects.filter(username=attempt.username).first() if attempt.username else None
+    audit_record(action="login.unlock", actor=actor, hall=hall, target=target, changes=changes)

@@ -9,8 +9,8 @@ import re
 
 import pytest
 from django.conf import settings
-from rest_framework.authtoken.models import Token
 
+from hallplatform.accounts.services import api_token_for
 from hallplatform.checks import iter_views
 from tests.conftest import client_for, host_of, user
 
@@ -68,10 +68,10 @@ def test_staff_of_another_hall_get_404_on_every_route(
 
 @pytest.mark.parametrize(("path", "public", "is_api"), [r for r in HALL_ROUTES if r[2]])
 def test_api_token_of_another_hall_gets_404(demo: object, path: str, public: bool, is_api: bool) -> None:
-    token, _ = Token.objects.get_or_create(user=user("wengyuan_window"))
+    token = api_token_for(user=user("wengyuan_window"))
     client = client_for(None, "nanxiong")
 
-    response = client.get(path, HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = client.get(path, HTTP_AUTHORIZATION=f"Token {token}")
 
     assert response.status_code == 404
     if response["Content-Type"].startswith("application/json"):
@@ -79,10 +79,10 @@ def test_api_token_of_another_hall_gets_404(demo: object, path: str, public: boo
 
 
 def test_api_token_works_on_own_hall(demo: object) -> None:
-    token, _ = Token.objects.get_or_create(user=user("wengyuan_window"))
+    token = api_token_for(user=user("wengyuan_window"))
     client = client_for(None, "wengyuan")
 
-    response = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token}")
 
     assert response.status_code == 200
     assert response.json() == {

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 
+from hallplatform.accounts.services import api_token_for
 from notifications.kinds import DEADLINE_BREACH, DEADLINE_WARNING
 from notifications.models import Notice, NoticeChannel, NoticeState
 from notifications.services import notice_deliver, notice_enqueue
@@ -189,10 +189,10 @@ def test_api_marks_read_and_counts_unread(demo: Any) -> None:
 def test_api_another_persons_notice_is_404(demo: Any, state: str) -> None:
     others = delivered("wengyuan_lead", 1)
     Notice.objects.filter(pk=others.pk).update(state=state)
-    token, _ = Token.objects.get_or_create(user=user("wengyuan_window"))
+    token = api_token_for(user=user("wengyuan_window"))
 
     response = client_for(None, "wengyuan").post(
-        f"/api/v1/notices/{others.pk}/read/", HTTP_AUTHORIZATION=f"Token {token.key}"
+        f"/api/v1/notices/{others.pk}/read/", HTTP_AUTHORIZATION=f"Token {token}"
     )
 
     assert response.status_code == 404

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from casework.choices import CaseStatus
+from hallplatform.accounts.services import api_token_for
 from hallplatform.audit.models import AuditEvent
 from tests.casework.api.support import api, case_row, counts, dept, register, registration
 from tests.conftest import user
@@ -375,11 +375,11 @@ def test_blank_filters_are_no_filters(demo: object) -> None:
 
 
 def test_a_token_works_for_the_api(demo: object) -> None:
-    token, _ = Token.objects.get_or_create(user=user("wengyuan_window"))
+    token = api_token_for(user=user("wengyuan_window"))
     client = api(None)
 
     response = client.client.post(
-        "/api/v1/cases/", registration(), content_type="application/json", HTTP_AUTHORIZATION=f"Token {token.key}"
+        "/api/v1/cases/", registration(), content_type="application/json", HTTP_AUTHORIZATION=f"Token {token}"
     )
 
     assert response.status_code == 201

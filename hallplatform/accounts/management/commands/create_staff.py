@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from hallplatform.accounts.models import RoleKind
+from hallplatform.accounts.models import RoleKind, User
 from hallplatform.accounts.services import api_token_for, staff_create
 from hallplatform.errors import describe_validation_error
 
@@ -36,13 +36,18 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="", help="display name")
         parser.add_argument(
             "--password",
-            help="password (default: $BANCHENG_STAFF_PASSWORD, else asked for)",
+            help="password of a new login (default: $BANCHENG_STAFF_PASSWORD, else asked for); "
+            "an existing login keeps its password",
         )
-        parser.add_argument("--token", action="store_true", help="print the person's API token")
+        parser.add_argument(
+            "--token", action="store_true", help="make a new API token for the person and print it (shown once)"
+        )
+        parser.add_argument("--token-name", default="create_staff", help="name of the token made by --token")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        password = options["password"] or os.environ.get("BANCHENG_STAFF_PASSWORD")
-        if not password:
+        password = options["password"] or os.environ.get("BANCHENG_STAFF_PASSWORD") or ""
+        # An existing login keeps its password (staff_create does not change it): do not ask for one.
+        if not password and not User.objects.filter(username=options["username"]).exists():
             password = getpass.getpass("Password: ")
         try:
             user, assignment = staff_create(
@@ -57,4 +62,4 @@ class Command(BaseCommand):
             raise CommandError(describe_validation_error(with_argument_names(exc, ARGUMENT_OF_FIELD))) from exc
         self.stdout.write(f"{user.username}: {assignment}")
         if options["token"]:
-            self.stdout.write(api_token_for(user=user))
+            self.stdout.write(api_token_for(user=user, name=options["token_name"]))
