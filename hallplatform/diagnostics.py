@@ -43,7 +43,7 @@ def worker_check(request: HttpRequest) -> JsonResponse:
     except Exception as error:
         if not _broker_failure(error):
             raise
-        logger.warning("worker check: the broker cannot be reached: %s", error)
+        logger.warning("worker check: the broker cannot be reached: %s", error.__cause__ or error)
         return _error(
             "broker_unavailable", _("The task queue (Redis) cannot be reached; try again later."), status="unavailable"
         )

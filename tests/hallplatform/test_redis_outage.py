@@ -26,14 +26,16 @@ from typing import Any
 import pytest
 import redis
 from django.conf import settings
+from django.db import transaction
 
 from casework.models import Case
 from hallplatform.caching import broker_outage, cache_outage
 from hallplatform.celery import app
 from hallplatform.schemas import use_hall_schema, use_public_schema
+from hallplatform.tasks import schema_probe_task
 from notifications.models import Notice, NoticeState
 from notifications.services import notice_deliver_pending
-from tenants.models import Hall
+from tenants.models import Domain, Hall
 from tenants.routing import route_for_host
 from tests.casework.api.support import api, registration
 from tests.conftest import client_for, host_of
@@ -244,6 +246,15 @@ def test_worker_check_answers_the_error_shape_while_redis_is_away(
     assert body["fields"] == {}
     assert body["status"] == "unavailable"
 
+    # and when Redis is back, the next check's task reaches the broker again (Celery's result store
+    # said "the application must be restarted": it need not be)
+    if outage == "stopped":
+        own_redis.start()
+    else:
+        own_redis.resume()
+    result = schema_probe_task.delay()
+    assert [m["headers"]["id"] for m in queued_messages(own_redis)] == [result.id]
+
 
 @pytest.mark.parametrize("outage", ["stopped", "paused"])
 def test_readiness_reports_redis_and_hall_pages_still_route_while_redis_is_away(
@@ -289,3 +300,22 @@ def test_the_cache_is_used_again_after_the_outage_window(demo: object, own_redis
     assert route_for_host(host_of("wengyuan")) is not None
     # the answer is kept in Redis again
     assert own_redis.client().keys("*hallroute*")
+
+
+def test_a_hall_domain_is_not_changed_while_its_cached_route_cannot_be_deleted(
+    demo: object, own_redis: OwnRedis
+) -> None:
+    # given the route of wengyuan's host is kept in Redis, which then stops answering
+    assert route_for_host(host_of("wengyuan")) is not None
+    own_redis.pause()
+    domain = Domain.objects.get(domain=host_of("wengyuan"))
+    renamed = f"renamed.{settings.BASE_DOMAIN}"
+
+    # when the domain is renamed
+    domain.domain = renamed
+    with pytest.raises(redis.RedisError), transaction.atomic():
+        domain.save()
+
+    # then it is refused and nothing changed: the kept route would otherwise outlive the change
+    assert Domain.objects.filter(domain=host_of("wengyuan")).exists()
+    assert not Domain.objects.filter(domain=renamed).exists()
