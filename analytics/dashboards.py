@@ -14,7 +14,6 @@ Without Redis the figures are counted for each view: slower, never wrong.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -25,10 +24,8 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from analytics.selectors import Period, Scope, figures_for, recurring_problems
-from hallplatform.caching import database_key, delete_database_keys
+from hallplatform.caching import cache_outage, database_key, delete_database_keys
 from tenants.models import Hall, HallLevel
-
-logger = logging.getLogger(__name__)
 
 CACHE_PREFIX = "stats:"
 PROBLEM_ROWS = 20  # the recurring problems kept with a dashboard (matters and departments)
@@ -67,20 +64,20 @@ def dashboard_figures(*, scope: Scope, period: Period, refresh: bool = False) ->
     and kept when there are none that recent, or when ``refresh``."""
     age = max_age()
     key = _key(scope, period)
-    if age > 0 and not refresh:
+    if age > 0 and not refresh and not cache_outage.ongoing():
         try:
             found = cache.get(key)
-        except RedisError:
-            logger.warning("cache unreachable: statistics counted afresh", exc_info=True)
+        except RedisError as error:
+            cache_outage.record(error)  # counted afresh
             found = None
         if isinstance(found, DashboardFigures) and (timezone.now() - found.computed_at).total_seconds() <= age:
             return found
     counted = dashboard_count(scope=scope, period=period)
-    if age > 0:
+    if age > 0 and not cache_outage.ongoing():
         try:
             cache.set(key, counted, age)
-        except RedisError:
-            logger.warning("cache unreachable: statistics not kept", exc_info=True)
+        except RedisError as error:
+            cache_outage.record(error)  # not kept
     return counted
 
 

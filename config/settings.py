@@ -179,8 +179,7 @@ CACHES = {
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "bancheng"),
         "TIMEOUT": 3600,
-        # A Redis that stops answering must not hang requests: fail fast, fall back to the database.
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        # OPTIONS: see "Redis outages" below.
     }
 }
 
@@ -203,6 +202,38 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- Redis outages: short timeouts, bounded retries (docs/security.md, "Availability when Redis is down")
+# A Redis that is stopped refuses at once; one that is paused or cut off accepts a connection and never
+# answers. Either way a request waits at most these timeouts: host routing and kept figures fall back
+# to the database, a notice's delivery task is left to the outbox sweep, and for REDIS_OUTAGE_SECONDS
+# afterwards this process does not try Redis again (hallplatform/caching.py: RedisOutage).
+REDIS_CONNECT_TIMEOUT = float(os.environ.get("REDIS_CONNECT_TIMEOUT", "1"))
+REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "1"))
+REDIS_OUTAGE_SECONDS = float(os.environ.get("REDIS_OUTAGE_SECONDS", "5"))
+CELERY_PUBLISH_MAX_RETRIES = int(os.environ.get("CELERY_PUBLISH_MAX_RETRIES", "0"))
+CACHES["default"]["OPTIONS"] = {
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+}
+# Celery's default: three retries of a failed publish, each waiting on a dead socket.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": CELERY_PUBLISH_MAX_RETRIES,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT
+# The result store's own reconnect loop (20 retries a second apart by default: the ~19 s wait).
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": CELERY_PUBLISH_MAX_RETRIES, "interval_start": 0, "interval_max": 0.2},
+}
 
 # --- Auth --------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

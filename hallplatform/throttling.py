@@ -18,6 +18,7 @@ from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
+from hallplatform.caching import cache_outage
 from hallplatform.clientip import client_ip
 
 logger = logging.getLogger(__name__)
@@ -37,9 +38,12 @@ class FailOpenRateThrottle(SimpleRateThrottle):
         return client_ip(request._request)
 
     def allow_request(self, request: Request, view: Any) -> bool:
+        if cache_outage.ongoing():  # Redis failed a moment ago (hallplatform.caching): do not wait on it
+            return True
         try:
             return super().allow_request(request, view)
         except (RedisError, OSError) as error:
+            cache_outage.record(error)
             logger.warning("API throttle %s skipped, Redis does not answer: %s", self.scope, error)
             return True
 

@@ -14,7 +14,6 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -25,12 +24,13 @@ from django.template import Context
 from django.utils import timezone
 
 from hallplatform.audit.services import audit_record
+from hallplatform.caching import BROKER_ERRORS, broker_outage
 from notifications.kinds import NoticeKind, notice_kind_get
 from notifications.models import Notice, NoticeChannel, NoticeState, NoticeTemplate
 from notifications.privacy import InvalidPhoneNumber, personal_data_found, phone_normalise, text_mask
 from notifications.providers import ProviderError, email_provider, sms_provider
 from notifications.resolvers import UnresolvableRecipient, person_phone_resolve
-from notifications.scheduling import notice_deliver_schedule, notice_deliver_schedule_many
+from notifications.scheduling import notice_deliver_schedule_many
 from notifications.selectors import notice_list_for_user
 from notifications.texts import text_compile, text_render
 
@@ -89,8 +89,7 @@ def notice_enqueue(
     if inserted is None:
         return None
     notice.pk, notice.recipient_key = inserted
-    # robust: a broker outage must not fail the request after its commit; the sweep sends it later.
-    transaction.on_commit(partial(_schedule, notice.pk), robust=True)
+    _schedule_on_commit([notice.pk])
     return notice
 
 
@@ -196,8 +195,7 @@ def notice_enqueue_many(drafts: Iterable[NoticeDraft]) -> list[int | None]:
     # pop: of two drafts of the same notice, the first gets the id
     ids = [written.pop(_row_key(row), None) for row in rows]
     new = [notice_id for notice_id in ids if notice_id is not None]
-    if new:
-        transaction.on_commit(partial(_schedule_many, new), robust=True)
+    _schedule_on_commit(new)
     return ids
 
 
@@ -317,8 +315,30 @@ def _insert_unless_exists(notice: Notice) -> tuple[int, str] | None:
     return (row[0], row[1]) if row else None
 
 
-def _schedule(notice_id: int) -> None:
-    notice_deliver_schedule(notice_id)
+def _schedule_on_commit(notice_ids: list[int], *, skip_in_outage: bool = True) -> None:
+    """Send the delivery tasks of these notices once the current transaction commits.
+
+    The notices are committed whatever the broker does: when it cannot be reached (or, with
+    ``skip_in_outage``, could not a moment ago: ``broker_outage``) they stay queued and
+    ``notice_deliver_pending`` sends them when it is back. So a write never fails, nor waits longer
+    than the broker's timeouts, for a notice.
+    """
+    if not notice_ids:
+        return
+
+    # A named function, not a functools.partial: Django's robust on_commit logs a failure with the
+    # callback's __qualname__, which a partial lacks (the AttributeError became the request's 500).
+    def schedule_notices() -> None:
+        if skip_in_outage and broker_outage.ongoing():
+            logger.info("Broker unreachable: notices %s wait in the outbox for the sweep.", notice_ids)
+            return
+        try:
+            _schedule_many(notice_ids)
+        except BROKER_ERRORS as error:
+            broker_outage.record(error)
+            logger.warning("Broker unreachable: notices %s wait in the outbox for the sweep.", notice_ids)
+
+    transaction.on_commit(schedule_notices, robust=True)
 
 
 def _schedule_many(notice_ids: list[int]) -> None:
@@ -506,8 +526,9 @@ def notice_deliver_pending(*, limit: int | None = None) -> dict[str, int]:
             Notice.objects.filter(pk__in=due).update(
                 next_attempt_at=now + timedelta(seconds=settings.NOTICE_SWEEP_LEASE_SECONDS)
             )
+            # The broker brought this sweep: try it even if this process saw it fail a moment ago.
             for notice_id in due:
-                transaction.on_commit(partial(_schedule, notice_id), robust=True)
+                _schedule_on_commit([notice_id], skip_in_outage=False)
         interrupted = Notice.objects.filter(
             state=NoticeState.SENDING,
             claimed_at__lte=now - timedelta(seconds=settings.NOTICE_SENDING_STALE_SECONDS),
@@ -532,7 +553,7 @@ def notice_requeue(*, notice_id: int, actor: Any) -> Notice:
         notice.failed_at = notice.claimed_at = None
         notice.save(update_fields=["state", "attempts", "next_attempt_at", "failed_at", "claimed_at"])
         audit_record(action="notice.requeue", actor=actor, hall=notice.hall, target=notice, changes=previous)
-        transaction.on_commit(partial(_schedule, notice.pk), robust=True)
+        _schedule_on_commit([notice.pk])
     return notice
 
 

@@ -8,7 +8,9 @@ from notifications.scheduling import notice_deliver_schedule
 from notifications.services import notice_deliver, notice_deliver_pending
 
 
-@shared_task(name="notifications.notice_deliver_task", acks_late=True, reject_on_worker_lost=True)
+# ignore_result: nobody waits for these results, and a sender that expects one first subscribes to
+# the result store, one more Redis round trip (and timeout) on every publish.
+@shared_task(name="notifications.notice_deliver_task", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def notice_deliver_task(notice_id: int) -> str:
     """Send one notice; after a retryable failure, schedule the next attempt with a countdown of
     seconds to minutes (never a long ETA: DESIGN.md 4.3). Idempotent: a notice that is not queued
@@ -25,7 +27,7 @@ def notice_deliver_pending_task() -> dict[str, int]:
     return notice_deliver_pending()
 
 
-@shared_task(name="notifications.notice_schedule_many_task")
+@shared_task(name="notifications.notice_schedule_many_task", ignore_result=True)
 def notice_schedule_many_task(notice_ids: list[int]) -> int:
     """Send the delivery task of each of these notices (written together by notice_enqueue_many),
     so that the writer publishes one message after its commit, not one per notice. Not acknowledged

@@ -20,7 +20,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from redis.exceptions import RedisError
 
-from hallplatform.caching import database_key, delete_database_keys
+from hallplatform.caching import cache_outage, database_key, delete_database_keys
 from tenants.models import Domain
 
 logger = logging.getLogger(__name__)
@@ -77,11 +77,13 @@ def _key(host: str) -> str:
 def route_for_host(host: str) -> HallRoute | None:
     """The active hall answering on ``host``, or None (unknown host, inactive hall)."""
     host = normalise_host(host)
+    # Without the cache the answer still comes from the database: slower, never wrong.
+    if cache_outage.ongoing():
+        return _load_route(host)
     try:
         cached = cache.get(_key(host))
-    except RedisError:
-        # Without the cache the answer still comes from the database: slower, never wrong.
-        logger.warning("cache unreachable: resolving %s from the database", host, exc_info=True)
+    except RedisError as error:
+        cache_outage.record(error)
         return _load_route(host)
     if cached == _MISS:
         return None
@@ -93,8 +95,8 @@ def route_for_host(host: str) -> HallRoute | None:
             cache.set(_key(host), _MISS, MISS_TIMEOUT)
         else:
             cache.set(_key(host), asdict(route), HIT_TIMEOUT)
-    except RedisError:
-        logger.warning("cache unreachable: %s not cached", host, exc_info=True)
+    except RedisError as error:
+        cache_outage.record(error)
     return route
 
 
@@ -128,12 +130,21 @@ def _load_route(host: str) -> HallRoute | None:
 
 
 def forget_hosts(hosts: list[str]) -> None:
-    """Drop cached answers for these hosts now and once more after the transaction commits."""
+    """Drop cached answers for these hosts now and once more after the transaction commits.
+
+    Without Redis the change is refused (the error rolls the transaction back): a Redis that was
+    paused, not emptied, would otherwise keep routing these hosts the old way for a day. The second
+    deletion, after the commit, only guards against a racing request; its failure is logged.
+    """
     keys = [_key(h) for h in hosts if h]
     if not keys:
         return
     cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+
+    def forget_again() -> None:
+        cache.delete_many(keys)
+
+    transaction.on_commit(forget_again, robust=True)
 
 
 def forget_all_hosts() -> int:

@@ -25,6 +25,7 @@ from django.test import Client
 from analytics.dashboards import dashboards_forget_all
 from hallplatform.accounts.access import SESSION_HOST_KEY
 from hallplatform.accounts.models import User
+from hallplatform.caching import broker_outage, cache_outage
 from hallplatform.throttling import throttle_forget_all
 from tenants.demo import CITY, COUNTIES, SECOND_CITY, SECOND_COUNTIES, seed_demo, seed_second_city
 from tenants.models import Hall
@@ -51,7 +52,10 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[No
 def _public_schema_between_tests() -> Iterator[None]:
     yield
     connection.set_schema_to_public()
-    # Redis is not rolled back with the test's transaction: drop routes and statistics kept during the test.
+    # Redis is not rolled back with the test's transaction: drop routes and statistics kept during the test,
+    # and forget a Redis failure the test caused (hallplatform/caching.py: RedisOutage).
+    cache_outage.clear()
+    broker_outage.clear()
     forget_all_hosts()
     dashboards_forget_all()
     throttle_forget_all()  # API throttle counts: each test starts with none
