@@ -5,20 +5,28 @@ Every ``EncryptedTextField`` of the hall apps is re-sealed under the current key
 its rows (``FOR UPDATE SKIP LOCKED``), so staff keep working meanwhile and a stopped run loses nothing.
 Only values under another key are touched, so a run is idempotent and a second one resumes where the
 first stopped. Values are rewritten with raw SQL: the field's own ``get_prep_value`` would seal again.
+The current key's cipher may differ from the old one's (AES-256-GCM ↔ SM4-GCM): a key id names both.
+
+Then the blind index columns (``BLIND_INDEXES``) computed with the other ``BLIND_INDEX_HASH`` (told
+apart by their form, crypto.blind_index_hash_of) are recomputed from the decrypted values, the same way.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 
 from casework import crypto
 from casework.fields import EncryptedTextField
+from casework.models import Case
+from casework.services import document_index, phone_index
 from hallplatform.audit.services import audit_record
 from hallplatform.schemas import use_hall_schema, use_public_schema
 
@@ -37,6 +45,22 @@ class EncryptedTable:
         return self.model._meta.label
 
 
+@dataclass(frozen=True)
+class BlindIndexColumn:
+    """A blind index column, computed by ``compute`` from the row's ``sources`` (encrypted ones decrypted)."""
+
+    model: type[models.Model]
+    column: str
+    sources: tuple[str, ...]
+    compute: Callable[..., str]
+
+
+BLIND_INDEXES = (
+    BlindIndexColumn(Case, "phone_index", ("phone",), phone_index),
+    BlindIndexColumn(Case, "document_index", ("document_type", "document_number"), document_index),
+)
+
+
 @dataclass
 class KeyRotationReport:
     """What a rotation did in one hall (or, in a dry run, what it would do)."""
@@ -50,6 +74,10 @@ class KeyRotationReport:
     values: int = 0  # values re-sealed under the current key
     left: int = 0  # values still under another key afterwards (locked meanwhile, or failed)
     failures: list[str] = field(default_factory=list)  # "<model>.<field> id=<pk>: <error>", never the value
+    index_hash: str = crypto.HMAC_SHA256
+    indexes_before: int = 0  # blind index values computed with another hash than index_hash
+    indexes: int = 0  # recomputed
+    indexes_left: int = 0
 
     @property
     def to_rotate(self) -> int:
@@ -59,11 +87,19 @@ class KeyRotationReport:
         keys = ", ".join(f"{kid or 'not sealed'}: {count}" for kid, count in sorted(self.before.items()))
         old = f"{self.to_rotate} values under old keys" + (f" ({keys})" if keys else "")
         if self.dry_run:
-            return f"{self.hall_code}: {old}; current key {self.current_key}; dry run, nothing changed"
+            text = f"{self.hall_code}: {old}; current key {self.current_key}; dry run, nothing changed"
+            if self.indexes_before:
+                text += f"; {self.indexes_before} blind index values to recompute with {self.index_hash}"
+            return text
         text = (
             f"{self.hall_code}: {old}; re-encrypted {self.values} values in {self.rows} rows under "
             f"{self.current_key}; {self.left} left"
         )
+        if self.indexes_before:
+            text += (
+                f"; {self.indexes_before} blind index values of another hash: recomputed {self.indexes} "
+                f"with {self.index_hash}, {self.indexes_left} left"
+            )
         if self.failures:
             text += f"; {len(self.failures)} could not be opened"
         return text
@@ -156,15 +192,96 @@ def _rotate_table(table: EncryptedTable, current: str, batch_size: int, report: 
             last = rows[-1][0]
 
 
+def _index_in_other_form(column: str, index_hash: str) -> str:
+    """SQL: the blind index column holds a value computed with another hash than ``index_hash``."""
+    sm3 = crypto.INDEX_HASHES[crypto.HMAC_SM3]
+    if index_hash == crypto.HMAC_SM3:
+        return f"({_quote(column)} <> '' AND left({_quote(column)}, {len(sm3)}) <> '{sm3}')"
+    return f"(left({_quote(column)}, {len(sm3)}) = '{sm3}')"
+
+
+def _count_indexes(model: type[models.Model], columns: list[BlindIndexColumn], index_hash: str) -> int:
+    sql = " + ".join(f"count(*) FILTER (WHERE {_index_in_other_form(c.column, index_hash)})" for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql} FROM {_quote(model._meta.db_table)}")  # noqa: S608 (names from the model)
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _source_value(model: type[models.Model], name: str, value: Any) -> Any:
+    model_field = model._meta.get_field(name)
+    if isinstance(model_field, EncryptedTextField) and value:
+        return crypto.decrypt(value, purpose=model_field.purpose)
+    return value
+
+
+def _reindex_table(
+    model: type[models.Model],
+    columns: list[BlindIndexColumn],
+    index_hash: str,
+    batch_size: int,
+    report: KeyRotationReport,
+) -> None:
+    meta = model._meta
+    pk = _quote(meta.pk.column)
+    db_table = _quote(meta.db_table)
+    sources = sorted({name for c in columns for name in c.sources})
+    source_columns = [str(meta.get_field(name).column) for name in sources]  # type: ignore[union-attr]
+    needs = " OR ".join(_index_in_other_form(c.column, index_hash) for c in columns)
+    last: Any = None
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            after = "" if last is None else f"{pk} > %s AND "
+            cursor.execute(
+                f"SELECT {pk}, {', '.join(_quote(c.column) for c in columns)}, "  # noqa: S608 (names from the model, values bound)
+                f"{', '.join(_quote(c) for c in source_columns)} FROM {db_table} "
+                f"WHERE {after}({needs}) ORDER BY {pk} LIMIT %s FOR UPDATE SKIP LOCKED",
+                [*([] if last is None else [last]), batch_size],
+            )
+            rows = cursor.fetchall()
+            if not rows:
+                return
+            for row in rows:
+                row_pk, indexes, stored = row[0], row[1 : 1 + len(columns)], row[1 + len(columns) :]
+                changed: dict[str, str] = {}
+                for c, old in zip(columns, indexes, strict=True):
+                    if not old or crypto.blind_index_hash_of(old) == index_hash:
+                        continue
+                    try:
+                        values = dict(zip(sources, stored, strict=True))
+                        new = c.compute(*(_source_value(model, name, values[name]) for name in c.sources))
+                    except (crypto.DecryptionError, ValidationError) as exc:
+                        report.failures.append(f"{meta.label}.{c.column} id={row_pk}: {type(exc).__name__}")
+                        continue
+                    changed[c.column] = new
+                if changed:
+                    assignments = ", ".join(f"{_quote(column)} = %s" for column in changed)
+                    cursor.execute(
+                        f"UPDATE {db_table} SET {assignments} WHERE {pk} = %s",  # noqa: S608 (names from the model, values bound)
+                        [*changed.values(), row_pk],
+                    )
+                    report.indexes += len(changed)
+            last = rows[-1][0]
+
+
+def _blind_indexes_by_model() -> dict[type[models.Model], list[BlindIndexColumn]]:
+    by_model: dict[type[models.Model], list[BlindIndexColumn]] = {}
+    for column in BLIND_INDEXES:
+        by_model.setdefault(column.model, []).append(column)
+    return by_model
+
+
 def field_keys_rotate(*, hall: Any, batch_size: int = DEFAULT_BATCH_SIZE, dry_run: bool = False) -> KeyRotationReport:
     """Re-seal every encrypted value of ``hall`` under the current key, in batches of ``batch_size``
     rows, each its own transaction; with ``dry_run``, only count the values still under old keys.
+    Then the blind indexes computed with another hash than BLIND_INDEX_HASH are recomputed the same way.
     A real run appends the audit event ``keys.rotate`` for the hall. Values that cannot be opened (a
     removed key, tampering) are left as they are and listed, without their content."""
     if batch_size < 1:
         raise ValueError("the batch size is at least 1")
-    current = crypto.keyring().current
-    report = KeyRotationReport(hall_code=hall.code, current_key=current, dry_run=dry_run)
+    ring = crypto.keyring()
+    current = ring.current
+    report = KeyRotationReport(hall_code=hall.code, current_key=current, dry_run=dry_run, index_hash=ring.index_hash)
     tables = encrypted_tables()
     use_hall_schema(hall)
     try:
@@ -173,6 +290,11 @@ def field_keys_rotate(*, hall: Any, batch_size: int = DEFAULT_BATCH_SIZE, dry_ru
             if not dry_run:
                 _rotate_table(table, current, batch_size, report)
                 report.left += _count_left(table, current)
+        for model, columns in _blind_indexes_by_model().items():
+            report.indexes_before += _count_indexes(model, columns, ring.index_hash)
+            if not dry_run:
+                _reindex_table(model, columns, ring.index_hash, batch_size, report)
+                report.indexes_left += _count_indexes(model, columns, ring.index_hash)
     finally:
         use_public_schema()
     if not dry_run:
@@ -188,6 +310,10 @@ def field_keys_rotate(*, hall: Any, batch_size: int = DEFAULT_BATCH_SIZE, dry_ru
                     "left": report.left,
                     "failures": len(report.failures),
                     "tables": [t.label for t in tables],
+                    "cipher": ring.ciphers[current],
+                    "index_hash": ring.index_hash,
+                    "indexes": report.indexes,
+                    "indexes_left": report.indexes_left,
                 },
             )
     return report

@@ -14,7 +14,7 @@ from django.utils import timezone
 from casework.access import is_hall_staff, may_reveal
 from casework.choices import UNSATISFIED, CaseStatus
 from casework.models import Case, CaseEvent, TransferSlip
-from casework.services import CASE_STEP_STATES, SLIP_STEP_STATES, document_index, phone_index
+from casework.services import CASE_STEP_STATES, SLIP_STEP_STATES, document_indexes, phone_indexes
 from hallindex.models import SlipIndex
 from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment
 from hallplatform.accounts.selectors import department_ids_of
@@ -30,9 +30,9 @@ def case_list_earlier_of_person(
     """Earlier cases of the same person, found through the keyed blind indexes (repeat reporters)."""
     condition = Q(pk__in=[])
     if phone:
-        condition |= Q(phone_index=phone_index(phone))
+        condition |= Q(phone_index__in=phone_indexes(phone))
     if document_type and document_number:
-        condition |= Q(document_index=document_index(document_type, document_number))
+        condition |= Q(document_index__in=document_indexes(document_type, document_number))
     return Case.objects.filter(condition).order_by("-registered_at")
 
 
@@ -101,12 +101,12 @@ def case_list_for_staff(*, actor: Any, filters: CaseFilters | None = None) -> Qu
         cases = cases.filter(matter_name__icontains=filters.matter.strip())
     if filters.phone:
         try:
-            cases = cases.filter(phone_index=phone_index(filters.phone))
+            cases = cases.filter(phone_index__in=phone_indexes(filters.phone))
         except ValidationError:  # an unparseable phone matches nothing
             cases = cases.none()
     if filters.document_type and filters.document_number:
         try:
-            cases = cases.filter(document_index=document_index(filters.document_type, filters.document_number))
+            cases = cases.filter(document_index__in=document_indexes(filters.document_type, filters.document_number))
         except ValidationError:
             cases = cases.none()
     if filters.registered_from:

@@ -29,7 +29,7 @@ from casework.choices import (
     Satisfaction,
     SlipStatus,
 )
-from casework.crypto import blind_index
+from casework.crypto import blind_index, blind_index_candidates
 from casework.models import Case, CaseEvent, CaseNumberSequence, TransferSlip
 from hallindex.services import case_index_write, slip_index_write
 from hallplatform.accounts.models import HALL_ROLES, RoleAssignment, RoleKind
@@ -82,6 +82,15 @@ def phone_index(phone: str) -> str:
 
 def document_index(document_type: str, number: str) -> str:
     return blind_index(f"document:{document_type}", normalise_document(document_type, number))
+
+
+def phone_indexes(phone: str) -> list[str]:
+    """What a search for ``phone`` matches: its index under the current and the other BLIND_INDEX_HASH."""
+    return blind_index_candidates("phone", normalise_mobile(phone))
+
+
+def document_indexes(document_type: str, number: str) -> list[str]:
+    return blind_index_candidates(f"document:{document_type}", normalise_document(document_type, number))
 
 
 def case_event_record(
@@ -185,8 +194,8 @@ def case_register(*, hall: Any, actor: Any, data: Registration, at: datetime | N
     at = at or timezone.now()
     year = timezone.localtime(at).year
     earlier = Case.objects.filter(
-        Q(phone_index=phone_index(cleaned["phone"]))
-        | Q(document_index=document_index(data.document_type, cleaned["document_number"]))
+        Q(phone_index__in=phone_indexes(cleaned["phone"]))
+        | Q(document_index__in=document_indexes(data.document_type, cleaned["document_number"]))
     ).exists()
     case = Case.objects.create(
         number=_next_number(region_code=hall.region_code, year=year),

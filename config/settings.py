@@ -112,6 +112,9 @@ MIDDLEWARE = [
     "hallplatform.middleware.HallRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so static files keep their caching and carry no policy (docs/security.md).
+    "csp.middleware.CSPMiddleware",
+    "hallplatform.headers.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -373,6 +376,43 @@ SPECTACULAR_SETTINGS = {
         "DeadlineStateEnum": "hallplatform.deadlines.models.DeadlineState",
     },
 }
+
+# --- Content-Security-Policy, and the ciphers of personal data at rest (docs/security.md) -------
+# A strict policy: scripts and styles from this site only, no inline script, style or handler (the
+# pages bind their behaviour in static files, Swagger UI runs as drf-spectacular's split view), no
+# framing, forms post to this site only. CSP_REPORT_ONLY=1 sends it as Content-Security-Policy-Report-
+# Only instead, to try a changed policy on a running system without breaking pages.
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
+if CSP_REPORT_ONLY:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP
+# Swagger UI would show a badge loaded from validator.swagger.io: the machines are offline, and the
+# policy allows images from this site only.
+SPECTACULAR_SETTINGS["SWAGGER_UI_SETTINGS"] = {"deepLinking": True, "validatorUrl": None}
+# The cipher of new personal data at rest, and the hash of the blind indexes (casework/crypto.py,
+# docs/personal-data.md): aes-256-gcm | sm4-gcm, hmac-sha256 | hmac-sm3 (SM4/SM3 for the 密评,
+# GB/T 39786). Switching either is a key rotation: rotate_field_keys re-seals and re-indexes.
+FIELD_CIPHER = os.environ.get("FIELD_CIPHER", "aes-256-gcm").strip().lower()
+if FIELD_CIPHER not in {"aes-256-gcm", "sm4-gcm"}:
+    raise ImproperlyConfigured(f"FIELD_CIPHER must be aes-256-gcm or sm4-gcm, not {FIELD_CIPHER!r}.")
+BLIND_INDEX_HASH = os.environ.get("BLIND_INDEX_HASH", "hmac-sha256").strip().lower()
+if BLIND_INDEX_HASH not in {"hmac-sha256", "hmac-sm3"}:
+    raise ImproperlyConfigured(f"BLIND_INDEX_HASH must be hmac-sha256 or hmac-sm3, not {BLIND_INDEX_HASH!r}.")
 
 # --- Language and time -------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -1,7 +1,7 @@
 """API routes (`/api/v1/`), the same on every host; what they return depends on the host's hall."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from hallplatform.accounts.api import ApiTokenDetailView, ApiTokenListView, MeView
 from notifications.api import NoticeListView, NoticeReadView, NoticeUnreadCountView
@@ -17,5 +17,11 @@ urlpatterns = [
     path("api/v1/", include("coordination.api.urls")),
     path("api/v1/", include("analytics.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start script at ?script instead of inline: the
+    # Content-Security-Policy runs scripts from this site only (docs/security.md).
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="hallplatform/swagger_ui.html"),
+        name="api-docs",
+    ),
 ]

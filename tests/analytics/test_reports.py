@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.urls import URLPattern
 from django.utils import timezone
 
@@ -401,7 +402,9 @@ def test_the_report_page_is_printable_and_shows_the_stored_figures(reports: dict
 
     html = page.content.decode()
     assert page.status_code == 200
-    assert "@page { size: A4" in html
+    # the print layout is a static stylesheet (no inline <style> under the Content-Security-Policy)
+    assert 'href="/static/hallplatform/report.css"' in html and "<style" not in html
+    assert "@page { size: A4" in (settings.BASE_DIR / "hallplatform/static/hallplatform/report.css").read_text()
     assert "翁源县政务服务中心" in html
     assert "已简化补办材料" in html
     assert "社保卡补办" in html

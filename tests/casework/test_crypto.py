@@ -255,9 +255,12 @@ def test_development_keys_warn_once(
         (f"k1:{b64key(1, 16)}", "has 16 bytes"),
         ("k1:not base64!", "not valid base64"),
         (f"k1:{b64key(1)},k1:{b64key(2)}", "appears twice"),
-        (b64key(1), "<key id>:<base64 key>"),
-        (f"bad id:{b64key(1)}", "<key id>:<base64 key>"),
+        (b64key(1), "each entry is <key id>:"),
+        (f"bad id:{b64key(1)}", "each entry is <key id>:"),
         (" , ", "no key"),
+        (f"k1:des:{b64key(1, 8)}", "names the cipher 'des'"),
+        (f"k1:sm4-gcm:{b64key(1)}", "has 32 bytes; sm4-gcm needs 16"),
+        (f"k1:aes-256-gcm:{b64key(1, 16)}", "has 16 bytes; aes-256-gcm needs 32"),
     ],
 )
 def test_malformed_keys_are_refused_even_in_development(no_key_env: pytest.MonkeyPatch, raw: str, message: str) -> None:

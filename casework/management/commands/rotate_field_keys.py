@@ -11,8 +11,9 @@ from tenants.models import Hall
 class Command(BaseCommand):
     help = (
         "Re-encrypt the personal data of every hall under the current key of FIELD_ENCRYPTION_KEYS (the "
-        "first one), hall by hall, in batches, each its own transaction. Idempotent: run it again to "
-        "finish an interrupted run. --dry-run only counts the values still under old keys. "
+        "first one), hall by hall, in batches, each its own transaction, and recompute the blind indexes "
+        "of another BLIND_INDEX_HASH. Idempotent: run it again to finish an interrupted run. --dry-run only "
+        "counts the values still under old keys. "
         "See docs/personal-data.md, 'Rotating keys'."
     )
 
@@ -37,6 +38,7 @@ class Command(BaseCommand):
                 raise CommandError(f"No hall with the code {', '.join(sorted(unknown))}.")
         failures: list[str] = []
         to_rotate = 0
+        to_reindex = 0
         for hall in halls:
             report = field_keys_rotate(hall=hall, batch_size=options["batch_size"], dry_run=options["dry_run"])
             self.stdout.write(report.summary())
@@ -44,6 +46,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"  {failure}")
             failures += report.failures
             to_rotate += report.to_rotate if options["dry_run"] else report.left
+            to_reindex += report.indexes_before if options["dry_run"] else report.indexes_left
         if failures:
             raise CommandError(
                 f"{len(failures)} values could not be opened and were left as they are: put the key they "
@@ -51,7 +54,12 @@ class Command(BaseCommand):
             )
         if options["dry_run"]:
             self.stdout.write(f"Values under old keys in all: {to_rotate}.")
-        elif to_rotate:
-            self.stdout.write(f"{to_rotate} values were in use meanwhile and are still under old keys: run it again.")
+            if to_reindex:
+                self.stdout.write(f"Blind index values of another hash in all: {to_reindex}.")
+        elif to_rotate or to_reindex:
+            self.stdout.write(
+                f"{to_rotate} values under old keys and {to_reindex} blind index values of another hash were in "
+                "use meanwhile: run it again."
+            )
         else:
-            self.stdout.write("Every value is under the current key.")
+            self.stdout.write("Every value is under the current key.")  # and every blind index of the current hash
