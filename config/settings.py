@@ -273,7 +273,7 @@ except ValueError as error:
 # success clears the pair. LOGIN_ADDRESS_FAILURE_LIMIT failures from one address (any usernames, within
 # the same minutes) lock the address: a flood, far above what a hall's clerks behind one NAT reach.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "hallplatform.accounts.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_HANDLER = "hallplatform.accounts.lockout.HallAxesHandler"

@@ -100,7 +100,9 @@ class ApiErrorMiddleware:
             return too_large_response(request)
         messages = {400: _("Bad request."), 403: _("Forbidden."), 404: _("Not found.")}
         replacement = error_response(request, status, messages.get(status, _("A server error occurred.")))
-        for header in ("Allow", "WWW-Authenticate", "Retry-After"):
-            if header in response:
-                replacement[header] = response[header]
+        # keep what the answer said besides its body: Allow, WWW-Authenticate, Retry-After, and the
+        # headers the outer middleware set (Content-Security-Policy, Cache-Control, …)
+        for header, value in response.items():
+            if header.lower() not in ("content-type", "content-length"):
+                replacement[header] = value
         return replacement

@@ -16,6 +16,9 @@ from hallplatform.accounts.services import api_token_create, api_token_revoke
 from hallplatform.api import ErrorSerializer
 from hallplatform.clientip import request_origin
 
+# What every operation here may answer besides success, in the one error shape.
+ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 404)}
+
 
 class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
@@ -27,7 +30,7 @@ class MeSerializer(serializers.Serializer):
 class MeView(APIView):
     """The authenticated person and the roles they hold on this host."""
 
-    @extend_schema(responses={200: MeSerializer, **{code: ErrorSerializer for code in (400, 401, 404)}})
+    @extend_schema(responses={200: MeSerializer, **ERRORS})
     def get(self, request: Request) -> Response:
         route = getattr(request._request, "hall_route", None)
         data = {
@@ -62,11 +65,11 @@ class ApiTokenCreatedSerializer(ApiTokenSerializer):
 class ApiTokenListView(APIView):
     """The caller's own API tokens (without secrets), and making a new one."""
 
-    @extend_schema(responses=ApiTokenSerializer(many=True))
+    @extend_schema(responses={200: ApiTokenSerializer(many=True), **ERRORS})
     def get(self, request: Request) -> Response:
         return Response(ApiTokenSerializer(api_token_list_for_user(user=request.user), many=True).data)
 
-    @extend_schema(request=ApiTokenCreateSerializer, responses={201: ApiTokenCreatedSerializer})
+    @extend_schema(request=ApiTokenCreateSerializer, responses={201: ApiTokenCreatedSerializer, **ERRORS})
     def post(self, request: Request) -> Response:
         serializer = ApiTokenCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -85,7 +88,7 @@ class ApiTokenListView(APIView):
 class ApiTokenDetailView(APIView):
     """Revoke one of the caller's own tokens (it stays listed, marked revoked)."""
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None, **ERRORS})
     def delete(self, request: Request, pk: int) -> Response:
         token = get_object_or_404(api_token_list_for_user(user=request.user), pk=pk)
         api_token_revoke(token=token, actor=request.user, origin=request_origin(request))

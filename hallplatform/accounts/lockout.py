@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from axes.attempts import get_cool_off_threshold
+from axes.backends import AxesStandaloneBackend
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt
@@ -85,3 +86,16 @@ def lockout_response(
     )
     response["Retry-After"] = str(seconds)
     return response
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """django-axes' check before every login made through a request (the login form, the admin).
+    A check of credentials without a request (the shell, a management command, a test of the demo
+    accounts) has no address to count failures by: it is left to the next backend, not refused."""
+
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> Any:
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)

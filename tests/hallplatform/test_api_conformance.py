@@ -23,7 +23,6 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
-from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -32,6 +31,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from hallplatform.accounts.services import api_token_for
 from hallplatform.schemas import use_public_schema
 from tests.casework.api.support import register
 from tests.conftest import host_of, user
@@ -99,7 +99,7 @@ def run_operation(operation: Any, strategy: Any, examples: int, call: Callable[[
 def test_every_operation_answers_as_the_schema_says(demo: object, openapi: Any) -> None:
     # given: a case of wengyuan to act on, and the window's token
     case_id = register()["id"]
-    token = Token.objects.get_or_create(user=user("wengyuan_window"))[0].key
+    token = api_token_for(user=user("wengyuan_window"))
     headers = {"Authorization": f"Token {token}"}
     app = WSGIHandler()
     base_url = f"http://{host_of('wengyuan')}"

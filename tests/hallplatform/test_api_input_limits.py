@@ -208,7 +208,7 @@ def test_a_text_over_its_max_length_is_400_naming_the_field_and_nothing_is_writt
     # when: every string field of every request body, one at a time, one character too long
     for method, path, name, prop in writable_strings(schema):
         too_long = "长" * (prop.get("maxLength", NO_LIMIT_PROBE - 1) + 1)
-        url = path.replace("{id}", str(ids[path.split("/")[3]]))
+        url = path.replace("{id}", str(ids[path.split("/")[3]])) if "{id}" in path else path
         answers = []
         for client in clients:
             response = client.post(url, body_with(name, too_long))

@@ -14,9 +14,9 @@ import pytest
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
-from rest_framework.authtoken.models import Token
 
 from casework.models import Case, TransferSlip
+from hallplatform.accounts.services import api_token_for
 from hallplatform.checks import iter_views
 from hallplatform.headers import NO_STORE, NoStoreMiddleware
 from hallplatform.schemas import use_hall_schema, use_public_schema
@@ -155,7 +155,7 @@ def test_pages_and_answers_with_personal_data_are_no_store(objects: dict[str, in
     assert Case.objects.filter(pk=case_id).exists() and TransferSlip.objects.filter(pk=slip_id).exists()
     use_public_schema()
     api = client_for(None, "wengyuan")
-    token, _ = Token.objects.get_or_create(user=user("wengyuan_window"))
+    token = api_token_for(user=user("wengyuan_window"))
 
     answers = {
         "case list": window.get("/cases/"),
@@ -166,10 +166,10 @@ def test_pages_and_answers_with_personal_data_are_no_store(objects: dict[str, in
         "print registration": window.get(f"/cases/{case_id}/print/registration/"),
         "slip page": department.get(f"/slips/{slip_id}/"),
         "slip print": department.get(f"/slips/{slip_id}/print/"),
-        "API case list": api.get("/api/v1/cases/", HTTP_AUTHORIZATION=f"Token {token.key}"),
-        "API case": api.get(f"/api/v1/cases/{case_id}/", HTTP_AUTHORIZATION=f"Token {token.key}"),
+        "API case list": api.get("/api/v1/cases/", HTTP_AUTHORIZATION=f"Token {token}"),
+        "API case": api.get(f"/api/v1/cases/{case_id}/", HTTP_AUTHORIZATION=f"Token {token}"),
         "API reveal": api.post(
-            f"/api/v1/cases/{case_id}/reveal/", {"field": "phone"}, HTTP_AUTHORIZATION=f"Token {token.key}"
+            f"/api/v1/cases/{case_id}/reveal/", {"field": "phone"}, HTTP_AUTHORIZATION=f"Token {token}"
         ),
         "API slip": department.get(f"/api/v1/slips/{slip_id}/"),
     }
