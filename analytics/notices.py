@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from hallplatform.accounts.models import RoleAssignment, RoleKind
-from hallplatform.personal import mask_text
+from hallplatform.personal import free_text
 from notifications.kinds import NoticeKind, notice_kind_register
 from notifications.services import notice_enqueue_inbox
 
@@ -60,7 +60,7 @@ def suggestion_sent(*, suggestion: Any) -> None:
             "number": suggestion.number,
             "sender": suggestion.hall.name,
             "department_name": suggestion.department.name,
-            "suggestion": mask_text(suggestion.suggestion)[:300],
+            "suggestion": free_text(suggestion.suggestion, revealed=False)[:300],
         },
     )
 

@@ -36,7 +36,7 @@ from casework.choices import (
 from casework.interface import Case, TransferSlip, may_reveal
 from hallplatform.accounts.models import HALL_ROLES, RoleAssignment, RoleKind
 from hallplatform.audit.services import audit_record
-from hallplatform.personal import DocumentType, mask_address, mask_id, mask_mobile, mask_name, mask_text
+from hallplatform.personal import DocumentType, free_text, mask_address, mask_id, mask_mobile, mask_name
 from hallplatform.schemas import current_schema_name
 
 CHUNK = 1000
@@ -87,6 +87,10 @@ def register_columns(*, reveal: bool) -> list[Column]:
             return lambda case: getattr(case, name) or ""
         return lambda case: mask(getattr(case, name) or "")
 
+    def text(name: str) -> Callable[[Case], Any]:
+        # a free text: the one rule (hallplatform.personal.free_text), clear only in the recorded export
+        return lambda case: free_text(getattr(case, name), revealed=reveal)
+
     def handler(case: Case) -> str:
         user = case.handler
         return (user.display_name or user.username) if user is not None else ""
@@ -113,22 +117,22 @@ def register_columns(*, reveal: bool) -> list[Column]:
         Column("document_number", _("Document number"), personal("document_number", mask_id)),
         Column("address", _("Applicant's address"), personal("address", mask_address)),
         Column("matter_name", _("Matter name"), field("matter_name")),
-        Column("problem", _("Problem reported"), personal("problem", mask_text)),
-        Column("acceptance_note", _("Acceptance notes"), personal("acceptance_note", mask_text)),
+        Column("problem", _("Problem reported"), text("problem")),
+        Column("acceptance_note", _("Acceptance notes"), text("acceptance_note")),
         Column("handling_category", _("Handling category"), choice("handling_category", HandlingCategory)),
         Column("complexity", _("Complexity"), choice("complexity", Complexity)),
         Column("status", _("Status"), choice("status", CaseStatus)),
         Column("exclusion_reason", _("Reason not accepted"), choice("exclusion_reason", ExclusionReason)),
-        Column("answer", _("Answer given (one-time notice)"), personal("answer", mask_text)),
+        Column("answer", _("Answer given (one-time notice)"), text("answer")),
         Column("departments", _("Transferred to"), departments),
         Column("result", _("Result"), choice("result", CaseResult)),
         Column("handler", _("Handled by"), handler),
         Column("handler_phone", _("Handler's phone"), field("handler_phone")),
-        Column("follow_up_note", _("Follow-up"), personal("follow_up_note", mask_text)),
+        Column("follow_up_note", _("Follow-up"), text("follow_up_note")),
         Column("follow_up_method", _("Follow-up method"), choice("follow_up_method", FollowUpMethod)),
         Column("follow_up_date", _("Follow-up date"), field("follow_up_date")),
         Column("satisfaction", _("Satisfaction"), choice("satisfaction", Satisfaction)),
-        Column("remarks", _("Remarks"), personal("remarks", mask_text)),
+        Column("remarks", _("Remarks"), text("remarks")),
         Column(
             "flagged_for_supervision",
             _("Flagged for supervision"),

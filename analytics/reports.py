@@ -27,7 +27,7 @@ from analytics.selectors import Period, Scope, figures_for, recurring_problems
 from hallplatform.accounts.models import RoleAssignment, RoleKind
 from hallplatform.audit.services import audit_record
 from hallplatform.formats import local_minute
-from hallplatform.personal import mask_text
+from hallplatform.personal import free_text
 from hallplatform.workdays import worktime
 from hallplatform.workdays.models import CalendarDay, CalendarYear, YearStatus
 from hallplatform.workdays.services import calendar_provisional_ensure
@@ -85,7 +85,7 @@ def period_name(period: Period) -> str:
 
 def _suggestions(scope: Scope, period: Period) -> list[dict[str, Any]]:
     """The suggestions sent from the scope in the period, with the departments' answers. Texts
-    pass through mask_text: a report goes to more readers than the suggestion did."""
+    pass through free_text (masked): a report goes to more readers than the suggestion did."""
     rows = (
         ImprovementSuggestion.objects.filter(
             hall_id__in=scope.hall_ids(), sent_at__gte=period.start, sent_at__lt=period.end
@@ -100,11 +100,11 @@ def _suggestions(scope: Scope, period: Period) -> list[dict[str, Any]]:
             "department": s.department.name,
             "department_hall": s.department.hall.name,
             "matter_key": s.matter_key,
-            "finding": mask_text(s.finding),
-            "suggestion": mask_text(s.suggestion),
+            "finding": free_text(s.finding, revealed=False),
+            "suggestion": free_text(s.suggestion, revealed=False),
             "status": s.status,
             "sent_at": local_minute(s.sent_at),
-            "answer": mask_text(s.answer),
+            "answer": free_text(s.answer, revealed=False),
             "answered_at": local_minute(s.answered_at) or None,
         }
         for s in rows

@@ -16,7 +16,7 @@ from analytics.models import ImprovementSuggestion, SuggestionStatus
 from analytics.selectors import Scope, departments_in_scope
 from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment
 from hallplatform.audit.services import audit_record
-from hallplatform.personal import mask_text
+from hallplatform.personal import free_text
 
 
 def _text(value: str | None) -> str:
@@ -26,7 +26,7 @@ def _text(value: str | None) -> str:
 def _stored(value: str | None) -> str:
     """A text as stored: the public schema holds no personal data (DESIGN.md 4.1), so a mobile or ID
     number typed into a suggestion or an answer is masked first."""
-    return mask_text(_text(value))
+    return free_text(_text(value), revealed=False)
 
 
 @transaction.atomic

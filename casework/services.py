@@ -30,6 +30,13 @@ from casework.choices import (
     SlipStatus,
 )
 from casework.crypto import blind_index, blind_index_candidates
+from casework.freetext import (
+    CASE_FREE_TEXT_FIELDS,
+    FREE_TEXT,
+    SLIP_CASE_FREE_TEXT_FIELDS,
+    case_free_texts,
+    slip_free_texts,
+)
 from casework.models import Case, CaseEvent, CaseNumberSequence, TransferSlip
 from hallindex.services import case_index_write, slip_index_write
 from hallplatform.accounts.models import HALL_ROLES, RoleAssignment, RoleKind
@@ -45,9 +52,9 @@ from hallplatform.deadlines.services import (
 from hallplatform.formats import local_minute
 from hallplatform.personal import (
     DocumentType,
+    free_text,
     mask_id,
     mask_mobile,
-    mask_text,
     normalise_document,
     normalise_mobile,
     validate_document,
@@ -236,7 +243,11 @@ def case_register(*, hall: Any, actor: Any, data: Registration, at: datetime | N
         event_key=f"case:{case.pk}:registered",
         hall=hall,
         case=case,
-        context={"case_number": case.number, "matter_name": mask_text(case.matter_name), "hall_name": hall.name},
+        context={
+            "case_number": case.number,
+            "matter_name": free_text(case.matter_name, revealed=False),
+            "hall_name": hall.name,
+        },
     )
     return case
 
@@ -390,7 +401,7 @@ def _slip_context(slip: TransferSlip, case: Case, hall: Any, deadline: Deadline 
     return {
         "slip_number": slip.number,
         "case_number": case.number,
-        "matter_name": mask_text(case.matter_name),
+        "matter_name": free_text(case.matter_name, revealed=False),
         "department_name": slip.department.name,
         "hall_name": hall.name,
         "due_at": local_minute(deadline.due_at) if deadline else "",
@@ -670,7 +681,7 @@ def case_meeting_closed(*, case_id: int, actor: Any, meeting_number: str) -> Cas
             user_ids=notices.window_staff_ids(hall.pk),
             context={
                 "case_number": case.number,
-                "matter_name": case.matter_name,
+                "matter_name": free_text(case.matter_name, revealed=False),
                 "meeting_number": meeting_number,
                 "feedback_due_at": local_minute(feedback_deadline.due_at),
             },
@@ -1154,6 +1165,44 @@ def case_reveal(*, case: Case, actor: Any, field: str) -> str:
     case_event_record(case=case, actor=actor, kind="revealed", changes={"field": field})
     audit_record(action="case.reveal", actor=actor, hall=hall, target=case, changes={"field": field})
     return str(getattr(case, field) or "")
+
+
+@dataclass(frozen=True)
+class FreeTextRevealed:
+    """The free texts of a case shown in clear by one audited reveal: the case's (``case``: field →
+    text) and its slips' (``slips``: (slip, field → text)), as far as the reader sees them."""
+
+    case: dict[str, str]
+    slips: list[tuple[TransferSlip, dict[str, str]]]
+
+
+@transaction.atomic
+def case_reveal_free_text(*, case: Case, actor: Any, slip: TransferSlip | None = None) -> FreeTextRevealed:
+    """Show the free texts of a case in clear (DESIGN.md 5, docs/personal-data.md "Masking of free
+    text"): the same permission as the personal fields (``may_reveal``), one timeline event and one
+    audit event ``case.reveal`` naming the fields shown (``field``: ``free_text``, ``fields``: the
+    non-empty ones, a slip's as ``<slip number>.<field>``), never their content.
+
+    The window (``slip`` None) sees every text of the case and of its slips; a department (``slip``:
+    its own slip, already checked by the caller) sees what its slip page shows: the problem, the
+    coordination notes and that slip's texts."""
+    hall = _hall()
+    departments = set(TransferSlip.objects.filter(case=case).values_list("department_id", flat=True))
+    if not may_reveal(actor, hall_id=hall.pk, slip_department_ids=departments):
+        raise PermissionDenied(_("You may not see this person's data unmasked."))
+    if slip is not None and slip.case_id != case.pk:
+        raise PermissionDenied(_("You may not see this person's data unmasked."))
+    fields = SLIP_CASE_FREE_TEXT_FIELDS if slip is not None else CASE_FREE_TEXT_FIELDS
+    texts = case_free_texts(case, revealed=True, fields=fields)
+    slips = [slip] if slip is not None else list(TransferSlip.objects.filter(case=case).order_by("sent_at", "id"))
+    slip_texts = [(s, slip_free_texts(s, revealed=True)) for s in slips]
+    shown = [name for name, text in texts.items() if text] + [
+        f"{s.number}.{name}" for s, values in slip_texts for name, text in values.items() if text
+    ]
+    changes = {"field": FREE_TEXT, "fields": shown}
+    case_event_record(case=case, actor=actor, kind="revealed", slip=slip, changes=changes)
+    audit_record(action="case.reveal", actor=actor, hall=hall, target=case, changes=changes)
+    return FreeTextRevealed(case=texts, slips=slip_texts)
 
 
 def case_supervisor_view_record(*, case: Case, actor: Any) -> bool:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from hallplatform.accounts.models import RoleAssignment, RoleKind
 from hallplatform.deadlines.notices import SUBJECT_LABELS
 from hallplatform.formats import local_minute
-from hallplatform.personal import mask_text
+from hallplatform.personal import free_text
 from notifications.kinds import NoticeKind, notice_kind_register
 from notifications.services import notice_enqueue_inbox
 
@@ -123,10 +123,10 @@ def meeting_invitations(*, meeting: Any) -> None:
         user_ids=users,
         context={
             "meeting_number": meeting.number,
-            "meeting_subject": mask_text(meeting.subject),
+            "meeting_subject": free_text(meeting.subject, revealed=False),
             "convener": convener,
             "starts_at": _when(meeting.starts_at),
-            "place": mask_text(meeting.place or meeting.online_link),
+            "place": free_text(meeting.place or meeting.online_link, revealed=False),
         },
     )
 
@@ -141,9 +141,9 @@ def resolutions_assigned(*, meeting: Any, resolutions: list[Any]) -> None:
             context={
                 "resolution_number": resolution.number,
                 "meeting_number": meeting.number,
-                "meeting_subject": mask_text(meeting.subject),
+                "meeting_subject": free_text(meeting.subject, revealed=False),
                 "department_name": resolution.owner_department.name,
-                "action": mask_text(resolution.action),
+                "action": free_text(resolution.action, revealed=False),
                 "due_at": _when(resolution.deadline.due_at if resolution.deadline else None),
             },
         )
@@ -174,8 +174,8 @@ def order_issued(*, order: Any, again: bool = False) -> None:
             "order_number": order.number,
             "case_number": order.case_number,
             "issuer": order.issuing_hall.name,
-            "required_action": mask_text(order.required_action),
-            "reason": mask_text(order.reason),
+            "required_action": free_text(order.required_action, revealed=False),
+            "reason": free_text(order.reason, revealed=False),
             "due_at": _when(order.deadline.due_at if order.deadline else None),
             "again": again,
         },

@@ -313,3 +313,14 @@ def mask_text(text: str) -> str:
     """Mask every mobile and 18-character ID number found in a free text (logs, notices, exports)."""
     masked = ID_NUMBER_IN_TEXT.sub(lambda m: mask_id(_fold(m.group(0))), text or "")
     return MOBILE_IN_TEXT.sub(lambda m: mask_mobile(m.group(0)), masked)
+
+
+def free_text(text: str | None, *, revealed: bool) -> str:
+    """Free text as a reader sees it: the one rule for every text people write (notes, remarks,
+    answers, requests, the problem as told), on every page, print, API field, export and notice.
+
+    ``revealed`` is true only after the reader's audited reveal (casework.services.case_reveal_free_text,
+    or an unmasked export recorded as such); otherwise every mobile and ID number in it is masked
+    (``mask_text``), whoever reads it, the author included (docs/personal-data.md, "Masking of free text").
+    """
+    return (text or "") if revealed else mask_text(text or "")

@@ -2,13 +2,17 @@
 
 Inputs check types and choices only; every rule of the casework is the services' (a refusal names
 the same fields as the input). Outputs never carry an unmasked name, phone, document number or
-address: revealing one is its own audited step (``/reveal/``).
+address, nor a mobile or ID number typed into a free text: every text field of a case or slip is a
+``FreeTextField`` (the model serializers map ``TextField`` to it, so a new one is masked too), and the
+timeline's ``changes`` pass through the same function. Revealing is its own audited step
+(``/reveal/``; ``free_text`` shows the texts in clear).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -25,15 +29,36 @@ from casework.choices import (
     Satisfaction,
     SlipStatus,
 )
+from casework.freetext import FREE_TEXT, SLIP_FREE_TEXT_FIELDS, changes_free_text
 from casework.models import Case, CaseEvent, TransferSlip
 from casework.services import REVEALABLE_FIELDS
 from hallplatform import limits
 from hallplatform.api import ModelSerializer
 from hallplatform.deadlines.badges import BADGE_COLOURS, DeadlineBadge
-from hallplatform.personal import DocumentType, mask_address, mask_id, mask_mobile, mask_name, mask_text
+from hallplatform.personal import DocumentType, free_text, mask_address, mask_id, mask_mobile, mask_name
 from tenants.models import Department
 
 # --- Shared pieces ---------------------------------------------------------------------------------
+
+
+class FreeTextField(serializers.CharField):
+    """A text written by people: mobile and ID numbers in it masked (hallplatform.personal.free_text);
+    in clear only when the serializer's context says ``free_text_revealed`` (after the audited reveal)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        kwargs.pop("max_length", None)
+        kwargs.pop("allow_blank", None)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        return free_text(str(value or ""), revealed=self.context.get("free_text_revealed") is True)
+
+
+class CaseworkSerializer(ModelSerializer):
+    """Casework's output serializers: every model ``TextField`` shown is a ``FreeTextField``."""
+
+    serializer_field_mapping = {**ModelSerializer.serializer_field_mapping, models.TextField: FreeTextField}
 
 
 class BadgeSerializer(serializers.Serializer):
@@ -63,7 +88,7 @@ class DepartmentSerializer(ModelSerializer):
 # --- Case outputs ----------------------------------------------------------------------------------
 
 
-class CaseRowSerializer(ModelSerializer):
+class CaseRowSerializer(CaseworkSerializer):
     """A case in a list: the register's columns, personal data masked, the most urgent deadline."""
 
     status_label = serializers.CharField(source="get_status_display", read_only=True)
@@ -99,7 +124,7 @@ class CaseRowSerializer(ModelSerializer):
         return badge_data(self.context.get("badges", {}).get(case.pk))
 
 
-class SlipRowSerializer(ModelSerializer):
+class SlipRowSerializer(CaseworkSerializer):
     """A transfer slip as the window sees it on the case."""
 
     department = DepartmentSerializer(read_only=True)
@@ -161,7 +186,7 @@ class CaseDetailSerializer(CaseRowSerializer):
         return mask_address(case.address)
 
     def get_problem(self, case: Case) -> str:
-        return mask_text(case.problem)
+        return free_text(case.problem, revealed=self.context.get("free_text_revealed") is True)
 
     @extend_schema_field(SlipRowSerializer(many=True))
     def get_slips(self, case: Case) -> list[dict[str, Any]]:
@@ -196,7 +221,7 @@ class RegisteredCaseSerializer(CaseDetailSerializer):
         return {"count": self.context.get("earlier_count", len(numbers)), "numbers": numbers}
 
 
-class EarlierCaseSerializer(ModelSerializer):
+class EarlierCaseSerializer(CaseworkSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:
@@ -210,9 +235,10 @@ class LookupResultSerializer(serializers.Serializer):
     cases = EarlierCaseSerializer(many=True)
 
 
-class TimelineEventSerializer(ModelSerializer):
+class TimelineEventSerializer(CaseworkSerializer):
     actor = serializers.SerializerMethodField()
     slip = serializers.SerializerMethodField()
+    changes = serializers.SerializerMethodField(help_text="The step's details; numbers in its texts masked.")
 
     class Meta:
         model = CaseEvent
@@ -225,16 +251,55 @@ class TimelineEventSerializer(ModelSerializer):
     def get_slip(self, event: CaseEvent) -> str | None:
         return None if event.slip is None else event.slip.number
 
+    @extend_schema_field(serializers.DictField())
+    def get_changes(self, event: CaseEvent) -> dict[str, Any]:
+        return dict(changes_free_text(event.changes or {}, revealed=self.context.get("free_text_revealed") is True))
+
+
+class RevealedSlipTextsSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    request = serializers.CharField()
+    reply = serializers.CharField()
+    supplement_note = serializers.CharField()
+    return_reason = serializers.CharField()
+
 
 class RevealedSerializer(serializers.Serializer):
     field = serializers.CharField()
-    value = serializers.CharField()
+    value = serializers.CharField(help_text="The personal field in clear; empty for free_text.")
+    texts = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="free_text: the case's texts in clear, by field (a department: the problem and the "
+        "coordination notes).",
+    )
+    slips = RevealedSlipTextsSerializer(
+        many=True, required=False, help_text="free_text: the slips' texts in clear (a department: its own slip)."
+    )
+
+
+def revealed_free_text_data(revealed: Any) -> dict[str, Any]:
+    """The answer to a ``free_text`` reveal (casework.services.FreeTextRevealed)."""
+    return dict(
+        RevealedSerializer(
+            {
+                "field": FREE_TEXT,
+                "value": "",
+                "texts": revealed.case,
+                "slips": [
+                    {"id": slip.pk, "number": slip.number, **{n: texts[n] for n in SLIP_FREE_TEXT_FIELDS}}
+                    for slip, texts in revealed.slips
+                ],
+            }
+        ).data
+    )
 
 
 # --- Slip outputs ----------------------------------------------------------------------------------
 
 
-class SlipCaseSerializer(ModelSerializer):
+class SlipCaseSerializer(CaseworkSerializer):
     """What a department sees of the case behind its slip: the matter and the problem, personal data
     masked."""
 
@@ -258,7 +323,7 @@ class SlipCaseSerializer(ModelSerializer):
         return mask_mobile(case.phone)
 
     def get_problem(self, case: Case) -> str:
-        return mask_text(case.problem)
+        return free_text(case.problem, revealed=self.context.get("free_text_revealed") is True)
 
 
 class SlipDetailSerializer(SlipRowSerializer):
@@ -410,7 +475,10 @@ class SmsOptOutSerializer(VersionedSerializer):
 
 
 class RevealSerializer(serializers.Serializer):
-    field = serializers.ChoiceField(choices=list(REVEALABLE_FIELDS))
+    field = serializers.ChoiceField(
+        choices=[*REVEALABLE_FIELDS, FREE_TEXT],
+        help_text="A personal field, or free_text: every mobile and ID number typed into the texts shown in clear.",
+    )
 
 
 class SlipReplySerializer(VersionedSerializer):

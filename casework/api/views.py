@@ -57,7 +57,9 @@ from casework.api.serializers import (
     TimelineEventSerializer,
     TransferSerializer,
     VersionedSerializer,
+    revealed_free_text_data,
 )
+from casework.freetext import FREE_TEXT
 from casework.models import Case, TransferSlip
 from hallindex.models import SlipIndex
 from hallplatform.accounts.access import request_roles, requires_roles
@@ -423,8 +425,9 @@ class CaseSmsOptOutView(CaseView):
 
 @requires_roles(*CASE_ROLES)
 class CaseRevealView(CaseView):
-    """One personal field unmasked, for whoever was granted it; every reveal is audited. Not a change
-    of the case: no version; the supervisor may ask (the service refuses unless granted)."""
+    """One personal field unmasked, or (``free_text``) every free text of the case and its slips in
+    clear, for whoever was granted it; every reveal is audited. Not a change of the case: no version;
+    the supervisor may ask (the service refuses unless granted)."""
 
     open_to_readers = True
 
@@ -434,6 +437,8 @@ class CaseRevealView(CaseView):
     def post(self, request: Request, pk: int) -> Response:
         case = _case(request, pk)
         data = parse(RevealSerializer, request.data)
+        if data["field"] == FREE_TEXT:
+            return Response(revealed_free_text_data(services.case_reveal_free_text(case=case, actor=request.user)))
         value = services.case_reveal(case=case, actor=request.user, field=data["field"])
         return Response(RevealedSerializer({"field": data["field"], "value": value}).data)
 
@@ -512,7 +517,8 @@ class SlipReturnView(SlipView):
 
 
 class SlipRevealView(SlipView):
-    """One personal field of the slip's case unmasked, for a department granted it; audited."""
+    """One personal field of the slip's case unmasked, or (``free_text``) the texts the slip shows in
+    clear (the problem, the coordination notes, the slip's own), for a department granted it; audited."""
 
     @extend_schema(
         summary="Reveal a personal field of the slip's case",
@@ -522,6 +528,9 @@ class SlipRevealView(SlipView):
     def post(self, request: Request, pk: int) -> Response:
         slip = _slip(request, pk)
         data = parse(RevealSerializer, request.data)
+        if data["field"] == FREE_TEXT:
+            revealed = services.case_reveal_free_text(case=slip.case, actor=request.user, slip=slip)
+            return Response(revealed_free_text_data(revealed))
         value = services.case_reveal(case=slip.case, actor=request.user, field=data["field"])
         return Response(RevealedSerializer({"field": data["field"], "value": value}).data)
 

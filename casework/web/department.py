@@ -13,7 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -21,13 +21,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from casework.choices import CaseResult, Complexity, HandlingCategory, SlipStatus
+from casework.freetext import slip_free_texts
 from casework.models import TransferSlip
 from casework.selectors import (
     DeadlineBadge,
     InboxFilters,
+    case_steps_allowed,
     deadline_badge,
     hall_list_for_department_inbox,
     slip_deadline,
@@ -37,12 +40,12 @@ from casework.selectors import (
     slip_steps_allowed,
     slip_timeline,
 )
-from casework.services import slip_receive, slip_reply, slip_return
-from casework.web.display import due_html, inbox_rows_html
+from casework.services import case_reveal_free_text, slip_receive, slip_reply, slip_return
+from casework.web.display import due_html, inbox_rows_html, revealed_fields_text
 from hallindex.models import SlipIndex
 from hallplatform.accounts.access import requires_roles
 from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES
-from hallplatform.personal import mask_name, mask_text
+from hallplatform.personal import free_text, mask_name
 from hallplatform.widgets import QuickSelect
 from tenants.routing import hall_origin
 
@@ -215,11 +218,12 @@ EVENT_LABELS = {
     "slip_returned": gettext_lazy("Returned"),
     "slip_rerouted": gettext_lazy("Re-routed here from another department"),
     "supplement_received": gettext_lazy("Materials supplied; clock resumed"),
+    "revealed": gettext_lazy("Texts viewed unmasked"),
 }
 
 
-def _history(slip: TransferSlip) -> list[dict[str, Any]]:
-    """The slip's own steps, its sending first."""
+def _history(slip: TransferSlip, *, revealed: bool = False) -> list[dict[str, Any]]:
+    """The slip's own steps, its sending first; the reasons and notes in it are free text."""
     items: list[dict[str, Any]] = [{"at": slip.sent_at, "actor": slip.sent_by, "label": _("Sent"), "detail": ""}]
     for event in slip_timeline(slip=slip):
         changes = event.changes or {}
@@ -231,6 +235,8 @@ def _history(slip: TransferSlip) -> list[dict[str, Any]]:
             detail = changes.get("note", "")
         elif event.kind == "slip_rerouted":
             detail = changes.get("from_slip", "")
+        elif event.kind == "revealed":
+            detail = revealed_fields_text(changes.get("fields") or [])
         else:
             detail = ""
         items.append(
@@ -238,7 +244,7 @@ def _history(slip: TransferSlip) -> list[dict[str, Any]]:
                 "at": event.at,
                 "actor": event.actor,
                 "label": EVENT_LABELS.get(event.kind, event.kind),
-                "detail": mask_text(str(detail)),
+                "detail": free_text(str(detail), revealed=revealed),
             }
         )
     return items
@@ -259,7 +265,10 @@ def _render_slip(
     bound: dict[str, StepForm] | None = None,
     problem: str = "",
     status: int = 200,
+    free_text_revealed: bool = False,
 ) -> HttpResponse:
+    """The slip page. Its free texts (the problem, the request, the coordination notes, the answer)
+    have their numbers masked unless ``free_text_revealed``, set only after the audited reveal."""
     case = slip.case
     steps = slip_steps_allowed(slip=slip, for_department=True)
     step_forms = {
@@ -276,14 +285,17 @@ def _render_slip(
             "case": case,
             "hall_name": request.hall_route.name,  # type: ignore[attr-defined]
             "applicant": applicant,
-            "problem_text": mask_text(case.problem),
-            "request_text": mask_text(slip.request),
-            "coordination_note": mask_text(case.coordination_note),
+            "problem_text": free_text(case.problem, revealed=free_text_revealed),
+            "request_text": free_text(slip.request, revealed=free_text_revealed),
+            "coordination_note": free_text(case.coordination_note, revealed=free_text_revealed),
+            "texts": slip_free_texts(slip, revealed=free_text_revealed),
+            "free_text_revealed": free_text_revealed,
+            "may_reveal": "reveal" in case_steps_allowed(actor=request.user, case=case, window=False),
             "supervised": case.flagged_for_supervision,
             "refused": case.handling_category == HandlingCategory.REFUSED,
             "forms": step_forms,
             "problem": problem,
-            "history": _history(slip),
+            "history": _history(slip, revealed=free_text_revealed),
             **_deadline_context(slip),
         },
         status=status,
@@ -392,15 +404,31 @@ def slip_return_view(request: HttpRequest, slip_id: int) -> HttpResponse:
     return refused or _done(request, slip_id, _("The slip has been returned to the window."))
 
 
+@requires_roles(*DEPARTMENT_ROLES)
+@require_POST
+@never_cache
+def slip_reveal_view(request: HttpRequest, slip_id: int) -> HttpResponse:
+    """The slip page with its free texts in clear, for a department granted the reveal (one audited
+    reveal: casework.services.case_reveal_free_text); 403 with the page masked for anyone else."""
+    slip = slip_get_for_department(actor=request.user, slip_id=slip_id)
+    try:
+        case_reveal_free_text(case=slip.case, actor=request.user, slip=slip)
+    except PermissionDenied as exc:
+        return _render_slip(request, slip, problem=str(exc), status=403)
+    return _render_slip(request, slip, free_text_revealed=True)
+
+
 # --- The printable transfer slip (转办单) ----------------------------------------------------------
 
 
 @requires_roles(*DEPARTMENT_ROLES, *HALL_ROLES)
 @require_GET
 def slip_print(request: HttpRequest, slip_id: int) -> HttpResponse:
-    """The 转办单 on A4, for the slip's department and for the hall's window staff and lead."""
+    """The 转办单 on A4, for the slip's department and for the hall's window staff and lead; its
+    free texts masked (the print has no reveal)."""
     slip = slip_get_for_print(actor=request.user, slip_id=slip_id)
     answered = slip.status == SlipStatus.REPLIED or bool(slip.reply)
+    texts = slip_free_texts(slip, revealed=False)
     return render(
         request,
         "casework/print/transfer_slip.html",
@@ -408,9 +436,9 @@ def slip_print(request: HttpRequest, slip_id: int) -> HttpResponse:
             "slip": slip,
             "case": slip.case,
             "hall_name": request.hall_route.name,  # type: ignore[attr-defined]
-            "request_text": mask_text(slip.request),
-            "reply_text": mask_text(slip.reply) if answered else "",
-            "supplement_text": mask_text(slip.supplement_note),
+            "request_text": texts["request"],
+            "reply_text": texts["reply"] if answered else "",
+            "supplement_text": texts["supplement_note"],
             "result_label": _label(CaseResult, slip.result) if slip.result else "",
             "answered": answered,
             "blank_lines": range(6),

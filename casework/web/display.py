@@ -11,6 +11,7 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -28,9 +29,10 @@ from casework.choices import (
     Satisfaction,
     SlipStatus,
 )
-from casework.models import Case, CaseEvent
+from casework.freetext import FREE_TEXT
+from casework.models import Case, CaseEvent, TransferSlip
 from hallplatform.formats import local_minute
-from hallplatform.personal import mask_address, mask_id, mask_mobile, mask_name, mask_text
+from hallplatform.personal import free_text, mask_address, mask_id, mask_mobile, mask_name
 
 # --- Personal data --------------------------------------------------------------------------------
 
@@ -47,6 +49,9 @@ FIELD_LABELS: dict[str, Any] = {
     "document_number": _("Document number"),
     "address": _("Applicant's address"),
 }
+
+# What the timeline calls the reveal of the free texts (casework.freetext.FREE_TEXT).
+FREE_TEXT_LABEL = _("Free text (notes, answers, requests)")
 
 
 def masked(case: Case, field: str) -> str:
@@ -73,9 +78,24 @@ def personal_fields(case: Case, revealed: dict[str, str] | None = None) -> dict[
     }
 
 
-def problem_text(case: Case) -> str:
-    """The problem as told, with any phone or ID number in it masked."""
-    return mask_text(case.problem or "")
+def problem_text(case: Case, *, revealed: bool = False) -> str:
+    """The problem as told, with any phone or ID number in it masked unless revealed (a free text)."""
+    return free_text(case.problem, revealed=revealed)
+
+
+def revealed_fields_text(names: list[Any]) -> str:
+    """The fields a free-text reveal showed (``case.reveal`` ``fields``), by their labels; a slip's
+    as ``<slip number> <label>``."""
+    labels = []
+    for name in names:
+        number, _dot, field = str(name).rpartition(".")
+        model = TransferSlip if number else Case
+        try:
+            label = str(getattr(model._meta.get_field(field), "verbose_name", field))
+        except FieldDoesNotExist:
+            label = field
+        labels.append(f"{number} {label}" if number else label)
+    return "、".join(labels)
 
 
 # --- Timeline -------------------------------------------------------------------------------------
@@ -143,6 +163,7 @@ CHANGE_LABELS: dict[str, Any] = {
     "order": pgettext_lazy("timeline", "Supervision order"),
     "days": _("Working days"),
     "response": _("Response"),
+    "fields": _("Fields shown"),
 }
 
 
@@ -167,7 +188,7 @@ def _yes_no(value: Any) -> str:
     return str(_("Yes") if value else _("No"))
 
 
-def _value(kind: str, key: str, value: Any) -> str:
+def _value(kind: str, key: str, value: Any, *, revealed: bool = False) -> str:
     if isinstance(value, bool):
         return _yes_no(value)
     if key == "reason" and kind == "screened_out":
@@ -183,7 +204,9 @@ def _value(kind: str, key: str, value: Any) -> str:
     if key == "complexity":
         return _label(Complexity, value)
     if key == "field":
-        return str(FIELD_LABELS.get(value, value))
+        return str(FREE_TEXT_LABEL) if value == FREE_TEXT else str(FIELD_LABELS.get(value, value))
+    if key == "fields" and kind == "revealed" and isinstance(value, list):
+        return revealed_fields_text(value)
     if key == "case_status" and isinstance(value, list | tuple) and len(value) == 2:
         return f"{status_label(value[0])} → {status_label(value[1])}"
     if key == "slips" and isinstance(value, list):
@@ -208,15 +231,13 @@ def _value(kind: str, key: str, value: Any) -> str:
             return value
     if key == "resolutions" and isinstance(value, list):
         return "；".join(
-            f"{r.get('number', '')} {r.get('department', '')}：{r.get('action', '')}"
+            f"{r.get('number', '')} {r.get('department', '')}：{free_text(str(r.get('action', '')), revealed=revealed)}"
             + (f"（{ngettext('%(days)s working day', '%(days)s working days', r['days']) % {'days': r['days']}}）"
                if isinstance(r.get("days"), int) else "")
             for r in value
             if isinstance(r, dict)
         )  # fmt: skip
-    if isinstance(value, list | dict):
-        return str(value)
-    return mask_text(str(value))
+    return free_text(str(value), revealed=revealed)
 
 
 @dataclass(frozen=True)
@@ -230,10 +251,11 @@ class TimelineEntry:
     slip_number: str
 
 
-def timeline_entry(event: CaseEvent) -> TimelineEntry:
+def timeline_entry(event: CaseEvent, *, revealed: bool = False) -> TimelineEntry:
+    """One timeline row; the notes and reasons in it are free text (``revealed``: after the reveal)."""
     slip = event.kind in SLIP_EVENTS
     details = [
-        (str(CHANGE_LABELS.get(key, key)), _value(event.kind, key, value))
+        (str(CHANGE_LABELS.get(key, key)), _value(event.kind, key, value, revealed=revealed))
         for key, value in (event.changes or {}).items()
         if value not in (None, "", [], {})
     ]

@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casework.choices import CaseResult, CaseStatus, Channel, HandlingCategory
+from casework.freetext import FREE_TEXT
 from casework.interface import case_page_extras
 from casework.models import Case, TransferSlip
 from casework.selectors import (
@@ -45,6 +46,7 @@ from casework.services import (
     case_register,
     case_reopen,
     case_reveal,
+    case_reveal_free_text,
     case_screen_out,
     case_sms_opt_out_set,
     case_supervisor_view_record,
@@ -75,7 +77,7 @@ from casework.web.forms import (
 from hallplatform.accounts.access import request_roles, requires_roles
 from hallplatform.accounts.models import RoleKind
 from hallplatform.deadlines.badges import badge_html
-from hallplatform.personal import DocumentType, mask_name, mask_text, normalise_mobile
+from hallplatform.personal import DocumentType, free_text, mask_name, normalise_mobile
 from tenants.selectors import department_list_routable_from
 
 # Who reads the hall's cases, and who works them (the city supervisor reads only).
@@ -287,7 +289,8 @@ def _action_forms(
                 **initial,
                 "slip": slip.pk,
                 "slip_version": slip.version,
-                "request": slip.request,
+                # not prefilled: the request may hold numbers the reader sees masked; blank sends
+                # the returned slip's request as it was (casework.services.slip_reroute)
                 "complexity": slip.complexity,
             },
             slip_id=slip.pk,
@@ -306,7 +309,8 @@ def _action_forms(
 
 def _told(case: Case) -> list[tuple[str, str]]:
     """What the person was told, for the one-time notice: the feedback, the answer on the spot, or
-    why the case is not accepted and where they were referred."""
+    why the case is not accepted and where they were referred (the free texts unmasked: the caller
+    passes them through ``free_text``)."""
     if case.feedback_content:
         told = [(_("Our answer"), case.feedback_content)]
         if case.result:
@@ -331,7 +335,10 @@ def _case_context(
     *,
     bound: ActionForm | None = None,
     revealed: dict[str, str] | None = None,
+    free_text_revealed: bool = False,
 ) -> dict[str, Any]:
+    """The case page's context. ``revealed``: personal fields shown in clear, ``free_text_revealed``:
+    the free texts shown in clear, both only after the audited reveal (casework.services)."""
     hall = _hall(request)
     works = _works(request)
     slips = slip_list_for_case(case=case)
@@ -344,13 +351,15 @@ def _case_context(
         "case": case,
         "hall": hall,
         "personal": personal_fields(case, revealed),
-        "problem": problem_text(case),
+        "problem": problem_text(case, revealed=free_text_revealed),
+        "free_text_revealed": free_text_revealed,
+        "free_text_field": FREE_TEXT,
         "may_reveal": "reveal" in steps,
         "works": works,
         "slips": slips,
         "feedback_deadline": feedback,
         "feedback_badge": deadline_badge(feedback) if feedback is not None and feedback.is_live else None,
-        "timeline": [timeline_entry(event) for event in case_timeline(case=case)],
+        "timeline": [timeline_entry(event, revealed=free_text_revealed) for event in case_timeline(case=case)],
         "earlier": _earlier(
             phone=case.phone,
             document_type=case.document_type,
@@ -559,10 +568,19 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
 @require_POST
 @never_cache
 def case_reveal_view(request: HttpRequest, case_id: int) -> HttpResponse:
-    """Show one personal field unmasked (audited by the service). With htmx: just the value."""
+    """Show one personal field unmasked (audited by the service). With htmx: just the value.
+    ``field=free_text``: the case page again with every free text of the case and its slips in clear
+    (one audited reveal, casework.services.case_reveal_free_text)."""
     case = case_get_for_staff(actor=request.user, case_id=case_id)
     field = request.POST.get("field", "")
     htmx = request.headers.get("HX-Request") == "true"
+    if field == FREE_TEXT:
+        try:
+            case_reveal_free_text(case=case, actor=request.user)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+            return render(request, "casework/case_detail.html", _case_context(request, case), status=403)
+        return render(request, "casework/case_detail.html", _case_context(request, case, free_text_revealed=True))
     try:
         value = case_reveal(case=case, actor=request.user, field=field)
     except PermissionDenied as exc:
@@ -585,13 +603,17 @@ def case_reveal_view(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_GET
 @never_cache
 def print_registration(request: HttpRequest, case_id: int) -> HttpResponse:
-    """The 登记表 of the annex, for A4. Personal data masked; ``?reveal=1`` prints it unmasked for
-    whoever may see it, each field revealed (and audited) by the service."""
+    """The 登记表 of the annex, for A4. Personal data and the numbers in its free texts masked;
+    ``?reveal=1`` prints it unmasked for whoever may see it, each personal field and the free texts
+    revealed (and audited) by the service."""
     case = case_get_for_staff(actor=request.user, case_id=case_id)
     revealed: dict[str, str] = {}
+    free_text_revealed = False
     if request.GET.get("reveal") == "1":
         for field in REVEALABLE_FIELDS:
             revealed[field] = case_reveal(case=case, actor=request.user, field=field)  # PermissionDenied: 403
+        case_reveal_free_text(case=case, actor=request.user)
+        free_text_revealed = True
     return render(
         request,
         "casework/print/registration_form.html",
@@ -599,7 +621,8 @@ def print_registration(request: HttpRequest, case_id: int) -> HttpResponse:
             "case": case,
             "hall": _hall(request),
             "personal": personal_fields(case, revealed),
-            "problem": problem_text(case),
+            "problem": problem_text(case, revealed=free_text_revealed),
+            "free_text_revealed": free_text_revealed,
             "revealed": bool(revealed),
             "printed_at": timezone.now(),
         },
@@ -611,7 +634,7 @@ def print_registration(request: HttpRequest, case_id: int) -> HttpResponse:
 def print_notice(request: HttpRequest, case_id: int) -> HttpResponse:
     """The one-time notice (一次性告知单, rule art. 3): what the person was told, on one page."""
     case = case_get_for_staff(actor=request.user, case_id=case_id)
-    told = [(label, mask_text(text)) for label, text in _told(case)]
+    told = [(label, free_text(text, revealed=False)) for label, text in _told(case)]
     told_at = case.fed_back_at if case.feedback_content else (case.answered_at or case.screened_at)
     return render(
         request,

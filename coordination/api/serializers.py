@@ -29,7 +29,7 @@ from coordination.models import (
 from hallplatform import limits
 from hallplatform.deadlines.badges import BADGE_COLOURS, deadline_badge
 from hallplatform.deadlines.models import DeadlineState
-from hallplatform.personal import mask_text
+from hallplatform.personal import free_text
 
 
 def _enum(choices: type[TextChoices], help_text: str = "") -> serializers.ChoiceField:
@@ -41,7 +41,7 @@ class MaskedText(serializers.CharField):
     """A free text shown across halls: mobile and ID numbers masked."""
 
     def to_representation(self, value: Any) -> str:
-        return mask_text(str(value or ""))
+        return free_text(str(value or ""), revealed=False)
 
 
 # --- Shared pieces ---------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ from hallplatform.accounts.access import request_roles, requires_roles
 from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleKind
 from hallplatform.deadlines.badges import DeadlineBadge, deadline_badge
 from hallplatform.deadlines.models import Deadline
-from hallplatform.personal import mask_text
+from hallplatform.personal import free_text
 from tenants.models import Hall
 from tenants.routing import hall_origin
 
@@ -317,7 +317,8 @@ def _meeting_context(
             number=link.case_number,
             hall_name=link.hall.name,
             matter_name=link.matter_name,
-            summary=link.summary if link.hall_id in rights.case_hall_ids else mask_text(link.summary),
+            # masked for every reader, the case's own hall included (no reveal here: the case page has it)
+            summary=free_text(link.summary, revealed=False),
             url=case_url(request, hall_code=link.hall.code, case_id=link.case_id)
             if link.hall_id in rights.case_hall_ids
             else None,
@@ -529,7 +530,12 @@ def print_meeting_notice(request: HttpRequest, meeting_id: int) -> HttpResponse:
     context = _meeting_context(request, meeting)
     context["printed_at"] = timezone.now()
     context["print_cases"] = [
-        {"number": c.number, "hall_name": c.hall_name, "matter_name": c.matter_name, "summary": mask_text(c.summary)}
+        {
+            "number": c.number,
+            "hall_name": c.hall_name,
+            "matter_name": c.matter_name,
+            "summary": free_text(c.summary, revealed=False),
+        }
         for c in context["cases"]
     ]
     return render(request, "coordination/print/meeting_notice.html", context)
@@ -543,7 +549,12 @@ def print_meeting_minutes(request: HttpRequest, meeting_id: int) -> HttpResponse
     context = _meeting_context(request, meeting)
     context["printed_at"] = timezone.now()
     context["print_cases"] = [
-        {"number": c.number, "hall_name": c.hall_name, "matter_name": c.matter_name, "summary": mask_text(c.summary)}
+        {
+            "number": c.number,
+            "hall_name": c.hall_name,
+            "matter_name": c.matter_name,
+            "summary": free_text(c.summary, revealed=False),
+        }
         for c in context["cases"]
     ]
     return render(request, "coordination/print/meeting_minutes.html", context)

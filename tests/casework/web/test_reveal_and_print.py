@@ -18,7 +18,8 @@ def reveals(case: Case) -> list[str]:
 def test_reveal_shows_the_value_and_is_recorded(case: Case, wengyuan: Hall) -> None:
     client = client_for("wengyuan_window", "wengyuan")
     page = client.get(f"/cases/{case.pk}/").content.decode()
-    assert page.count(f'action="/cases/{case.pk}/reveal/"') == 4  # name, phone, ID number, address
+    # name, phone, ID number, address, and the free texts (notes, answers, requests)
+    assert page.count(f'action="/cases/{case.pk}/reveal/"') == 5
 
     response = client.post(f"/cases/{case.pk}/reveal/", {"field": "phone"}, HTTP_HX_REQUEST="true")
 
@@ -89,8 +90,9 @@ def test_the_registration_form_prints_unmasked_only_for_who_may_and_records_each
     assert "张三" in content and "13812345678" in content and "11010519491231002X" in content
     assert refused.status_code == 403 and "13812345678" not in refused.content.decode()
     in_hall(wengyuan)
-    assert sorted(reveals(case)) == sorted(["applicant_name", "phone", "document_number", "address"])
-    assert AuditEvent.objects.filter(action="case.reveal").count() == 4
+    # each personal field, and the free texts in one reveal
+    assert sorted(reveals(case)) == sorted(["applicant_name", "phone", "document_number", "address", "free_text"])
+    assert AuditEvent.objects.filter(action="case.reveal").count() == 5
 
 
 def test_the_one_time_notice(case: Case, wengyuan: Hall) -> None:
