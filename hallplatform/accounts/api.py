@@ -102,7 +102,7 @@ class ApiTokenListView(APIView):
 class ApiTokenDetailView(APIView):
     """Revoke one of the caller's own tokens (it stays listed, marked revoked)."""
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None, **{code: ErrorSerializer for code in (401, 404)}})
     def delete(self, request: Request, pk: int) -> Response:
         token = get_object_or_404(api_token_list_for_user(user=request.user), pk=pk)
         api_token_revoke(token=token, actor=request.user, origin=request_origin(request))

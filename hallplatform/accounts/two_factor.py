@@ -128,15 +128,15 @@ def qr_svg(text: str) -> str:
     return str(image.to_string(encoding="unicode"))
 
 
-def totp_match(*, key: str, code: str) -> tuple[int, int] | None:
-    """(time step, drift) at which ``code`` is the key's code, looking at this step and the ones
-    before and after (a phone's clock may be a little off); None if it is not."""
+def totp_match(*, key: str, code: str) -> int | None:
+    """The time step at which ``code`` is the key's code, looking at this step and the ones before and
+    after (a phone's clock may be a little off, the code may change while typed); None if it is not."""
     code = normalise_code(code)
     if len(code) != TOTP_DIGITS or not code.isdigit():
         return None
     totp = TOTP(unhexlify(key), digits=TOTP_DIGITS)
     totp.time = time.time()
-    return (totp.t(), totp.drift) if totp.verify(int(code), tolerance=1) else None
+    return totp.t() if totp.verify(int(code), tolerance=1) else None
 
 
 def normalise_code(code: str) -> str:
@@ -167,7 +167,7 @@ def two_factor_enrol(
     StaticDevice.objects.filter(user_id=user.pk).delete()
     # last_t: this code (and older ones) cannot be used again to log in.
     device = TOTPDevice.objects.create(
-        user=user, name=TOTP_DEVICE_NAME, key=key, confirmed=True, digits=TOTP_DIGITS, last_t=match[0], drift=match[1]
+        user=user, name=TOTP_DEVICE_NAME, key=key, confirmed=True, digits=TOTP_DIGITS, last_t=match
     )
     recovery = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
     codes = recovery_codes_new(device=recovery)
