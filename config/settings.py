@@ -79,6 +79,10 @@ SHARED_APPS = [
     "hallplatform.apps.OperatorAdminConfig",
     "rest_framework",
     "axes",
+    # Two-factor login: authenticator apps (TOTP) and recovery codes, in the public schema.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "hallplatform",
@@ -122,6 +126,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "hallplatform.sessions.SessionTimeoutMiddleware",
     "hallplatform.middleware.HallAccessMiddleware",
+    # user.is_verified(): the session gave its second factor; then refuse those who owe one
+    # (see the "Two-factor login" block below).
+    "django_otp.middleware.OTPMiddleware",
+    "hallplatform.middleware.TwoFactorMiddleware",
     # Turns a login refused by django-axes into the lockout page (hallplatform/accounts/lockout.py).
     "axes.middleware.AxesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -307,6 +315,17 @@ API_TOKEN_MAX_DAYS = int(os.environ.get("API_TOKEN_MAX_DAYS", "365"))
 SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(30 * 60)))
 SESSION_ABSOLUTE_TIMEOUT = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT", str(12 * 3600)))
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+
+# --- Two-factor login (docs/security.md, "Two-factor login") -----------------------------------
+# TWO_FACTOR_REQUIRED: hall leads, city supervisors and platform operators give a code from an
+# authenticator app (or a recovery code) after their password before any page or session API call,
+# on every host, and API tokens are made only from such a session. Other staff may enrol on their
+# own (and then always give it). On by default with DJANGO_ENV=production; off otherwise, so that
+# the demo of `dev.py run` logs in with the password alone. Wrong codes count towards the login
+# lockout above (hallplatform/accounts/two_factor.py).
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", PRODUCTION)
+# The name authenticator apps show next to the code.
+OTP_TOTP_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "Bancheng")
 
 # --- HTTPS (production: behind an ingress that terminates TLS) ---------------------------------
 # The ingress tells the scheme in X-Forwarded-Proto; only it can reach the pods.

@@ -9,11 +9,13 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import DisallowedHost
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseRedirect, JsonResponse
 from django.urls import set_urlconf
+from django.utils.translation import gettext as _
 
 from hallplatform import observability
 from hallplatform.accounts.access import SESSION_HOST_KEY, request_roles
+from hallplatform.accounts.two_factor import is_verified, second_factor_state, second_step_url
 from hallplatform.schemas import current_tenant, use_hall_schema, use_public_schema
 from tenants.models import Hall
 from tenants.routing import HallRoute, normalise_host, route_for_host
@@ -112,3 +114,54 @@ class HallAccessMiddleware:
         if not roles or (required is not None and not roles & required):
             raise Http404
         return None
+
+
+def is_api_view(view_func: Any) -> bool:
+    return getattr(view_func, "cls", None) is not None and hasattr(view_func.cls, "permission_classes")
+
+
+def sends_api_token(request: HttpRequest) -> bool:
+    """Whether the request authenticates with ``Authorization: Token …`` (DRF then ignores the session)."""
+    words = request.META.get("HTTP_AUTHORIZATION", "").split()
+    return bool(words) and words[0].lower() == "token"
+
+
+class TwoFactorMiddleware:
+    """A person whose second factor is due (hallplatform/accounts/two_factor.py) and not given in this
+    session reaches nothing but the second step, on every host: pages go to the code form (or, without
+    an authenticator app yet, to enrolment), session-authenticated API calls answer 403
+    ``two_factor_required``. Calls with an API token are not asked (tokens are made only from verified
+    sessions when TWO_FACTOR_REQUIRED is on). Runs after HallAccessMiddleware: who holds no role on the
+    host still gets 404 first.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        if getattr(view_func, "public_endpoint", False) or getattr(view_func, "two_factor_step", False):
+            return None
+        user = request.user
+        if not user.is_authenticated or is_verified(user):
+            return None
+        api = is_api_view(view_func)
+        if api and sends_api_token(request):
+            return None
+        state = second_factor_state(user)
+        if not state.due:
+            return None
+        if api:
+            return JsonResponse(
+                {
+                    "code": "two_factor_required",
+                    "message": _("Give your second factor (log in on a page) before using the API with this session."),
+                    "fields": {},
+                },
+                status=403,
+            )
+        return HttpResponseRedirect(second_step_url(enrolled=state.enrolled, next_url=request.get_full_path()))

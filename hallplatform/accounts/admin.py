@@ -8,6 +8,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+# django-otp's admin pages for authenticator apps and recovery codes would show secrets and remove
+# them unaudited: second factors are reset on /accounts/two-factor/staff/ (audited). Importing the
+# modules registers them, whatever the app order, so that they can be taken out here.
+from django_otp.plugins.otp_static import admin as _otp_static_admin  # noqa: F401
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp import admin as _otp_totp_admin  # noqa: F401
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from hallplatform.accounts.models import ApiToken, RoleAssignment, User
 from hallplatform.accounts.services import api_token_revoke
 from hallplatform.clientip import request_origin
@@ -58,3 +66,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
         for token in queryset.filter(revoked_at__isnull=True):
             api_token_revoke(token=token, actor=request.user, origin=request_origin(request))
         self.message_user(request, _("The selected tokens are revoked."))
+
+
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +14,7 @@ from hallplatform.accounts.access import request_roles
 from hallplatform.accounts.models import API_TOKEN_NAME_MAX_LENGTH, ApiToken
 from hallplatform.accounts.selectors import api_token_list_for_user
 from hallplatform.accounts.services import api_token_create, api_token_revoke
+from hallplatform.accounts.two_factor import may_make_api_tokens
 from hallplatform.api import ErrorSerializer
 from hallplatform.clientip import request_origin
 
@@ -42,6 +44,14 @@ class MeView(APIView):
         return Response(MeSerializer(data).data)
 
 
+class TwoFactorRequired(exceptions.APIException):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "two_factor_required"
+    default_detail = _(
+        "API tokens are made only from a login that gave its second factor: log in on a page, then make the token."
+    )
+
+
 class ApiTokenSerializer(serializers.ModelSerializer):
     class Meta:
         model = ApiToken
@@ -69,8 +79,15 @@ class ApiTokenListView(APIView):
     def get(self, request: Request) -> Response:
         return Response(ApiTokenSerializer(api_token_list_for_user(user=request.user), many=True).data)
 
-    @extend_schema(request=ApiTokenCreateSerializer, responses={201: ApiTokenCreatedSerializer, **ERRORS})
+    @extend_schema(
+        request=ApiTokenCreateSerializer,
+        responses={201: ApiTokenCreatedSerializer, **ERRORS},
+        description="With TWO_FACTOR_REQUIRED, only a session that gave its second factor makes a token "
+        "(403 `two_factor_required` otherwise, also for a call with a token).",
+    )
     def post(self, request: Request) -> Response:
+        if not may_make_api_tokens(request.user):
+            raise TwoFactorRequired()
         serializer = ApiTokenCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         token, secret = api_token_create(

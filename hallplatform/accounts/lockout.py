@@ -23,6 +23,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy
 
+from hallplatform.accounts.two_factor import second_factor_state
+
 
 def address_failures(request: HttpRequest) -> int:
     """Failed logins from the request's address within the cool-off time, whatever the usernames."""
@@ -42,6 +44,15 @@ class HallAxesHandler(AxesDatabaseHandler):
         return (
             super().is_locked(request, credentials) or address_failures(request) >= settings.LOGIN_ADDRESS_FAILURE_LIMIT
         )
+
+    def user_logged_in(self, sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+        # The password alone is no success for a person who owes a second factor: their failures
+        # (wrong passwords and wrong codes) are cleared only when the code is right
+        # (hallplatform/accounts/web/two_factor.py: verify), so that logging in again does not
+        # allow more guesses at the code.
+        if second_factor_state(user).due:
+            return
+        super().user_logged_in(sender, request, user, **kwargs)
 
     def user_login_failed(self, sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
         super().user_login_failed(sender, credentials, request, **kwargs)

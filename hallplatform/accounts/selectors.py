@@ -16,7 +16,15 @@ from hallplatform.audit.models import AuditEvent
 if TYPE_CHECKING:
     from tenants.routing import HallRoute
 
-LOGIN_ACTIONS = ("login.success", "login.failure", "login.lockout", "login.unlock")
+LOGIN_ACTIONS = (
+    "login.success",
+    "login.failure",
+    "login.lockout",
+    "login.unlock",
+    "login.two_factor",
+    "login.two_factor_failure",
+    "two_factor.reset",
+)
 LOGIN_HISTORY_DAYS = 30
 LOGIN_HISTORY_LIMIT = 50
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hallplatform.accounts.web import views
+from hallplatform.accounts.web import two_factor, views
 
 app_name = "accounts"
 
@@ -11,4 +11,9 @@ urlpatterns = [
     path("tokens/<int:pk>/revoke/", views.api_token_revoke_view, name="api_token_revoke"),
     path("logins/", views.login_history, name="login_history"),
     path("lockouts/", views.lockouts, name="lockouts"),
+    path("two-factor/", two_factor.mine, name="two_factor"),
+    path("two-factor/verify/", two_factor.verify, name="two_factor_verify"),
+    path("two-factor/enrol/", two_factor.enrol, name="two_factor_enrol"),
+    path("two-factor/staff/", two_factor.staff, name="two_factor_staff"),
+    path("two-factor/staff/<int:pk>/reset/", two_factor.staff_reset, name="two_factor_staff_reset"),
 ]

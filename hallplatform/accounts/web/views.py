@@ -29,6 +29,7 @@ from hallplatform.accounts.selectors import (
     login_history_for_user,
 )
 from hallplatform.accounts.services import api_token_create, api_token_revoke, lockout_release
+from hallplatform.accounts.two_factor import may_make_api_tokens, second_factor_state, second_step_url
 from hallplatform.audit.services import audit_record
 from hallplatform.clientip import request_origin
 from hallplatform.sessions import session_start
@@ -108,6 +109,10 @@ class HostLoginView(auth_views.LoginView):
             target=user,
             changes={"username": user.get_username(), **request_origin(self.request)},
         )
+        state = second_factor_state(user)
+        if state.due:
+            # Step two: nothing else is reachable until the code is given (TwoFactorMiddleware).
+            return HttpResponseRedirect(second_step_url(enrolled=state.enrolled, next_url=self.get_success_url()))
         return HttpResponseRedirect(self.get_success_url())
 
 
@@ -130,10 +135,15 @@ class ApiTokenForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 def api_tokens(request: HttpRequest) -> HttpResponse:
-    """My API tokens: list, make (the secret shown on this answer only), revoke."""
+    """My API tokens: list, make (the secret shown on this answer only), revoke. With TWO_FACTOR_REQUIRED
+    only a session that gave a second factor makes one."""
     form = ApiTokenForm()
     secret = None
-    if request.method == "POST":
+    may_make = may_make_api_tokens(request.user)
+    status = 200
+    if request.method == "POST" and not may_make:
+        status = 403
+    elif request.method == "POST":
         form = ApiTokenForm(request.POST)
         if form.is_valid():
             try:
@@ -151,7 +161,8 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     response = render(
         request,
         "accounts/api_tokens.html",
-        {"form": form, "secret": secret, "tokens": api_token_list_for_user(user=request.user)},
+        {"form": form, "secret": secret, "tokens": api_token_list_for_user(user=request.user), "may_make": may_make},
+        status=status,
     )
     if secret is not None:
         response["Cache-Control"] = "no-store"
