@@ -176,7 +176,8 @@ def case_register_export(*, actor: Any, hall: Any, period: Period, fmt: str, out
     binary stream for xlsx, text for csv); returns the number of cases. Masked; with ``reveal``,
     unmasked for a user who may reveal personal data (else PermissionDenied, nothing recorded), and
     recorded as one audit event ``case.export_reveal`` with the count (rule art. 8, DESIGN.md 5). A
-    city supervisor's (masked) export is recorded too, as ``case.supervisor_export``."""
+    city supervisor's (masked) export is recorded too, as ``case.supervisor_export``, and the hall
+    staff's masked one as ``case.export`` (the security log)."""
     if fmt not in FORMATS:
         raise ValueError(fmt)
     if current_schema_name() != hall.schema_name:
@@ -192,6 +193,10 @@ def case_register_export(*, actor: Any, hall: Any, period: Period, fmt: str, out
         elif _reads_as_supervisor(actor, hall):
             # Like opening one of the hall's cases (casework.services.case_supervisor_view_record).
             audit_record(action="case.supervisor_export", actor=actor, hall=hall, changes=changes)
+        else:
+            # A masked export by the hall's own staff: still a copy of the register leaving the
+            # system, in the security log (docs/security.md).
+            audit_record(action="case.export", actor=actor, hall=hall, changes=changes)
     return written
 
 

@@ -114,6 +114,8 @@ MIDDLEWARE = [
     "hallplatform.request_guards.RequestBodyLimitMiddleware",
     "hallplatform.request_guards.ApiErrorMiddleware",
     "hallplatform.middleware.HallRoutingMiddleware",
+    # Security events carry the request's address, user agent and hall (docs/security.md, "Security log").
+    "hallplatform.audit.middleware.AuditRequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise, so static files keep their caching and carry no policy (docs/security.md).
@@ -283,6 +285,8 @@ except ValueError as error:
 AUTHENTICATION_BACKENDS = [
     "hallplatform.accounts.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # The admin permissions of the system, security and audit administrators (authenticates nobody).
+    "hallplatform.accounts.backends.DutyPermissionBackend",
 ]
 AXES_HANDLER = "hallplatform.accounts.lockout.HallAxesHandler"
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
@@ -558,6 +562,24 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 6 * 3600},
     },
 }
+
+# --- Security log (docs/security.md, "Security log") ------------------------------------------------
+# Audit events are kept this many days, then deleted by beat's daily purge (the only deletion the
+# database allows on the trail). At least 183 (six months, 网络安全法 art. 21): a smaller value stops
+# the start (and the database refuses to purge anything younger anyway).
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "400"))
+if AUDIT_RETENTION_DAYS < 183:
+    raise ImproperlyConfigured(
+        f"AUDIT_RETENTION_DAYS={AUDIT_RETENTION_DAYS}: audit events are kept at least 183 days (网络安全法 art. 21)."
+    )
+# The hour (Asia/Shanghai) of the daily purge.
+AUDIT_PURGE_HOUR = int(os.environ.get("AUDIT_PURGE_HOUR", "3"))
+CELERY_BEAT_SCHEDULE["audit-purge-expired"] = {
+    "task": "audit.audit_purge_expired_task",
+    "schedule": crontab(hour=AUDIT_PURGE_HOUR, minute=30),
+    "options": {"expires": 6 * 3600},
+}
+
 if STATS_MAX_AGE_SECONDS > 0:
     _stats_every = max(STATS_MAX_AGE_SECONDS / 2, 10)
     CELERY_BEAT_SCHEDULE["analytics-city-dashboards"] = {

@@ -4,12 +4,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from hallplatform.accounts.api import ApiTokenDetailView, ApiTokenListView, MeView
+from hallplatform.securitylog.api import SecurityLogView
 from notifications.api import NoticeListView, NoticeReadView, NoticeUnreadCountView
 
 urlpatterns = [
     path("api/v1/me/", MeView.as_view(), name="api-me"),
     path("api/v1/tokens/", ApiTokenListView.as_view(), name="api-tokens"),
     path("api/v1/tokens/<int:pk>/", ApiTokenDetailView.as_view(), name="api-token"),
+    path("api/v1/security-log/", SecurityLogView.as_view(), name="api-security-log"),
     path("api/v1/notices/", NoticeListView.as_view(), name="api-notices"),
     path("api/v1/notices/unread-count/", NoticeUnreadCountView.as_view(), name="api-notices-unread-count"),
     path("api/v1/notices/<int:pk>/read/", NoticeReadView.as_view(), name="api-notice-read"),

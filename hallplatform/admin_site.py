@@ -7,11 +7,13 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from hallplatform.accounts.access import request_roles
-from hallplatform.accounts.models import RoleKind
+from hallplatform.accounts.models import OPERATOR_ROLES
 
 
 class OperatorAdminSite(admin.AdminSite):
-    """The admin serves only the public schema, and only platform operators; others get 404."""
+    """The admin serves only the public schema, and only platform operators and the system, security
+    and audit administrators (each sees only the models of their duty: DutyPermissionBackend);
+    others get 404."""
 
     site_header = _("Bancheng platform administration")
     site_title = _("Bancheng")
@@ -21,7 +23,7 @@ class OperatorAdminSite(admin.AdminSite):
         return bool(
             getattr(request, "hall_route", "missing") is None
             and request.user.is_active
-            and RoleKind.PLATFORM_OPERATOR in request_roles(request)
+            and bool(request_roles(request) & set(OPERATOR_ROLES))
         )
 
     def admin_view(self, view: Any, cacheable: bool = False) -> Any:

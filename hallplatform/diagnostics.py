@@ -1,4 +1,4 @@
-"""A hall lead's (or operator's) check that a Celery worker runs this hall's tasks in its schema."""
+"""A hall lead's (or system administrator's) check that a Celery worker runs this hall's tasks in its schema."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from hallplatform.accounts.access import requires_roles
-from hallplatform.accounts.models import RoleKind
+from hallplatform.accounts.models import SYSTEM_DUTY_ROLES, RoleKind
 from hallplatform.caching import BROKER_ERRORS
 from hallplatform.tasks import schema_probe_task
 
@@ -34,7 +34,7 @@ def _broker_failure(error: BaseException) -> bool:
 
 
 @never_cache
-@requires_roles(RoleKind.HALL_LEAD, RoleKind.PLATFORM_OPERATOR)
+@requires_roles(RoleKind.HALL_LEAD, *SYSTEM_DUTY_ROLES)
 def worker_check(request: HttpRequest) -> JsonResponse:
     try:
         answer = schema_probe_task.delay().get(timeout=PROBE_TIMEOUT_SECONDS)

@@ -61,6 +61,10 @@ DEMO_ACCOUNTS = [
     DemoAccount("shaoguan_rsj", RoleKind.DEPARTMENT_HANDLER, "韶关市人社局 周洁", department="shaoguan/rsj"),
     DemoAccount("shaoguan_supervisor", RoleKind.CITY_SUPERVISOR, "市局督查 刘洋", hall="shaoguan"),
     DemoAccount("operator", RoleKind.PLATFORM_OPERATOR, "平台运维 王工"),
+    # Separation of duties (三员分立): the operator's three duties, each alone.
+    DemoAccount("sysadmin", RoleKind.SYSTEM_ADMIN, "系统管理员 赵敏"),
+    DemoAccount("secadmin", RoleKind.SECURITY_ADMIN, "安全管理员 孙磊"),
+    DemoAccount("auditor", RoleKind.AUDIT_ADMIN, "审计管理员 冯婷"),
 ]
 
 

@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from coordination.web.display import overview_rows_html
 from coordination.web.views import overview_rows
-from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment, RoleKind
+from hallplatform.accounts.models import DEPARTMENT_ROLES, OPERATOR_ROLES, SYSTEM_DUTY_ROLES, RoleAssignment, RoleKind
 from tenants.models import Hall
 
 
@@ -21,7 +21,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
         .order_by("kind")
     )
     kinds = {a.kind for a in assignments}
-    if RoleKind.PLATFORM_OPERATOR in kinds:
+    if kinds & set(SYSTEM_DUTY_ROLES):
         halls = list(Hall.objects.select_related("parent").order_by("level", "region_code"))
     else:
         city_ids = [a.hall_id for a in assignments if a.kind == RoleKind.CITY_SUPERVISOR]
@@ -44,7 +44,8 @@ def portal_home(request: HttpRequest) -> HttpResponse:
         {
             "halls": [(hall, f"{request.scheme}://{hall.code}.{settings.BASE_DOMAIN}{suffix}/") for hall in halls],
             "departments": departments,
-            "is_operator": RoleKind.PLATFORM_OPERATOR in kinds,
+            "is_operator": bool(kinds & set(SYSTEM_DUTY_ROLES)),
+            "may_administer": bool(kinds & set(OPERATOR_ROLES)),
             "overviews": overviews,
         },
     )

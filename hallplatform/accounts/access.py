@@ -10,7 +10,8 @@ role there:
 * city supervisor of the city the hall belongs to.
 
 On the bare base domain (the city bureau's portal, public schema) city supervisors, department
-handlers/leads (their cross-hall inbox) and platform operators are allowed; window staff are not.
+handlers/leads (their cross-hall inbox), platform operators and the system, security and audit
+administrators (separation of duties: docs/security.md) are allowed; window staff are not.
 Missing and forbidden look the same: 404.
 """
 
@@ -20,14 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 
-from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES, RoleAssignment, RoleKind
+from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES, OPERATOR_ROLES, RoleAssignment, RoleKind
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from tenants.routing import HallRoute
 
-PUBLIC_HOST_ROLES = frozenset({RoleKind.CITY_SUPERVISOR, RoleKind.PLATFORM_OPERATOR, *DEPARTMENT_ROLES})
+PUBLIC_HOST_ROLES = frozenset({RoleKind.CITY_SUPERVISOR, *OPERATOR_ROLES, *DEPARTMENT_ROLES})
 
 # The host a session was opened on (set at login): presented to another host, the session is anonymous.
 SESSION_HOST_KEY = "_bancheng_host"

@@ -16,22 +16,41 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp import admin as _otp_totp_admin  # noqa: F401
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from hallplatform.accounts.models import ApiToken, RoleAssignment, User
-from hallplatform.accounts.services import api_token_revoke
+from hallplatform.accounts.models import ApiToken, RoleAssignment, RoleKind, User
+from hallplatform.accounts.services import (
+    api_token_revoke,
+    role_assignment_save,
+    role_revoke,
+    user_security_change_record,
+)
 from hallplatform.clientip import request_origin
+
+# What only a superuser (the combined platform operator) changes on a login.
+SUPERUSER_ONLY_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
+# Changes of a login that go to the security log (field names only).
+AUDITED_USER_FIELDS = frozenset({"username", "is_active", "is_staff", "is_superuser", "groups", "user_permissions"})
 
 
 class RoleAssignmentInline(admin.TabularInline):
     model = RoleAssignment
     fk_name = "user"
     extra = 0
-    fields = ["kind", "hall", "department", "granted_at"]
+    fields = ["kind", "hall", "department", "may_reveal_personal_data", "granted_at"]
     readonly_fields = ["granted_at"]
     autocomplete_fields = ["hall", "department"]
+
+    def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "kind" and not request.user.is_superuser:
+            # The security administrator never grants the combined operator (a superuser).
+            kwargs["choices"] = [c for c in RoleKind.choices if c[0] != RoleKind.PLATFORM_OPERATOR]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
 
 @admin.register(User)
 class BanchengUserAdmin(UserAdmin):
+    """People and their roles. Every role granted, changed or revoked here goes through the accounts
+    services (separation of duties checked there) and into the security log."""
+
     list_display = ["username", "display_name", "work_phone", "is_active", "last_login"]
     search_fields = ["username", "display_name"]
     fieldsets = (
@@ -39,6 +58,45 @@ class BanchengUserAdmin(UserAdmin):
         (_("Work"), {"fields": ("display_name", "work_phone")}),
     )
     inlines = [RoleAssignmentInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += [name for name in SUPERUSER_ONLY_FIELDS if name not in fields]
+        return fields
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None or request.user.is_superuser:
+            return True
+        # Not their own login (no self-service roles or password here), nor a superuser's.
+        return obj.pk != request.user.pk and not obj.is_superuser
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            user_security_change_record(user=obj, actor=request.user, action="user.create")
+        elif changed := sorted(AUDITED_USER_FIELDS & set(form.changed_data)):
+            user_security_change_record(user=obj, actor=request.user, action="user.change", fields=changed)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not RoleAssignment:
+            super().save_formset(request, form, formset, change)
+            return
+        assignments = formset.save(commit=False)
+        for assignment in formset.deleted_objects:
+            role_revoke(assignment=assignment, actor=request.user)
+        for assignment in assignments:
+            role_assignment_save(assignment=assignment, actor=request.user)
+        formset.save_m2m()
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            target = User.objects.get(pk=id)
+            user_security_change_record(user=target, actor=request.user, action="user.password_reset")
+        return response
 
 
 @admin.register(ApiToken)

@@ -28,16 +28,28 @@ class RoleKind(models.TextChoices):
     DEPARTMENT_HANDLER = "department_handler", _("Department handler")
     DEPARTMENT_LEAD = "department_lead", _("Department lead")
     CITY_SUPERVISOR = "city_supervisor", _("City supervisor")
+    # The combined operator (small deployments): system, security and audit administration at once.
     PLATFORM_OPERATOR = "platform_operator", _("Platform operator")
+    # Separation of duties (三员分立, GB/T 22239 level 3): each of the operator's duties alone.
+    SYSTEM_ADMIN = "system_admin", _("System administrator")
+    SECURITY_ADMIN = "security_admin", _("Security administrator")
+    AUDIT_ADMIN = "audit_admin", _("Audit administrator")
 
 
 HALL_ROLES = (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD)
 DEPARTMENT_ROLES = (RoleKind.DEPARTMENT_HANDLER, RoleKind.DEPARTMENT_LEAD)
+# Roles on the platform (no hall, no department), all on the base domain only.
+OPERATOR_ROLES = (RoleKind.PLATFORM_OPERATOR, RoleKind.SYSTEM_ADMIN, RoleKind.SECURITY_ADMIN, RoleKind.AUDIT_ADMIN)
+# Who holds each duty: its own administrator, and the combined platform operator.
+SYSTEM_DUTY_ROLES = (RoleKind.PLATFORM_OPERATOR, RoleKind.SYSTEM_ADMIN)  # halls, calendar, notices, workers
+SECURITY_DUTY_ROLES = (RoleKind.PLATFORM_OPERATOR, RoleKind.SECURITY_ADMIN)  # people, roles, tokens, lockouts
+AUDIT_DUTY_ROLES = (RoleKind.PLATFORM_OPERATOR, RoleKind.AUDIT_ADMIN)  # reads the security log and audit trail
 
 
 class RoleAssignment(models.Model):
     """A role a person holds: in a hall (window staff, hall lead), in a department (handler, lead),
-    in a city (supervisor: ``hall`` is the city hall) or on the platform (operator)."""
+    in a city (supervisor: ``hall`` is the city hall) or on the platform (operator, or one of the system,
+    security and audit administrators)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
     kind = models.CharField(_("role"), max_length=30, choices=RoleKind.choices)
@@ -78,7 +90,11 @@ class RoleAssignment(models.Model):
                         department__isnull=True,
                     )
                     | Q(kind__in=["department_handler", "department_lead"], hall__isnull=True, department__isnull=False)
-                    | Q(kind="platform_operator", hall__isnull=True, department__isnull=True)
+                    | Q(
+                        kind__in=["platform_operator", "system_admin", "security_admin", "audit_admin"],
+                        hall__isnull=True,
+                        department__isnull=True,
+                    )
                 ),
             ),
             models.UniqueConstraint(

@@ -10,7 +10,7 @@ from typing import Any
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -20,6 +20,8 @@ from hallplatform.accounts.models import (
     API_TOKEN_NAME_MAX_LENGTH,
     DEPARTMENT_ROLES,
     HALL_ROLES,
+    OPERATOR_ROLES,
+    SECURITY_DUTY_ROLES,
     ApiToken,
     RoleAssignment,
     RoleKind,
@@ -76,7 +78,96 @@ def role_grant(
     if not created and may_reveal and not assignment.may_reveal_personal_data:
         assignment.may_reveal_personal_data = True
         assignment.save(update_fields=["may_reveal_personal_data"])
+        _role_audit("role.change", assignment=assignment, actor=granted_by)
+    elif created:
+        _role_audit("role.grant", assignment=assignment, actor=granted_by)
     return assignment
+
+
+def _role_hall(assignment: RoleAssignment) -> Hall | None:
+    """The hall a role belongs to, for the security log (a department's role: its department's hall)."""
+    if assignment.hall is not None:
+        return assignment.hall
+    return assignment.department.hall if assignment.department is not None else None
+
+
+def _role_audit(action: str, *, assignment: RoleAssignment, actor: Any, before: dict[str, Any] | None = None) -> None:
+    changes: dict[str, Any] = {
+        "username": assignment.user.get_username(),
+        "role": assignment.kind,
+        "hall": assignment.hall.code if assignment.hall is not None else None,
+        "department": (
+            f"{assignment.department.hall.code}/{assignment.department.code}"
+            if assignment.department is not None
+            else None
+        ),
+        "may_reveal": assignment.may_reveal_personal_data,
+    }
+    if before is not None:
+        changes["before"] = before
+    audit_record(action=action, actor=actor, hall=_role_hall(assignment), target=assignment.user, changes=changes)
+
+
+def holds_role(user: Any, kinds: tuple[str, ...] | frozenset[str]) -> bool:
+    """Whether ``user`` holds one of the roles ``kinds`` anywhere."""
+    if user is None or not user.pk:
+        return False
+    return RoleAssignment.objects.filter(user_id=user.pk, kind__in=kinds).exists()
+
+
+def ensure_may_manage_roles(*, actor: Any, user: User, kinds: tuple[str, ...] = ()) -> None:
+    """Separation of duties: roles are granted, changed and revoked by the security administrator
+    (or the combined platform operator, a superuser). The security administrator changes neither
+    their own roles nor a superuser's, and never grants the combined platform operator (which
+    would make a superuser holding every duty). PermissionDenied otherwise."""
+    if not holds_role(actor, SECURITY_DUTY_ROLES):
+        raise PermissionDenied(_("Only the security administrator manages roles."))
+    if getattr(actor, "is_superuser", False):
+        return
+    if user.pk == actor.pk:
+        raise PermissionDenied(_("Nobody changes their own roles: ask another security administrator."))
+    if user.is_superuser or RoleKind.PLATFORM_OPERATOR in kinds:
+        raise PermissionDenied(_("Only a platform operator changes the platform operator's roles."))
+
+
+@transaction.atomic
+def role_assignment_save(*, assignment: RoleAssignment, actor: Any) -> RoleAssignment:
+    """Grant a role, or change one (its scope or the permission to reveal personal data), from the
+    platform admin; checked by ensure_may_manage_roles, audited as ``role.grant`` / ``role.change``."""
+    before_row = RoleAssignment.objects.filter(pk=assignment.pk).first() if assignment.pk else None
+    kinds = tuple(k for k in (assignment.kind, before_row.kind if before_row else None) if k)
+    ensure_may_manage_roles(actor=actor, user=assignment.user, kinds=kinds)
+    if before_row is None:
+        assignment.granted_by = actor
+    assignment.save()
+    if before_row is None:
+        _role_audit("role.grant", assignment=assignment, actor=actor)
+    else:
+        before = {
+            "role": before_row.kind,
+            "hall": before_row.hall.code if before_row.hall is not None else None,
+            "department": before_row.department_id,
+            "may_reveal": before_row.may_reveal_personal_data,
+        }
+        _role_audit("role.change", assignment=assignment, actor=actor, before=before)
+    return assignment
+
+
+@transaction.atomic
+def role_revoke(*, assignment: RoleAssignment, actor: Any) -> None:
+    """Take a role away (platform admin); checked like a grant, audited as ``role.revoke``."""
+    ensure_may_manage_roles(actor=actor, user=assignment.user, kinds=(assignment.kind,))
+    _role_audit("role.revoke", assignment=assignment, actor=actor)
+    assignment.delete()
+
+
+def user_security_change_record(*, user: User, actor: Any, action: str, fields: list[str] | None = None) -> None:
+    """Audit a change of a login made in the platform admin (``user.create``, ``user.change`` with the
+    names of the fields changed, ``user.password_reset``); never a value of a password."""
+    changes: dict[str, Any] = {"username": user.get_username()}
+    if fields is not None:
+        changes["fields"] = sorted(fields)
+    audit_record(action=action, actor=actor, target=user, changes=changes)
 
 
 @transaction.atomic
@@ -91,7 +182,9 @@ def staff_create(
     check_password: bool = True,
     may_reveal: bool = False,
 ) -> tuple[User, RoleAssignment]:
-    """Create (or find) a staff login and give it a role. Operators also get the platform admin."""
+    """Create (or find) a staff login and give it a role. Operators also get the platform admin (the
+    combined platform operator as a superuser; the system, security and audit administrators with
+    their duty's permissions)."""
     user = User.objects.filter(username=username).first()
     if user is None:
         if check_password:
@@ -112,16 +205,17 @@ def staff_create(
     if kind == RoleKind.PLATFORM_OPERATOR and not (user.is_staff and user.is_superuser):
         user.is_staff = user.is_superuser = True
         user.save(update_fields=["is_staff", "is_superuser"])
+    elif kind in OPERATOR_ROLES and not user.is_staff:
+        # The three administrators use the platform admin with their duty's permissions only
+        # (hallplatform.accounts.backends.DutyPermissionBackend), never as superusers.
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
     return user, assignment
 
 
 def token_digest(secret: str) -> str:
     """The stored form of an API token's secret."""
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def is_platform_operator(user: Any) -> bool:
-    return RoleAssignment.objects.filter(user_id=user.pk, kind=RoleKind.PLATFORM_OPERATOR).exists()
 
 
 @transaction.atomic
@@ -164,8 +258,9 @@ def api_token_create(
 
 @transaction.atomic
 def api_token_revoke(*, token: ApiToken, actor: Any, origin: dict[str, str] | None = None) -> ApiToken:
-    """Revoke an API token: its owner or a platform operator. Anyone else is told it does not exist."""
-    if token.user_id != actor.pk and not is_platform_operator(actor):
+    """Revoke an API token: its owner or the security administrator (or the combined platform
+    operator). Anyone else is told it does not exist."""
+    if token.user_id != actor.pk and not holds_role(actor, SECURITY_DUTY_ROLES):
         raise Http404
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is not None:

@@ -1,5 +1,7 @@
 """The platform's audit trail (public schema): who changed what in the directory, the calendars,
-office hours and other shared settings. Rows are immutable: the database refuses UPDATE and DELETE.
+office hours and other shared settings, and the security log (logins, tokens, roles, reveals,
+exports: docs/security.md). Rows are immutable: the database refuses UPDATE, DELETE and TRUNCATE,
+except the retention purge of rows older than AUDIT_RETENTION_DAYS (migration 0003).
 
 It never holds personal data of the people who report cases; case events live in each hall's schema.
 """

@@ -197,7 +197,15 @@ def test_reveal_unmasks_for_a_permitted_user_and_is_recorded_once(wengyuan: Hall
     audit = AuditEvent.objects.get(action="case.export_reveal")
     assert audit.actor is not None and audit.actor.username == "wengyuan_lead"
     assert audit.hall_id == wengyuan.pk
-    assert audit.changes == {"count": 3, "first": "2026-03-01", "last": "2026-03-31", "format": "xlsx"}
+    assert audit.changes == {
+        "count": 3,
+        "first": "2026-03-01",
+        "last": "2026-03-31",
+        "format": "xlsx",
+        # where the request came from (the security log)
+        "ip": "127.0.0.1",
+        "user_agent": "",
+    }
 
 
 @pytest.mark.parametrize(("username", "fmt"), [("wengyuan_window", "xlsx"), ("wengyuan_window", "csv")])
@@ -230,7 +238,15 @@ def test_the_city_supervisor_reads_the_register_masked_and_may_not_reveal(
     # the supervisor's reading is recorded in the hall, like opening one of its cases
     audit = AuditEvent.objects.get(action="case.supervisor_export")
     assert (audit.actor.username if audit.actor else None, audit.hall_id) == ("shaoguan_supervisor", wengyuan.pk)
-    assert audit.changes == {"count": 3, "first": "2026-03-01", "last": "2026-03-31", "format": "csv"}
+    assert audit.changes == {
+        "count": 3,
+        "first": "2026-03-01",
+        "last": "2026-03-31",
+        "format": "csv",
+        # where the request came from (the security log)
+        "ip": "127.0.0.1",
+        "user_agent": "",
+    }
 
 
 @pytest.mark.parametrize(

@@ -128,6 +128,9 @@ def test_one_demo_login_per_role(demo: dict[str, Hall]) -> None:
             "department_lead",
             "city_supervisor",
             "platform_operator",
+            "system_admin",
+            "security_admin",
+            "audit_admin",
         }
     )
     for account in DEMO_ACCOUNTS:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from hallplatform.accounts.access import SESSION_HOST_KEY, public_endpoint, request_roles, requires_roles, roles_for
-from hallplatform.accounts.models import API_TOKEN_NAME_MAX_LENGTH, ApiToken, RoleKind, User
+from hallplatform.accounts.models import API_TOKEN_NAME_MAX_LENGTH, SECURITY_DUTY_ROLES, ApiToken, RoleKind, User
 from hallplatform.accounts.selectors import (
     api_token_list_for_user,
     lockout_list_for_staff,
@@ -184,15 +184,16 @@ def login_history(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/login_history.html", {"events": login_history_for_user(user=request.user)})
 
 
-# --- Lockouts (hall leads: their hall's staff; operators: everyone) --------------------------------
+# --- Lockouts (hall leads: their hall's staff; security administrators: everyone) ----------------
 
 
-@requires_roles(RoleKind.HALL_LEAD, RoleKind.PLATFORM_OPERATOR)
+@requires_roles(RoleKind.HALL_LEAD, *SECURITY_DUTY_ROLES)
 @require_http_methods(["GET", "POST"])
 def lockouts(request: HttpRequest) -> HttpResponse:
-    """Logins now locked out after failed attempts, and unlocking them (audited)."""
+    """Logins now locked out after failed attempts, and unlocking them (audited). On the base domain:
+    the security administrator or the combined platform operator."""
     route = getattr(request, "hall_route", None)
-    operator = RoleKind.PLATFORM_OPERATOR in request_roles(request)
+    operator = bool(request_roles(request) & set(SECURITY_DUTY_ROLES))
     if request.method == "POST":
         try:
             pk = int(request.POST.get("attempt", ""))

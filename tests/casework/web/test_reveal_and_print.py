@@ -30,7 +30,7 @@ def test_reveal_shows_the_value_and_is_recorded(case: Case, wengyuan: Hall) -> N
     assert reveals(case) == ["phone"]
     audit = AuditEvent.objects.get(action="case.reveal")
     assert audit.actor == user("wengyuan_window") and audit.target_id == str(case.pk)
-    assert audit.changes == {"field": "phone"}
+    assert audit.changes == {"field": "phone", "ip": "127.0.0.1", "user_agent": ""}  # and where from
 
 
 def test_reveal_without_htmx_shows_the_case_page_with_the_value(case: Case, wengyuan: Hall) -> None:
