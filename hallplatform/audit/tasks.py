@@ -8,7 +8,7 @@ from hallplatform.audit.services import audit_purge_expired
 from hallplatform.schemas import use_public_schema
 
 
-@shared_task(name="audit.audit_purge_expired_task", acks_late=True, reject_on_worker_lost=True)
+@shared_task(name="audit.audit_purge_expired_task")
 def audit_purge_expired_task() -> int:
     """Idempotent: run again, it finds nothing older than the cutoff left."""
     use_public_schema()

@@ -47,6 +47,7 @@ SMS_PROVIDER: {{ .Values.config.smsProvider | quote }}
 EMAIL_PROVIDER: {{ .Values.config.emailProvider | quote }}
 SENTRY_ENVIRONMENT: {{ .Values.config.sentryEnvironment | quote }}
 METRICS_ALLOWED_CIDRS: {{ .Values.config.metricsAllowedCidrs | quote }}
+TRUSTED_PROXIES: {{ .Values.config.trustedProxies | quote }}
 REQUEST_BODY_MAX_BYTES: {{ .Values.config.requestBodyMaxBytes | int | quote }}
 UPLOAD_BODY_MAX_BYTES: {{ .Values.config.uploadBodyMaxBytes | int | quote }}
 {{- range $name, $value := .Values.config.extraEnv }}

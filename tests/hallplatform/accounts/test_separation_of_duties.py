@@ -238,6 +238,9 @@ def test_the_platform_operator_keeps_every_duty(demo: dict[str, Hall]) -> None:
 COMMON = {
     "/",
     "/accounts/logins/",
+    "/accounts/two-factor/",
+    "/accounts/two-factor/enrol/",
+    "/accounts/two-factor/verify/",
     "/accounts/tokens/",
     "/accounts/tokens/1/revoke/",
     "/api/v1/me/",
