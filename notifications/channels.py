@@ -8,8 +8,8 @@ batches stay constant in queries.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 
