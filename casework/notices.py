@@ -12,7 +12,7 @@ from typing import Any
 
 from casework.models import Case
 from hallplatform.accounts.models import RoleAssignment, RoleKind
-from hallplatform.deadlines.notices import SUBJECT_LABELS
+from hallplatform.deadlines.notices import SUBJECT_LABELS, SUBJECT_LINKS
 from notifications.kinds import NoticeKind, notice_kind_register
 from notifications.models import NoticeChannel
 from notifications.resolvers import register_person_resolver
@@ -20,6 +20,7 @@ from notifications.services import notice_enqueue, notice_enqueue_inbox
 
 SUBJECT_LABELS["casework.TransferSlip"] = "转办单"
 SUBJECT_LABELS["casework.Case"] = "案件"
+SUBJECT_LINKS["casework.Case"] = "/cases/{id}/"
 
 _SLIP_VARIABLES = ("slip_number", "case_number", "matter_name", "department_name", "hall_name", "due_at")
 
@@ -35,6 +36,7 @@ SLIP_SENT = notice_kind_register(
         sms="{{ hall_name }}转办{{ slip_number }}，请于{{ due_at }}前答复。",
         sms_params=("hall_name", "slip_number", "due_at"),
         variables=(*_SLIP_VARIABLES, "pushed"),
+        urgent=True,
     )
 )
 SLIP_RETURNED = notice_kind_register(

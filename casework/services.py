@@ -489,7 +489,8 @@ def _slip_send(
         event_key=f"slip:{hall.pk}:{slip.pk}:sent",
         hall=hall,
         user_ids=notices.department_staff_ids(department.pk, leads_too=pushed),
-        context={**_slip_context(slip, case, hall, deadline), "pushed": pushed},
+        # the slip's page on the hall's host: linked by e-mail, WeCom and DingTalk (never by SMS)
+        context={**_slip_context(slip, case, hall, deadline), "pushed": pushed, "link": f"/slips/{slip.pk}/"},
     )
     return slip
 

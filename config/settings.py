@@ -531,6 +531,34 @@ NOTICE_SWEEP_BATCH = int(os.environ.get("NOTICE_SWEEP_BATCH", "500"))
 # How often beat looks for notices whose delivery task was lost (notice_deliver_pending).
 NOTICE_SWEEP_SECONDS = float(os.environ.get("NOTICE_SWEEP_SECONDS", "60"))
 
+# --- Channels to staff (docs/notifications.md, "Channels to staff") -------------------------------
+# A channel is offered to staff only when its provider is configured: SMS (SMS_PROVIDER, above),
+# e-mail (EMAIL_PROVIDER), WeCom and DingTalk (their ids and secrets below).
+# Aliyun SMS (SMS_PROVIDER=aliyun): an AccessKey allowed to send SMS; it shares SMS_SIGN_NAME and
+# SMS_TEMPLATE_IDS (Aliyun template codes, "deadline_breach=SMS_123456789") with Tencent.
+ALIYUN_SMS_ACCESS_KEY_ID = os.environ.get("ALIYUN_SMS_ACCESS_KEY_ID", "")
+ALIYUN_SMS_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_SMS_ACCESS_KEY_SECRET", "")
+ALIYUN_SMS_ENDPOINT = os.environ.get("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com")
+ALIYUN_SMS_REGION = os.environ.get("ALIYUN_SMS_REGION", "cn-hangzhou")
+# WeCom application messages (企业微信; 政务微信/粤政易 private deployments: their own API base).
+WECOM_PROVIDER = os.environ.get("WECOM_PROVIDER", "wecom").strip()
+WECOM_CORP_ID = os.environ.get("WECOM_CORP_ID", "")
+WECOM_AGENT_ID = os.environ.get("WECOM_AGENT_ID", "")
+WECOM_SECRET = os.environ.get("WECOM_SECRET", "")
+WECOM_API_BASE = os.environ.get("WECOM_API_BASE", "https://qyapi.weixin.qq.com")
+# DingTalk work notifications of an internal app (钉钉; 浙政钉-style government DingTalk: its API base).
+DINGTALK_PROVIDER = os.environ.get("DINGTALK_PROVIDER", "dingtalk").strip()
+DINGTALK_APP_KEY = os.environ.get("DINGTALK_APP_KEY", "")
+DINGTALK_APP_SECRET = os.environ.get("DINGTALK_APP_SECRET", "")
+DINGTALK_AGENT_ID = os.environ.get("DINGTALK_AGENT_ID", "")
+DINGTALK_API_BASE = os.environ.get("DINGTALK_API_BASE", "https://oapi.dingtalk.com")
+# Timeout (seconds) of one call to the WeCom or DingTalk API.
+NOTICE_HTTP_TIMEOUT_SECONDS = float(os.environ.get("NOTICE_HTTP_TIMEOUT_SECONDS", "10"))
+# Links in e-mail, WeCom and DingTalk messages (never in SMS) point to https://<hall host>/… .
+NOTICE_LINK_SCHEME = os.environ.get("NOTICE_LINK_SCHEME", "https")
+# How often beat looks whose daily digest is due (at the first office hour of the person's hall).
+NOTICE_DIGEST_CHECK_SECONDS = float(os.environ.get("NOTICE_DIGEST_CHECK_SECONDS", "600"))
+
 # The deadline sweep (hallplatform/deadlines/sweep.py); one beat process runs it every minute.
 DEADLINE_SWEEP_SECONDS = float(os.environ.get("DEADLINE_SWEEP_SECONDS", "60"))
 
@@ -553,6 +581,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": NOTICE_SWEEP_SECONDS,
         # A sweep not started before the next is due is dropped: the next one does its work.
         "options": {"expires": max(NOTICE_SWEEP_SECONDS - 10, 1)},
+    },
+    "notices-daily-digests": {
+        "task": "notifications.notice_digest_send_due_task",
+        "schedule": NOTICE_DIGEST_CHECK_SECONDS,
+        "options": {"expires": max(NOTICE_DIGEST_CHECK_SECONDS - 10, 1)},
     },
     # Every morning (Asia/Shanghai); the task works only on the first working day of the month
     # (national calendar) and makes last month's reports of every hall and city (analytics/reports.py).

@@ -72,6 +72,7 @@ ORDER_ISSUED = notice_kind_register(
         sms="{{ issuer }}督办{{ order_number }}，请于{{ due_at }}前答复。",
         sms_params=("issuer", "order_number", "due_at"),
         variables=("order_number", "case_number", "issuer", "required_action", "reason", "due_at", "again"),
+        urgent=True,
     )
 )
 ORDER_RESPONDED = notice_kind_register(

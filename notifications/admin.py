@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from notifications.kinds import notice_kind_get
-from notifications.models import ConsoleMessage, Notice, NoticeState, NoticeTemplate
+from notifications.models import ConsoleMessage, HallChannelPolicy, Notice, NoticeState, NoticeTemplate, StaffContact
 from notifications.services import notice_requeue
 
 
@@ -26,12 +26,14 @@ class NoticeAdmin(admin.ModelAdmin):
         "hall",
         "state",
         "attempts",
+        "last_error_code",
         "short_error",
         "sent_at",
         "read_at",
     ]
-    list_filter = ["state", "channel", "kind", "hall"]
-    search_fields = ["event_key", "recipient_key", "provider_message_id"]
+    list_filter = ["state", "channel", "kind", "hall", "provider"]
+    # the provider's error code (WeCom 40001, Aliyun isv.BUSINESS_LIMIT_CONTROL…) is searchable
+    search_fields = ["event_key", "recipient_key", "provider_message_id", "last_error_code"]
     list_select_related = ["hall"]
     date_hierarchy = "created_at"
     actions = ["requeue"]
@@ -85,6 +87,36 @@ class ConsoleMessageAdmin(admin.ModelAdmin):
     list_display = ["sent_at", "channel", "to", "subject", "reference", "template_id"]
     list_filter = ["channel"]
     search_fields = ["reference", "message_id"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(StaffContact)
+class StaffContactAdmin(admin.ModelAdmin):
+    """Read-only for operators: people set their channels on their profile page (audited there)."""
+
+    list_display = ["user", "channels", "digest", "updated_at"]
+    list_filter = ["digest"]
+    search_fields = ["user__username", "user__display_name"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(HallChannelPolicy)
+class HallChannelPolicyAdmin(admin.ModelAdmin):
+    """Read-only for operators: a hall's lead sets it on the hall's host (audited there)."""
+
+    list_display = ["hall", "channels", "updated_at"]
+    list_select_related = ["hall"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

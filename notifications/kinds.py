@@ -6,7 +6,12 @@ for the kind and channel, for all halls or for one hall (docs/notifications.md).
 
 Texts use Django template syntax (``{{ due_at }}``), rendered without HTML escaping by a restricted
 engine (notifications/texts.py). ``sms_params`` names, in order, the context values filling the
-placeholders ``{1}``, ``{2}``… of the SMS template approved at the provider.
+placeholders ``{1}``, ``{2}``… of the SMS template approved at the provider (Aliyun: the template's
+variables of the same names).
+
+``urgent``: a notice of this kind to staff goes to every channel the person chose (and the hall
+allows), at once, whatever the hour; an ordinary one goes in-app, and, if the person chose it, in
+one daily digest (docs/notifications.md, "What goes where").
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ class NoticeKind:
     sms: str = ""
     sms_params: tuple[str, ...] = ()
     variables: tuple[str, ...] = ()
+    urgent: bool = False
 
     def __str__(self) -> str:
         return self.code
@@ -67,6 +73,12 @@ def notice_kind_label(code: str) -> str:
     return kind.label if kind is not None else code
 
 
+def notice_kind_urgent(code: str) -> bool:
+    """Whether notices of this kind are urgent (an unknown kind is not)."""
+    kind = _KINDS.get(code)
+    return kind is not None and kind.urgent
+
+
 # --- Deadlines (the deadline sweep, DESIGN.md 4.3) ------------------------------------------------
 # Context: subject_label — what the deadline is on, masked ("案件 WY-2025-0012");
 # deadline_label — which deadline ("部门答复期限"); due_at — the due time as text.
@@ -82,6 +94,7 @@ DEADLINE_WARNING = notice_kind_register(
         sms="{{ subject_label }}的{{ deadline_label }}将于{{ due_at }}到期，请及时办理。",
         sms_params=("subject_label", "deadline_label", "due_at"),
         variables=_DEADLINE_VARIABLES,
+        urgent=True,
     )
 )
 DEADLINE_BREACH = notice_kind_register(
@@ -93,6 +106,7 @@ DEADLINE_BREACH = notice_kind_register(
         sms="{{ subject_label }}的{{ deadline_label }}已于{{ due_at }}逾期，请尽快办理。",
         sms_params=("subject_label", "deadline_label", "due_at"),
         variables=_DEADLINE_VARIABLES,
+        urgent=True,
     )
 )
 DEADLINE_ESCALATION = notice_kind_register(
@@ -107,6 +121,7 @@ DEADLINE_ESCALATION = notice_kind_register(
         sms="{{ subject_label }}的{{ deadline_label }}逾期已升级至{{ escalated_to|default:'上级' }}督办。",
         sms_params=("subject_label", "deadline_label", "escalated_to"),
         variables=(*_DEADLINE_VARIABLES, "escalated_to"),
+        urgent=True,
     )
 )
 DEADLINE_MOVED = notice_kind_register(
@@ -121,5 +136,21 @@ DEADLINE_MOVED = notice_kind_register(
         sms="{{ subject_label }}的{{ deadline_label }}已调整为{{ new_due_at }}。",
         sms_params=("subject_label", "deadline_label", "new_due_at"),
         variables=("subject_label", "deadline_label", "old_due_at", "new_due_at", "reason", "hall_name"),
+    )
+)
+
+
+# --- The daily digest of ordinary notices (notifications/digest.py) ----------------------------
+# Context: count — how many notices; lines — one line per notice ("【部门已答复】…"). No link in SMS.
+
+STAFF_DIGEST = notice_kind_register(
+    NoticeKind(
+        code="staff_digest",
+        label="每日通知汇总",
+        subject="【每日汇总】您有{{ count }}条新通知",
+        body="您有{{ count }}条新通知：\n{{ lines }}\n请登录系统查看。",
+        sms="您有{{ count }}条新通知，请登录系统查看。",
+        sms_params=("count",),
+        variables=("count", "lines"),
     )
 )

@@ -10,6 +10,7 @@ the caller has already masked.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -26,6 +27,12 @@ class NoticeChannel(models.TextChoices):
     INBOX = "inbox", _("In-app inbox")
     SMS = "sms", _("SMS")
     EMAIL = "email", _("E-mail")
+    WECOM = "wecom", _("WeCom")
+    DINGTALK = "dingtalk", _("DingTalk")
+
+
+# The channels that reach a staff member outside the app, in the order they are offered.
+STAFF_EXTERNAL_CHANNELS = (NoticeChannel.SMS, NoticeChannel.EMAIL, NoticeChannel.WECOM, NoticeChannel.DINGTALK)
 
 
 class NoticeState(models.TextChoices):
@@ -91,6 +98,9 @@ class Notice(models.Model):
     state = models.CharField(_("state"), max_length=10, choices=NoticeState.choices, default=NoticeState.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    last_error_code = models.CharField(
+        _("provider's error code"), max_length=60, blank=True, help_text=_("The provider's own code, e.g. 40001.")
+    )
     provider = models.CharField(_("provider"), max_length=40, blank=True)
     provider_message_id = models.CharField(_("provider's message id"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -211,3 +221,70 @@ class ConsoleMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} → {self.to}: {self.body[:40]}"
+
+
+# Limits of the providers' user ids: WeCom's UserID (1-64 characters: letters, digits, "_-.@"),
+# DingTalk's userid (up to 64 characters).
+CHANNEL_USER_ID_MAX_LENGTH = 64
+
+
+class StaffContact(models.Model):
+    """How a staff member wants to be reached outside the app: the channels they chose, their
+    WeCom and DingTalk user ids, and whether ordinary notices come as one daily digest.
+
+    The work mobile and the e-mail address are the person's (``User.work_phone``, ``User.email``):
+    the profile page edits them together with this row. No row: in-app only.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="staff_contact"
+    )
+    channels = ArrayField(
+        models.CharField(max_length=10, choices=NoticeChannel.choices),
+        verbose_name=_("channels"),
+        default=list,
+        blank=True,
+        help_text=_("Channels besides the in-app list."),
+    )
+    wecom_user_id = models.CharField(_("WeCom user id"), max_length=CHANNEL_USER_ID_MAX_LENGTH, blank=True)
+    dingtalk_user_id = models.CharField(_("DingTalk user id"), max_length=CHANNEL_USER_ID_MAX_LENGTH, blank=True)
+    digest = models.BooleanField(
+        _("daily digest"), default=False, help_text=_("Ordinary notices also come as one message a day.")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("staff contact")
+        verbose_name_plural = _("staff contacts")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {', '.join(self.channels) or '-'}"
+
+
+class HallChannelPolicy(models.Model):
+    """The channels a hall lets its notices to staff use besides the in-app list (hall lead sets
+    it). No row: every configured channel."""
+
+    hall = models.OneToOneField(
+        "tenants.Hall", verbose_name=_("hall"), on_delete=models.CASCADE, related_name="channel_policy"
+    )
+    channels = ArrayField(
+        models.CharField(max_length=10, choices=NoticeChannel.choices),
+        verbose_name=_("allowed channels"),
+        default=list,
+        blank=True,
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("hall channel policy")
+        verbose_name_plural = _("hall channel policies")
+
+    def __str__(self) -> str:
+        return f"{self.hall} · {', '.join(self.channels) or '-'}"

@@ -25,10 +25,13 @@ from django.utils import timezone
 
 from hallplatform.audit.services import audit_record
 from hallplatform.caching import BROKER_ERRORS, broker_outage
+from hallplatform.workdays.selectors import work_calendars_for
+from hallplatform.workdays.worktime import CalendarRangeError, add_working_time, in_office_hours
+from notifications.channels import hall_channels_allowed, staff_reach
 from notifications.kinds import NoticeKind, notice_kind_get
-from notifications.models import Notice, NoticeChannel, NoticeState, NoticeTemplate
+from notifications.models import Notice, NoticeChannel, NoticeState, NoticeTemplate, StaffContact
 from notifications.privacy import InvalidPhoneNumber, personal_data_found, phone_normalise, text_mask
-from notifications.providers import ProviderError, email_provider, sms_provider
+from notifications.providers import ProviderError, app_provider, email_provider, sms_provider
 from notifications.resolvers import UnresolvableRecipient, person_phone_resolve
 from notifications.scheduling import notice_deliver_schedule_many
 from notifications.selectors import notice_list_for_user
@@ -72,6 +75,8 @@ def notice_enqueue(
         context=context,
     )
     subject, body = notice_text_render(kind=spec, channel=channel, hall=hall, context=context)
+    now = timezone.now()
+    held = _quiet_hours([(spec, channel, recipient_user_id, getattr(hall, "pk", None))], now=now)[0]
     notice = Notice(
         kind=spec.code,
         hall=hall,
@@ -83,13 +88,30 @@ def notice_enqueue(
         subject=subject,
         body=body,
         state=NoticeState.QUEUED,
-        next_attempt_at=timezone.now(),
+        next_attempt_at=held or now,
+    )
+    extras = _extra_channel_drafts(
+        [
+            NoticeDraft(
+                kind=spec,
+                event_key=event_key,
+                channel=channel,
+                context=context,
+                hall=hall,
+                recipient_user_id=recipient_user_id,
+            )
+        ]
+        if recipient_user_id is not None
+        else []
     )
     inserted = _insert_unless_exists(notice)
+    if extras:
+        notice_enqueue_many(extras)
     if inserted is None:
         return None
     notice.pk, notice.recipient_key = inserted
-    _schedule_on_commit([notice.pk])
+    if held is None:
+        _schedule_on_commit([notice.pk])
     return notice
 
 
@@ -136,6 +158,8 @@ class NoticeDraft:
     recipient_user: Any = None
     recipient_user_id: int | None = None
     recipient_ref: str | None = None
+    # The hall whose office hours hold a non-urgent message to staff (None: the notice's hall).
+    office_hall_id: int | None = None
 
 
 _Key = tuple[int | None, str, str, str]  # the notice's uniqueness: hall, event, channel, recipient key
@@ -154,6 +178,8 @@ def notice_enqueue_many(drafts: Iterable[NoticeDraft]) -> list[int | None]:
     one per notice; should it be lost, ``notice_deliver_pending`` sends the notices.
     """
     drafts = list(drafts)
+    wanted = len(drafts)
+    drafts += _extra_channel_drafts(drafts)
     checked = [
         _notice_checked(
             kind=draft.kind,
@@ -175,8 +201,16 @@ def notice_enqueue_many(drafts: Iterable[NoticeDraft]) -> list[int | None]:
             for draft, (spec, _u) in zip(drafts, checked, strict=True)
         }
     )
+    now = timezone.now()
+    holds = _quiet_hours(
+        [
+            (spec, draft.channel, recipient_user_id, draft.office_hall_id or getattr(draft.hall, "pk", None))
+            for draft, (spec, recipient_user_id) in zip(drafts, checked, strict=True)
+        ],
+        now=now,
+    )
     rows: list[dict[str, Any]] = []
-    for draft, (spec, recipient_user_id) in zip(drafts, checked, strict=True):
+    for draft, (spec, recipient_user_id), held in zip(drafts, checked, holds, strict=True):
         subject, body = texts.render(spec, draft.channel, draft.hall, draft.context)
         rows.append(
             {
@@ -189,14 +223,96 @@ def notice_enqueue_many(drafts: Iterable[NoticeDraft]) -> list[int | None]:
                 "context": draft.context,
                 "subject": subject,
                 "body": body,
+                "next_attempt_at": held or now,
             }
         )
-    written = _insert_many_unless_exist(rows, {"state": NoticeState.QUEUED, "next_attempt_at": timezone.now()})
+    written = _insert_many_unless_exist(rows, {"state": NoticeState.QUEUED})
     # pop: of two drafts of the same notice, the first gets the id
     ids = [written.pop(_row_key(row), None) for row in rows]
-    new = [notice_id for notice_id in ids if notice_id is not None]
-    _schedule_on_commit(new)
-    return ids
+    # a message held for office hours gets no task now: the pending sweep sends it when it is due
+    _schedule_on_commit(
+        [notice_id for notice_id, held in zip(ids, holds, strict=True) if notice_id is not None and held is None]
+    )
+    return ids[:wanted]
+
+
+def _extra_channel_drafts(drafts: list[NoticeDraft]) -> list[NoticeDraft]:
+    """For each in-app notice to staff of an urgent kind, one more per channel the person chose
+    and has an address for, that the notice's hall allows and that is configured (docs/
+    notifications.md, "What goes where"). Two queries, whatever the number of drafts."""
+    urgent = [
+        draft
+        for draft in drafts
+        if draft.channel == NoticeChannel.INBOX
+        and (draft.recipient_user_id is not None or draft.recipient_user is not None)
+        and notice_kind_get(draft.kind).urgent
+    ]
+    if not urgent:
+        return []
+    reach = staff_reach(draft.recipient_user_id or draft.recipient_user.pk for draft in urgent)
+    if not reach:
+        return []
+    allowed = hall_channels_allowed(getattr(draft.hall, "pk", None) for draft in urgent)
+    extras: list[NoticeDraft] = []
+    for draft in urgent:
+        user_id = draft.recipient_user_id or draft.recipient_user.pk
+        person = reach.get(user_id)
+        if person is None:
+            continue
+        hall_allows = allowed[getattr(draft.hall, "pk", None)]
+        extras.extend(
+            NoticeDraft(
+                kind=draft.kind,
+                event_key=draft.event_key,
+                channel=channel,
+                context=draft.context,
+                hall=draft.hall,
+                recipient_user_id=user_id,
+            )
+            for channel in person.channels
+            if channel in hall_allows
+        )
+    return extras
+
+
+# Office hours are looked up this far ahead for the next one (a hall closed longer sends at once).
+QUIET_HOURS_LOOKAHEAD_DAYS = 40
+# No hall: the national calendar with the platform's default office hours (a hall id that names no hall).
+_NO_HALL = 0
+
+
+def _quiet_hours(notices: list[tuple[NoticeKind, str, int | None, int | None]], *, now: Any) -> list[Any]:
+    """For each (kind, channel, staff recipient, hall) the time a message must wait for, or None.
+
+    A non-urgent message to staff outside the app, outside the office hours of the hall's working
+    calendar, waits until the next office hour (docs/notifications.md, "Quiet hours"). In-app
+    notices, urgent ones and SMS to people who reported a case are never held. Calendars of all the
+    halls concerned are loaded at once, only if something may be held.
+    """
+    candidates: list[int | None] = [
+        (_NO_HALL if hall_id is None else hall_id)
+        if channel != NoticeChannel.INBOX and user_id is not None and not kind.urgent
+        else None
+        for kind, channel, user_id, hall_id in notices
+    ]
+    if all(candidate is None for candidate in candidates):
+        return [None] * len(notices)
+    today = timezone.localdate(now)
+    calendars = work_calendars_for(
+        hall_ids={c for c in candidates if c is not None},
+        first=today,
+        last=today + timedelta(days=QUIET_HOURS_LOOKAHEAD_DAYS),
+    )
+    found: dict[int, Any] = {}
+    for hall_id, calendar in calendars.items():
+        if in_office_hours(calendar, now):
+            found[hall_id] = None
+            continue
+        try:
+            found[hall_id] = add_working_time(calendar, now, timedelta(0)).at
+        except CalendarRangeError:
+            found[hall_id] = None
+    return [None if candidate is None else found[candidate] for candidate in candidates]
 
 
 def notice_enqueue_inbox(
@@ -457,11 +573,34 @@ def notice_deliver(*, notice_id: int) -> DeliveryOutcome:
             next_attempt_at=now + timedelta(seconds=delay),
             claimed_at=None,
             last_error=reason,
+            last_error_code=error.code[:60],
             provider=provider_name,
         )
         return DeliveryOutcome(NoticeState.QUEUED, retry_in=delay)
-    pending.update(state=NoticeState.FAILED, failed_at=now, last_error=reason, provider=provider_name)
+    pending.update(
+        state=NoticeState.FAILED,
+        failed_at=now,
+        last_error=reason,
+        last_error_code=error.code[:60],
+        provider=provider_name,
+    )
     return DeliveryOutcome(NoticeState.FAILED)
+
+
+def notice_link(notice: Notice) -> str:
+    """The absolute address of the page a notice is about (context ``link``: a path on the hall's
+    host, or an absolute http(s) address), or "". Used by e-mail, WeCom and DingTalk; never by SMS."""
+    link = str(notice.context.get("link") or "")
+    if link.startswith("/") and not link.startswith("//"):
+        host = f"{notice.hall.code}.{settings.BASE_DOMAIN}" if notice.hall is not None else settings.BASE_DOMAIN
+        return f"{settings.NOTICE_LINK_SCHEME}://{host}{link}"
+    if link.startswith(("https://", "http://")):
+        return link
+    return ""
+
+
+def _has_link(text: str) -> bool:
+    return "://" in text or "www." in text.lower()
 
 
 def _send(notice: Notice) -> tuple[str, str]:
@@ -478,9 +617,13 @@ def _send(notice: Notice) -> tuple[str, str]:
         else:
             phone = phone_normalise(person_phone_resolve(hall=notice.hall, recipient_ref=notice.recipient_ref))
         try:
-            params = [str(notice.context.get(key, "")) for key in notice_kind_get(notice.kind).sms_params]
+            names = notice_kind_get(notice.kind).sms_params
         except ValueError:
-            params = []
+            names = ()
+        params = [str(notice.context.get(key, "")) for key in names]
+        # Tencent and Aliyun refuse links in template variables: a link belongs to the filed template.
+        if any(_has_link(value) for value in params) or _has_link(notice.body):
+            raise ProviderError("an SMS may not carry a link (put it in the provider's template)", retryable=False)
         provider = sms_provider()
         message_id = provider.send_sms(
             phone=phone,
@@ -488,14 +631,27 @@ def _send(notice: Notice) -> tuple[str, str]:
             template_id=settings.SMS_TEMPLATE_IDS.get(notice.kind, ""),
             params=params,
             reference=reference,
+            param_names=names,
         )
         return provider.name, message_id
+    subject = notice.subject or notice.kind_label
+    link = notice_link(notice)
     if notice.channel == NoticeChannel.EMAIL:
         if user is None or not user.email:
             raise UnresolvableRecipient("the recipient has no e-mail address")
         provider = email_provider()
-        subject = notice.subject or notice.kind_label
-        return provider.name, provider.send_email(to=user.email, subject=subject, body=notice.body, reference=reference)
+        body = f"{notice.body}\n\n{link}" if link else notice.body
+        return provider.name, provider.send_email(to=user.email, subject=subject, body=body, reference=reference)
+    if notice.channel in (NoticeChannel.WECOM, NoticeChannel.DINGTALK):
+        contact = StaffContact.objects.filter(user=user).first() if user is not None else None
+        to = ""
+        if contact is not None:
+            to = contact.wecom_user_id if notice.channel == NoticeChannel.WECOM else contact.dingtalk_user_id
+        if not to:
+            raise UnresolvableRecipient(f"the recipient has no {notice.channel} user id")
+        provider = app_provider(notice.channel)
+        message_id = provider.send_app_message(to=to, subject=subject, body=notice.body, url=link, reference=reference)
+        return provider.name, message_id
     raise ProviderError(f"no provider for the channel {notice.channel!r}", retryable=False)
 
 

@@ -1,9 +1,10 @@
-"""Delivery of notices. Both tasks run on the public schema, where notices live."""
+"""Delivery of notices and the daily digests. The tasks run on the public schema, where notices live."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
+from notifications.digest import notice_digest_send_due
 from notifications.scheduling import notice_deliver_schedule
 from notifications.services import notice_deliver, notice_deliver_pending
 
@@ -35,3 +36,9 @@ def notice_schedule_many_task(notice_ids: list[int]) -> int:
     for notice_id in notice_ids:
         notice_deliver_schedule(notice_id)
     return len(notice_ids)
+
+
+@shared_task(name="notifications.notice_digest_send_due_task", ignore_result=True)
+def notice_digest_send_due_task() -> int:
+    """Beat, every NOTICE_DIGEST_CHECK_SECONDS: queue the daily digests that are due (public schema)."""
+    return notice_digest_send_due()

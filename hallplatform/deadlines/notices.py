@@ -66,6 +66,9 @@ def _kind_label(kind: str) -> str:
 
 # What a deadline's subject is called in a notice, by model label; apps add theirs.
 SUBJECT_LABELS: dict[str, str] = {}
+# The page of a deadline's subject on the hall's host, by model label ("/cases/{id}/"); apps add
+# theirs. Linked by e-mail, WeCom and DingTalk, never by SMS.
+SUBJECT_LINKS: dict[str, str] = {}
 
 
 def _when(instant: datetime) -> str:
@@ -76,6 +79,9 @@ def _context(deadline: Deadline, *, deadline_label: str | None = None, **extra: 
     """Template variables of the deadline notice kinds (notifications/kinds.py); no personal data.
     ``deadline_label``: the kind's label, when the caller has it already."""
     noun = SUBJECT_LABELS.get(deadline.subject_type, "事项")
+    link = SUBJECT_LINKS.get(deadline.subject_type)
+    if link:
+        extra = {"link": link.format(id=deadline.subject_id), **extra}
     return {
         "deadline_id": deadline.pk,
         "subject_label": f"{noun} {deadline.subject_number or deadline.subject_id}",

@@ -2,8 +2,10 @@
 
 ``SMS_PROVIDER`` and ``EMAIL_PROVIDER`` (environment) choose them: ``console`` (log and record in
 the ``ConsoleMessage`` table; the default for SMS), ``django`` (e-mail through Django's
-``send_mail`` and ``EMAIL_BACKEND``; the default for e-mail), ``tencent`` (Tencent Cloud SMS), or the
-dotted path of a ``Provider`` subclass.
+``send_mail`` and ``EMAIL_BACKEND``; the default for e-mail), ``tencent`` (Tencent Cloud SMS),
+``aliyun`` (Aliyun SMS), or the dotted path of a ``Provider`` subclass. WeCom and DingTalk work
+messages have one provider each (``WECOM_PROVIDER``, ``DINGTALK_PROVIDER``: ``wecom`` /
+``dingtalk`` by default, or a dotted path), used when their settings are filled in.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from django.utils.module_loading import import_string
 
 from notifications.providers.base import Provider, ProviderError
 
-__all__ = ["Provider", "ProviderError", "email_provider", "sms_provider"]
+__all__ = ["Provider", "ProviderError", "app_provider", "email_provider", "sms_provider"]
 
 _BUILT_IN = {
     "console": "notifications.providers.console.ConsoleProvider",
     "django": "notifications.providers.email.DjangoEmailProvider",
     "tencent": "notifications.providers.tencent.TencentSmsProvider",
+    "aliyun": "notifications.providers.aliyun.AliyunSmsProvider",
+    "wecom": "notifications.providers.wecom.WeComProvider",
+    "dingtalk": "notifications.providers.dingtalk.DingTalkProvider",
 }
 
 
@@ -38,3 +43,12 @@ def sms_provider() -> Provider:
 
 def email_provider() -> Provider:
     return _provider(settings.EMAIL_PROVIDER)
+
+
+def app_provider(channel: str) -> Provider:
+    """The provider of a work-messaging channel: ``wecom`` or ``dingtalk``."""
+    if channel == "wecom":
+        return _provider(settings.WECOM_PROVIDER)
+    if channel == "dingtalk":
+        return _provider(settings.DINGTALK_PROVIDER)
+    raise ProviderError(f"no app provider for the channel {channel!r}", retryable=False)

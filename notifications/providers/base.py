@@ -31,8 +31,24 @@ class Provider:
     def from_settings(cls) -> Self:
         return cls()
 
-    def send_sms(self, *, phone: str, text: str, template_id: str, params: Sequence[str], reference: str) -> str:
+    def send_sms(
+        self,
+        *,
+        phone: str,
+        text: str,
+        template_id: str,
+        params: Sequence[str],
+        reference: str,
+        param_names: Sequence[str] = (),
+    ) -> str:
+        """``params``: the template's values in order; ``param_names``: their names (the kind's
+        ``sms_params``), for providers whose templates name their variables (Aliyun)."""
         raise ProviderError(f"the provider {self.name!r} does not send SMS", retryable=False)
 
     def send_email(self, *, to: str, subject: str, body: str, reference: str) -> str:
         raise ProviderError(f"the provider {self.name!r} does not send e-mail", retryable=False)
+
+    def send_app_message(self, *, to: str, subject: str, body: str, url: str, reference: str) -> str:
+        """A work message in a corporate messaging app (WeCom, DingTalk) to the user id ``to``;
+        ``url`` (may be empty) is the page the message links to."""
+        raise ProviderError(f"the provider {self.name!r} does not send app messages", retryable=False)

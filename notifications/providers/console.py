@@ -18,7 +18,16 @@ class ConsoleProvider(Provider):
 
     name = "console"
 
-    def send_sms(self, *, phone: str, text: str, template_id: str, params: Sequence[str], reference: str) -> str:
+    def send_sms(
+        self,
+        *,
+        phone: str,
+        text: str,
+        template_id: str,
+        params: Sequence[str],
+        reference: str,
+        param_names: Sequence[str] = (),
+    ) -> str:
         return self._record(
             channel=NoticeChannel.SMS,
             to=phone_mask(phone),

@@ -27,7 +27,10 @@ class DjangoEmailProvider(Provider):
         try:
             sent = message.send(fail_silently=False)
         except smtplib.SMTPRecipientsRefused as exc:
-            raise ProviderError(f"recipient refused: {exc}", retryable=False) from exc
+            codes = sorted({str(code) for code, _message in exc.recipients.values()})
+            raise ProviderError(f"recipient refused: {exc}", retryable=False, code=",".join(codes)) from exc
+        except smtplib.SMTPResponseException as exc:
+            raise ProviderError(f"{type(exc).__name__}: {exc}", retryable=True, code=str(exc.smtp_code)) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise ProviderError(f"{type(exc).__name__}: {exc}", retryable=True) from exc
         if not sent:

@@ -87,7 +87,16 @@ class TencentSmsProvider(Provider):
             ClientProfile(httpProfile=http_profile),
         )
 
-    def send_sms(self, *, phone: str, text: str, template_id: str, params: Sequence[str], reference: str) -> str:
+    def send_sms(
+        self,
+        *,
+        phone: str,
+        text: str,
+        template_id: str,
+        params: Sequence[str],
+        reference: str,
+        param_names: Sequence[str] = (),
+    ) -> str:
         if not template_id:
             raise ProviderError(
                 "no Tencent SMS template id for this kind of notice (SMS_TEMPLATE_IDS)", retryable=False

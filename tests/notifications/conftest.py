@@ -16,8 +16,9 @@ from django.db import connection
 
 from config.celery import app
 from hallplatform.accounts.models import User
-from notifications.models import ConsoleMessage, Notice, NoticeTemplate
+from notifications.models import ConsoleMessage, Notice, NoticeTemplate, StaffContact
 from tests.notifications import fakes
+from tests.notifications.provider_api import ProviderApi, provider_api_running
 
 SCRIPTED = "tests.notifications.fakes.ScriptedProvider"
 
@@ -81,3 +82,35 @@ BREACH_CONTEXT = {
     "deadline_label": "部门答复期限",
     "due_at": "2025年3月3日 17:00",
 }
+
+
+@pytest.fixture
+def provider_api() -> Iterator[ProviderApi]:
+    """A real HTTP server standing in for a provider's API (tests/notifications/provider_api.py)."""
+    with provider_api_running() as api:
+        yield api
+
+
+def with_contact(user: User, **fields: Any) -> StaffContact:
+    """Give ``user`` a staff contact (channels, WeCom/DingTalk ids, digest)."""
+    return StaffContact.objects.create(user=user, **fields)
+
+
+@pytest.fixture
+def wecom(settings: Any, provider_api: ProviderApi) -> ProviderApi:
+    """WeCom configured against the fake API: corp ww-test, agent 1000002, secret right-secret."""
+    settings.WECOM_CORP_ID = "ww-test"
+    settings.WECOM_AGENT_ID = "1000002"
+    settings.WECOM_SECRET = "right-secret"
+    settings.WECOM_API_BASE = provider_api.base
+    return provider_api
+
+
+@pytest.fixture
+def dingtalk(settings: Any, provider_api: ProviderApi) -> ProviderApi:
+    """DingTalk configured against the fake API: app key ding-key, secret ding-secret, agent 2001."""
+    settings.DINGTALK_APP_KEY = "ding-key"
+    settings.DINGTALK_APP_SECRET = "ding-secret"
+    settings.DINGTALK_AGENT_ID = "2001"
+    settings.DINGTALK_API_BASE = provider_api.base
+    return provider_api

@@ -31,7 +31,16 @@ SCRIPT = Script()
 class ScriptedProvider(Provider):
     name = "scripted"
 
-    def send_sms(self, *, phone: str, text: str, template_id: str, params: Sequence[str], reference: str) -> str:
+    def send_sms(
+        self,
+        *,
+        phone: str,
+        text: str,
+        template_id: str,
+        params: Sequence[str],
+        reference: str,
+        param_names: Sequence[str] = (),
+    ) -> str:
         return self._send(
             {"phone": phone, "text": text, "template_id": template_id, "params": list(params), "reference": reference}
         )

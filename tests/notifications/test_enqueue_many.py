@@ -120,7 +120,8 @@ def test_each_hall_gets_its_own_template_in_one_query(demo: Any) -> None:
     assert texts[1] == ("全市", "全市 2025年3月3日 17:00")
     assert texts[2] == ("全市", "全市 2025年3月3日 17:00")
     assert texts[3][0].startswith("【临期提醒】")  # no template for warnings: the default text
-    assert len(queries) == 2  # the templates, the INSERT
+    # the recipients' chosen channels (urgent kinds fan out; nobody here chose any), the templates, the INSERT
+    assert len(queries) == 3
 
 
 def test_a_template_that_fails_to_render_falls_back_to_the_default(demo: Any) -> None:
