@@ -26,6 +26,7 @@ from django.utils import timezone
 from hallplatform.audit.services import audit_record
 from hallplatform.caching import BROKER_ERRORS, broker_outage
 from notifications.kinds import NoticeKind, notice_kind_get
+from notifications.links import NoticeLink, notice_link_url, text_with_link
 from notifications.models import Notice, NoticeChannel, NoticeState, NoticeTemplate
 from notifications.privacy import InvalidPhoneNumber, personal_data_found, phone_normalise, text_mask
 from notifications.providers import ProviderError, email_provider, sms_provider
@@ -50,6 +51,7 @@ def notice_enqueue(
     recipient_user_id: int | None = None,
     recipient_ref: str | None = None,
     context: dict[str, Any],
+    link: NoticeLink | None = None,
 ) -> Notice | None:
     """Put a notice in the outbox, in the caller's transaction; it is sent after that commits.
 
@@ -59,7 +61,8 @@ def notice_enqueue(
     person of ``hall`` named by ``recipient_ref`` ("case:123"), whose number is looked up in the
     hall's schema at sending time. ``context`` must already be masked: it and the rendered text are
     stored in the public schema, so an unmasked phone or identity card number is refused. A staff
-    recipient may be given by id (``recipient_user_id``), which spares loading the user.
+    recipient may be given by id (``recipient_user_id``), which spares loading the user. ``link``:
+    the page of the notice's subject (notifications/links.py), shown with the notice.
     """
     spec, recipient_user_id = _notice_checked(
         kind=kind,
@@ -84,6 +87,8 @@ def notice_enqueue(
         body=body,
         state=NoticeState.QUEUED,
         next_attempt_at=timezone.now(),
+        link_path=link.path if link is not None else "",
+        link_hall_id=link.hall_id if link is not None else None,
     )
     inserted = _insert_unless_exists(notice)
     if inserted is None:
@@ -136,6 +141,7 @@ class NoticeDraft:
     recipient_user: Any = None
     recipient_user_id: int | None = None
     recipient_ref: str | None = None
+    link: NoticeLink | None = None
 
 
 _Key = tuple[int | None, str, str, str]  # the notice's uniqueness: hall, event, channel, recipient key
@@ -189,6 +195,8 @@ def notice_enqueue_many(drafts: Iterable[NoticeDraft]) -> list[int | None]:
                 "context": draft.context,
                 "subject": subject,
                 "body": body,
+                "link_path": draft.link.path if draft.link is not None else "",
+                "link_hall_id": draft.link.hall_id if draft.link is not None else None,
             }
         )
     written = _insert_many_unless_exist(rows, {"state": NoticeState.QUEUED, "next_attempt_at": timezone.now()})
@@ -200,9 +208,16 @@ def notice_enqueue_many(drafts: Iterable[NoticeDraft]) -> list[int | None]:
 
 
 def notice_enqueue_inbox(
-    *, kind: str | NoticeKind, event_key: str, hall: Any, user_ids: Iterable[int], context: dict[str, Any]
+    *,
+    kind: str | NoticeKind,
+    event_key: str,
+    hall: Any,
+    user_ids: Iterable[int],
+    context: dict[str, Any],
+    link: NoticeLink | None = None,
 ) -> list[int | None]:
-    """One in-app notice to each of ``user_ids`` (each once), in one statement: staff told of an event."""
+    """One in-app notice to each of ``user_ids`` (each once), in one statement: staff told of an
+    event; ``link``: the page of its subject."""
     return notice_enqueue_many(
         NoticeDraft(
             kind=kind,
@@ -211,6 +226,7 @@ def notice_enqueue_inbox(
             hall=hall,
             recipient_user_id=user_id,
             context=context,
+            link=link,
         )
         for user_id in sorted(set(user_ids))
     )
@@ -412,7 +428,7 @@ def notice_deliver(*, notice_id: int) -> DeliveryOutcome:
     with transaction.atomic():
         notice = (
             Notice.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("hall", "recipient_user")
+            .select_related("hall", "recipient_user", "link_hall")
             .filter(pk=notice_id)
             .first()
         )
@@ -495,7 +511,8 @@ def _send(notice: Notice) -> tuple[str, str]:
             raise UnresolvableRecipient("the recipient has no e-mail address")
         provider = email_provider()
         subject = notice.subject or notice.kind_label
-        return provider.name, provider.send_email(to=user.email, subject=subject, body=notice.body, reference=reference)
+        body = text_with_link(notice.body, notice_link_url(notice))
+        return provider.name, provider.send_email(to=user.email, subject=subject, body=body, reference=reference)
     raise ProviderError(f"no provider for the channel {notice.channel!r}", retryable=False)
 
 
