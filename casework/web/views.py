@@ -407,7 +407,7 @@ def case_meeting_decline_view(request: HttpRequest, case_id: int) -> HttpRespons
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("cases:detail", case_id=case.pk)
     try:
         case_meeting_request_decline(

@@ -255,7 +255,7 @@ def meeting_request_decline_view(request: HttpRequest, hall_id: int, case_id: in
             raise Http404
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     return redirect("portal:meeting_requests")
 
 
