@@ -17,14 +17,19 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.template import Context
+from django.template import Context, TemplateSyntaxError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from hallplatform.accounts.models import RoleAssignment, RoleKind
 from hallplatform.audit.services import audit_record
 from hallplatform.caching import BROKER_ERRORS, broker_outage
+from hallplatform.limits import NOTE_MAX_LENGTH
 from notifications.kinds import NoticeKind, notice_kind_get
 from notifications.links import NoticeLink, notice_link_url, text_with_link
 from notifications.models import Notice, NoticeChannel, NoticeState, NoticeTemplate
@@ -587,3 +592,117 @@ def notice_mark_read(*, user: Any, notice_id: int) -> Notice:
 def notice_mark_all_read(*, user: Any) -> int:
     """The recipient has read all their in-app notices; returns how many were unread."""
     return notice_list_for_user(user=user).filter(read_at__isnull=True).update(read_at=timezone.now())
+
+
+# --- A hall's own wording (the hall lead's settings page, docs/notifications.md) ------------------
+
+# The channels whose wording a hall may set (SMS texts are also bound to the provider's template).
+HALL_TEXT_CHANNELS = (NoticeChannel.INBOX, NoticeChannel.EMAIL, NoticeChannel.SMS)
+
+
+def notice_text_sample(kind: NoticeKind, hall: Any) -> dict[str, Any]:
+    """A context to try a text on: each of the kind's variables by its name, the hall's name."""
+    values: dict[str, Any] = {name: f"〔{name}〕" for name in kind.variables}
+    values["hall_name"] = getattr(hall, "name", "") or values.get("hall_name", "")
+    return values
+
+
+def notice_text_preview(*, kind: NoticeKind, channel: str, hall: Any, subject: str, body: str) -> tuple[str, str]:
+    """(subject, body) rendered on a sample context; a text that is empty, too long, or does not
+    compile or render is refused, each message naming its field."""
+    errors: dict[str, list[str]] = {}
+    texts = {"subject": "" if channel == NoticeChannel.SMS else (subject or "").strip(), "body": (body or "").strip()}
+    labels = {"subject": _("Subject"), "body": _("Text")}
+    rendered: dict[str, str] = {}
+    if not texts["body"]:
+        errors["body"] = [_("Text: write the text of the notice.")]
+    if len(texts["subject"]) > 200:
+        errors["subject"] = [_("Subject: at most 200 characters.")]
+    if len(texts["body"]) > NOTE_MAX_LENGTH:
+        errors["body"] = [_("Text: at most %(limit)d characters.") % {"limit": NOTE_MAX_LENGTH}]
+    sample = notice_text_sample(kind, hall)
+    for field, source in texts.items():
+        if field in errors:
+            continue
+        try:
+            rendered[field] = text_render(source, sample)
+        except TemplateSyntaxError as exc:
+            errors[field] = [
+                _("%(field)s: this text cannot be used: %(error)s") % {"field": labels[field], "error": exc}
+            ]
+        except Exception as exc:  # a filter failing on the sample values: refused like a syntax error
+            errors[field] = [
+                _("%(field)s: this text cannot be used: %(error)s") % {"field": labels[field], "error": exc}
+            ]
+    if errors:
+        raise ValidationError(errors)
+    return rendered["subject"], rendered["body"]
+
+
+def _ensure_hall_lead(actor: Any, hall: Any) -> None:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise Http404
+    if not RoleAssignment.objects.filter(user_id=actor.pk, kind=RoleKind.HALL_LEAD, hall_id=hall.pk).exists():
+        raise Http404
+
+
+def _hall_text_checked(kind: str, channel: str) -> NoticeKind:
+    try:
+        spec = notice_kind_get(kind)
+    except ValueError:
+        raise Http404 from None
+    if channel not in HALL_TEXT_CHANNELS:
+        raise Http404
+    return spec
+
+
+@transaction.atomic
+def notice_template_set_for_hall(
+    *, hall: Any, kind: str, channel: str, subject: str, body: str, actor: Any
+) -> NoticeTemplate:
+    """The hall lead sets their hall's own wording of a kind of notice on a channel; it must render
+    (notice_text_preview), else nothing is saved. Audited with the text before and after."""
+    _ensure_hall_lead(actor, hall)
+    spec = _hall_text_checked(kind, channel)
+    notice_text_preview(kind=spec, channel=channel, hall=hall, subject=subject, body=body)
+    subject = "" if channel == NoticeChannel.SMS else (subject or "").strip()
+    body = (body or "").strip()
+    template = NoticeTemplate.objects.select_for_update().filter(kind=spec.code, channel=channel, hall=hall).first()
+    before = {"subject": template.subject, "body": template.body} if template is not None else None
+    if template is None:
+        template = NoticeTemplate(kind=spec.code, channel=channel, hall=hall)
+    template.subject, template.body = subject, body
+    template.save()
+    audit_record(
+        action="notice_template.set",
+        actor=actor,
+        hall=hall,
+        target=template,
+        changes={"kind": spec.code, "channel": channel, "before": before, "after": {"subject": subject, "body": body}},
+    )
+    return template
+
+
+@transaction.atomic
+def notice_template_reset_for_hall(*, hall: Any, kind: str, channel: str, actor: Any) -> bool:
+    """The hall goes back to the wording every hall uses; audited. Whether it had its own."""
+    _ensure_hall_lead(actor, hall)
+    spec = _hall_text_checked(kind, channel)
+    template = NoticeTemplate.objects.select_for_update().filter(kind=spec.code, channel=channel, hall=hall).first()
+    if template is None:
+        return False
+    audit_record(
+        action="notice_template.reset",
+        actor=actor,
+        hall=hall,
+        target=template,
+        changes={"kind": spec.code, "channel": channel, "before": {"subject": template.subject, "body": template.body}},
+    )
+    template.delete()
+    return True
+
+
+def notice_texts_default(*, kind: NoticeKind, channel: str) -> tuple[str, str]:
+    """The wording every hall uses unless it has its own: the operators' template, else the code's."""
+    template = NoticeTemplate.objects.filter(kind=kind.code, channel=channel, hall__isnull=True).first()
+    return (template.subject, template.body) if template is not None else kind.default_text(channel)
