@@ -140,13 +140,14 @@ def test_following_the_city_again_removes_the_halls_own_escalation(demo: Any) ->
 
 @pytest.mark.parametrize("username", ["wengyuan_window", "wengyuan_rsj", "shaoguan_supervisor"])
 def test_only_the_halls_lead_may_change_them(demo: Any, username: str) -> None:
+    other_lead = staff("nanxiong_lead")  # made before counting: granting its role is audited
     before = state()
 
     response = client_for(username, "wengyuan").post("/settings/escalation/", HALL_FORM)
     with pytest.raises(Exception) as refused:
         escalation_settings_set(
             hall=demo["wengyuan"],
-            actor=staff("nanxiong_lead"),
+            actor=other_lead,
             own=True,
             chain=["handler"],
             step_minutes=60,
