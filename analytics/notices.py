@@ -8,6 +8,7 @@ from typing import Any
 from hallplatform.accounts.models import RoleAssignment, RoleKind
 from hallplatform.personal import free_text
 from notifications.kinds import NoticeKind, notice_kind_register
+from notifications.links import NoticeLink
 from notifications.services import notice_enqueue_inbox
 
 SUGGESTION_SENT = notice_kind_register(
@@ -62,6 +63,8 @@ def suggestion_sent(*, suggestion: Any) -> None:
             "department_name": suggestion.department.name,
             "suggestion": free_text(suggestion.suggestion, revealed=False)[:300],
         },
+        # the department answers from its cross-hall pages on the base domain
+        link=NoticeLink(path=f"/stats/suggestions/{suggestion.pk}/answer/"),
     )
 
 
@@ -72,6 +75,10 @@ def suggestion_answered(*, suggestion: Any) -> None:
         hall=suggestion.hall,
         user_ids=[suggestion.sent_by_id],
         context={"number": suggestion.number, "department_name": suggestion.department.name},
+        # the sender: a city's supervisor on the base domain, a hall's lead on its host
+        link=NoticeLink(
+            path="/stats/suggestions/", hall=None if suggestion.hall_id == suggestion.city_id else suggestion.hall
+        ),
     )
 
 
@@ -82,4 +89,5 @@ def report_ready(*, report: Any, scope_name: str, period: str, user_ids: Iterabl
         hall=report.hall,
         user_ids=user_ids,
         context={"scope_name": scope_name, "period": period, "report_id": report.pk},
+        link=NoticeLink(path=f"/reports/{report.pk}/", hall=None if report.scope == "city" else report.hall),
     )

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.http import Http404
 
-from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES, RoleAssignment
+from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES, RoleAssignment, RoleKind
 from hallplatform.accounts.selectors import department_ids_of
 
 
@@ -29,6 +30,19 @@ def is_hall_staff(actor: Any, hall_id: int) -> bool:
 
 def ensure_hall_staff(actor: Any, hall_id: int) -> None:
     if not is_hall_staff(actor, hall_id):
+        raise Http404
+
+
+def ensure_may_decide_meeting_request(actor: Any, hall: Any) -> None:
+    """A joint-meeting request is decided (convened or declined) by the hall's lead, or a supervisor
+    of its city; anyone else is told the case does not exist."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        raise Http404
+    city_id = hall.parent_id if hall.parent_id is not None else hall.pk
+    if not RoleAssignment.objects.filter(
+        Q(kind=RoleKind.HALL_LEAD, hall_id=hall.pk) | Q(kind=RoleKind.CITY_SUPERVISOR, hall_id=city_id),
+        user_id=actor.pk,
+    ).exists():
         raise Http404
 
 

@@ -17,9 +17,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.http import Http404
+
 from casework.access import may_reveal
 from casework.models import Case, TransferSlip
-from casework.services import case_event_record, case_meeting_closed
+from casework.services import (
+    case_event_record,
+    case_meeting_closed,
+    case_meeting_request_decline,
+    case_meeting_request_settle,
+)
 from hallplatform.schemas import in_hall_schema
 
 __all__ = [
@@ -27,6 +34,8 @@ __all__ = [
     "TransferSlip",
     "case_event_record_in_hall",
     "case_meeting_closed_in_hall",
+    "case_meeting_request_decline_in_hall",
+    "case_meeting_request_settle_in_hall",
     "case_page_extras",
     "may_reveal",
     "register_case_page_extra",
@@ -49,6 +58,24 @@ def case_meeting_closed_in_hall(*, hall: Any, case_id: int, actor: Any, meeting_
     the case's hall schema and the caller's transaction."""
     with in_hall_schema(hall):
         case_meeting_closed(case_id=case_id, actor=actor, meeting_number=meeting_number)
+
+
+def case_meeting_request_decline_in_hall(*, hall: Any, case_id: int, actor: Any, reason: str) -> Any:
+    """Decline the window's request for a joint meeting on case ``case_id`` of ``hall``
+    (casework.services.case_meeting_request_decline), in its schema and the caller's transaction.
+    A missing case is Http404; a refusal is a ValidationError naming the field."""
+    with in_hall_schema(hall):
+        case = Case.objects.filter(pk=case_id).first()
+        if case is None:
+            raise Http404
+        return case_meeting_request_decline(case=case, actor=actor, reason=reason)
+
+
+def case_meeting_request_settle_in_hall(*, hall: Any, case_id: int, actor: Any, meeting_number: str) -> bool:
+    """A meeting convened with the case linked settles its request (casework.services.
+    case_meeting_request_settle), in the case's hall schema and the caller's transaction."""
+    with in_hall_schema(hall):
+        return case_meeting_request_settle(case_id=case_id, actor=actor, meeting_number=meeting_number)
 
 
 # --- Extra context of the case page, provided by higher apps -----------------------------------------

@@ -14,13 +14,15 @@ from casework.models import Case
 from hallplatform.accounts.models import RoleAssignment, RoleKind
 from hallplatform.deadlines.notices import SUBJECT_LABELS, SUBJECT_LINKS
 from notifications.kinds import NoticeKind, notice_kind_register
+from notifications.links import NoticeLink
 from notifications.models import NoticeChannel
 from notifications.resolvers import register_person_resolver
 from notifications.services import notice_enqueue, notice_enqueue_inbox
 
 SUBJECT_LABELS["casework.TransferSlip"] = "转办单"
 SUBJECT_LABELS["casework.Case"] = "案件"
-SUBJECT_LINKS["casework.Case"] = "/cases/{id}/"
+SUBJECT_LINKS["casework.TransferSlip"] = lambda deadline: f"/slips/{deadline.subject_id}/"
+SUBJECT_LINKS["casework.Case"] = lambda deadline: f"/cases/{deadline.subject_id}/"
 
 _SLIP_VARIABLES = ("slip_number", "case_number", "matter_name", "department_name", "hall_name", "due_at")
 
@@ -105,6 +107,35 @@ MEETING_SETTLED = notice_kind_register(
         variables=("case_number", "matter_name", "meeting_number", "feedback_due_at"),
     )
 )
+MEETING_REQUESTED = notice_kind_register(
+    NoticeKind(
+        code="meeting_requested",
+        label="联席会议申请",
+        subject="【联席会议申请】{{ hall_name }}{{ case_number }}申请召开联席会议",
+        body=(
+            "{{ hall_name }}“办不成事”反映窗口就{{ case_number }}（{{ matter_name }}）申请召开联席会议："
+            "{{ note }}。{% if cross_hall %}该件涉及{{ departments }}，跨区域、跨层级。{% endif %}"
+            "请研究是否召开；不予召开的，请说明理由。"
+        ),
+        sms="{{ hall_name }}就{{ case_number }}申请召开联席会议，请登录系统处理。",
+        sms_params=("hall_name", "case_number"),
+        variables=("case_number", "matter_name", "hall_name", "note", "departments", "cross_hall"),
+    )
+)
+MEETING_REQUEST_DECLINED = notice_kind_register(
+    NoticeKind(
+        code="meeting_request_declined",
+        label="联席会议申请未获同意",
+        subject="【联席会议】{{ case_number }}的联席会议申请未获同意",
+        body=(
+            "{{ declined_by }}未同意{{ case_number }}（{{ matter_name }}）召开联席会议的申请，理由：{{ reason }}。"
+            "请继续办理。"
+        ),
+        sms="{{ case_number }}的联席会议申请未获同意，请登录系统查看。",
+        sms_params=("case_number",),
+        variables=("case_number", "matter_name", "hall_name", "declined_by", "reason"),
+    )
+)
 PERSON_REGISTERED = notice_kind_register(
     NoticeKind(
         code="person_registered",
@@ -178,9 +209,51 @@ def window_staff_ids(hall_id: int) -> list[int]:
     )
 
 
-def notify_staff(*, kind: str, event_key: str, hall: Any, user_ids: Iterable[int], context: dict[str, Any]) -> None:
-    """One in-app notice per staff member (one query for all of them)."""
-    notice_enqueue_inbox(kind=kind, event_key=event_key, hall=hall, user_ids=user_ids, context=context)
+def case_link(hall: Any, case_id: int) -> NoticeLink:
+    """The case's page on its hall's host."""
+    return NoticeLink(path=f"/cases/{case_id}/", hall=hall)
+
+
+def slip_link(hall: Any, slip_id: int) -> NoticeLink:
+    """The slip's page on its hall's host (the department's view of it)."""
+    return NoticeLink(path=f"/slips/{slip_id}/", hall=hall)
+
+
+def hall_lead_ids(hall_id: int) -> list[int]:
+    return sorted(
+        set(
+            RoleAssignment.objects.filter(hall_id=hall_id, kind=RoleKind.HALL_LEAD, user__is_active=True).values_list(
+                "user_id", flat=True
+            )
+        )
+    )
+
+
+def city_supervisor_ids(city_id: int) -> list[int]:
+    return sorted(
+        set(
+            RoleAssignment.objects.filter(
+                hall_id=city_id, kind=RoleKind.CITY_SUPERVISOR, user__is_active=True
+            ).values_list("user_id", flat=True)
+        )
+    )
+
+
+# The city supervisor's list of open joint-meeting requests (coordination's portal page).
+MEETING_REQUESTS_LINK = NoticeLink(path="/portal/meeting-requests/")
+
+
+def notify_staff(
+    *,
+    kind: str,
+    event_key: str,
+    hall: Any,
+    user_ids: Iterable[int],
+    context: dict[str, Any],
+    link: NoticeLink | None = None,
+) -> None:
+    """One in-app notice per staff member (one query for all of them), linking to ``link``."""
+    notice_enqueue_inbox(kind=kind, event_key=event_key, hall=hall, user_ids=user_ids, context=context, link=link)
 
 
 def notify_person(*, kind: str, event_key: str, hall: Any, case: Any, context: dict[str, Any]) -> bool:

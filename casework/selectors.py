@@ -118,6 +118,18 @@ def case_list_for_staff(*, actor: Any, filters: CaseFilters | None = None) -> Qu
     return cases.select_related("handler").order_by("-registered_at", "-id")
 
 
+def meeting_request_list_for_hall() -> QuerySet[Case]:
+    """The hall's open requests for a joint meeting, oldest first: asked for by the window, neither
+    convened nor declined yet, on a case still open (the hall lead's to-do; the city's list reads the
+    index, coordination.selectors.meeting_request_list_for)."""
+    return (
+        Case.objects.filter(meeting_requested=True)
+        .exclude(status__in=CLOSED_STATES)
+        .only("pk", "number", "matter_name", "meeting_request_note", "transferred_at", "status", "version")
+        .order_by("transferred_at", "pk")
+    )
+
+
 def case_get_for_staff(*, actor: Any, case_id: int) -> Case:
     case = Case.objects.select_related("handler").filter(pk=case_id).first()
     if case is None:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework import notices
-from casework.access import ensure_slip_department, may_reveal
+from casework.access import ensure_may_decide_meeting_request, ensure_slip_department, may_reveal
 from casework.choices import (
     OPEN_SLIP_STATES,
     UNSATISFIED,
@@ -50,6 +50,7 @@ from hallplatform.deadlines.services import (
     deadline_resume,
 )
 from hallplatform.formats import local_minute
+from hallplatform.limits import NOTE_MAX_LENGTH
 from hallplatform.personal import (
     DocumentType,
     free_text,
@@ -489,8 +490,8 @@ def _slip_send(
         event_key=f"slip:{hall.pk}:{slip.pk}:sent",
         hall=hall,
         user_ids=notices.department_staff_ids(department.pk, leads_too=pushed),
-        # the slip's page on the hall's host: linked by e-mail, WeCom and DingTalk (never by SMS)
-        context={**_slip_context(slip, case, hall, deadline), "pushed": pushed, "link": f"/slips/{slip.pk}/"},
+        context={**_slip_context(slip, case, hall, deadline), "pushed": pushed},
+        link=notices.slip_link(hall, slip.pk),
     )
     return slip
 
@@ -564,7 +565,113 @@ def case_transfer(
         },
         at=now,
     )
+    if case.meeting_requested:
+        _meeting_request_announce(case=case, hall=hall, departments=[slip.department for slip in written])
     return case
+
+
+def _meeting_request_announce(*, case: Case, hall: Any, departments: list[Any]) -> None:
+    """The window asks for a joint meeting (rule art. 5(2), 9): the hall's leads are told; when the
+    case's departments are not all of this hall (a city-level department, another county's), the
+    city's supervisors too, since only they can convene across halls."""
+    cross_hall = any(department.hall_id != hall.pk for department in departments)
+    context = {
+        "case_number": case.number,
+        "matter_name": free_text(case.matter_name, revealed=False),
+        "hall_name": hall.name,
+        "note": free_text(case.meeting_request_note, revealed=False)[:300],
+        "departments": "、".join(sorted({department.name for department in departments})),
+        "cross_hall": cross_hall,
+    }
+    event_key = f"case:{hall.pk}:{case.pk}:meeting_request:{case.version}"
+    notices.notify_staff(
+        kind="meeting_requested",
+        event_key=event_key,
+        hall=hall,
+        user_ids=notices.hall_lead_ids(hall.pk),
+        context=context,
+        link=notices.case_link(hall, case.pk),
+    )
+    if cross_hall:
+        notices.notify_staff(
+            kind="meeting_requested",
+            event_key=event_key,
+            hall=hall,
+            user_ids=notices.city_supervisor_ids(hall.parent_id if hall.parent_id is not None else hall.pk),
+            context=context,
+            link=notices.MEETING_REQUESTS_LINK,
+        )
+
+
+@transaction.atomic
+def case_meeting_request_decline(*, case: Case, actor: Any, reason: str, expected_version: int | None = None) -> Case:
+    """The hall's lead, or a supervisor of its city, declines the window's request for a joint meeting
+    (rule art. 9), with a reason recorded on the case's timeline; the request is cleared and the window
+    told. A case that waited on the meeting alone (no slip open, waiting for materials or returned) is
+    back to registered, for the window to transfer or answer it. Audited. Refusals change nothing."""
+    hall = _hall()
+    ensure_may_decide_meeting_request(actor, hall)
+    case = _locked_case(case, expected_version)
+    if not case.meeting_requested:
+        message = _("No joint meeting is requested for this case (any more).")
+        raise ValidationError({"status": ValidationError(message, code="invalid_transition")})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the joint meeting is declined.")]})
+    if len(reason) > NOTE_MAX_LENGTH:
+        raise ValidationError(
+            {"reason": [_("The reason is too long (at most %(limit)d characters).") % {"limit": NOTE_MAX_LENGTH}]}
+        )
+    previous = case.status
+    case.meeting_requested = False
+    waiting = TransferSlip.objects.filter(case=case, status__in=[*OPEN_SLIP_STATES, SlipStatus.RETURNED]).exists()
+    if case.status == CaseStatus.TRANSFERRED and not waiting:
+        case.status = CaseStatus.REGISTERED
+    case.version += 1
+    case.save(update_fields=["meeting_requested", "status", "version"])
+    case_event_record(
+        case=case,
+        actor=actor,
+        kind="meeting_request_declined",
+        from_status=previous if previous != case.status else "",
+        to_status=case.status if previous != case.status else "",
+        changes={"reason": reason},
+    )
+    audit_record(
+        action="case.meeting_request_decline",
+        actor=actor,
+        hall=hall,
+        target=case,
+        changes={"case": case.number, "status": [previous, case.status]},
+    )
+    notices.notify_staff(
+        kind="meeting_request_declined",
+        event_key=f"case:{hall.pk}:{case.pk}:meeting_request_declined:{case.version}",
+        hall=hall,
+        user_ids=notices.window_staff_ids(hall.pk),
+        context={
+            "case_number": case.number,
+            "matter_name": free_text(case.matter_name, revealed=False),
+            "declined_by": getattr(actor, "display_name", "") or str(actor),
+            "reason": free_text(reason, revealed=False)[:300],
+        },
+        link=notices.case_link(hall, case.pk),
+    )
+    return case
+
+
+def case_meeting_request_settle(*, case_id: int, actor: Any, meeting_number: str) -> bool:
+    """A joint meeting is convened with the case linked: the window's request for one is settled
+    (cleared, the timeline says by which meeting). In the case's hall schema and the caller's
+    transaction; False if the case is not there or asked for no meeting."""
+    case = Case.objects.select_for_update().filter(pk=case_id).first()
+    if case is None or not case.meeting_requested:
+        return False
+    case.meeting_requested = False
+    case.version += 1
+    case.save(update_fields=["meeting_requested", "version"])
+    case_event_record(case=case, actor=actor, kind="meeting_request_settled", changes={"meeting": meeting_number})
+    return True
 
 
 # The states each slip step starts from (as CASE_STEP_STATES).
@@ -686,6 +793,7 @@ def case_meeting_closed(*, case_id: int, actor: Any, meeting_number: str) -> Cas
                 "meeting_number": meeting_number,
                 "feedback_due_at": local_minute(feedback_deadline.due_at),
             },
+            link=notices.case_link(hall, case.pk),
         )
     return case
 
@@ -782,6 +890,7 @@ def slip_reply(
             hall=hall,
             user_ids=notices.window_staff_ids(hall.pk),
             context=context,
+            link=notices.case_link(hall, case.pk),
         )
         notices.notify_person(
             kind="person_supplement",
@@ -801,6 +910,7 @@ def slip_reply(
                 "result_label": str(CaseResult(result).label),
                 "feedback_due_at": (local_minute(feedback_deadline.due_at) if feedback_deadline else ""),
             },
+            link=notices.case_link(hall, case.pk),
         )
     return slip
 
@@ -839,6 +949,7 @@ def slip_return(*, slip: TransferSlip, actor: Any, reason: str, expected_version
         hall=hall,
         user_ids=notices.window_staff_ids(hall.pk),
         context=_slip_context(slip, case, hall),
+        link=notices.case_link(hall, case.pk),
     )
     return slip
 
@@ -956,6 +1067,7 @@ def case_supplement_received(*, case: Case, actor: Any, note: str = "", expected
             hall=hall,
             user_ids=notices.department_staff_ids(slip.department_id),
             context=_slip_context(slip, case, hall, deadline),
+            link=notices.slip_link(hall, slip.pk),
         )
     previous = case.status
     case.status = CaseStatus.TRANSFERRED

@@ -528,6 +528,16 @@ NOTICE_SWEEP_LEASE_SECONDS = int(os.environ.get("NOTICE_SWEEP_LEASE_SECONDS", "3
 NOTICE_SENDING_STALE_SECONDS = int(os.environ.get("NOTICE_SENDING_STALE_SECONDS", "600"))
 NOTICE_SWEEP_BATCH = int(os.environ.get("NOTICE_SWEEP_BATCH", "500"))
 
+# --- Links in notices (notifications/links.py; docs/notifications.md) ---------------------------
+# A message sent without a request (e-mail, WeCom, DingTalk…) links to its subject's page as
+# <scheme>://<hall code>.<BASE_DOMAIN>[:port]/path; the in-app list uses the request's scheme and port.
+NOTICE_LINK_SCHEME = os.environ.get("NOTICE_LINK_SCHEME", "https" if PRODUCTION else "http").strip().lower()
+if NOTICE_LINK_SCHEME not in {"http", "https"}:
+    raise ImproperlyConfigured(f"NOTICE_LINK_SCHEME must be http or https, not {NOTICE_LINK_SCHEME!r}.")
+NOTICE_LINK_PORT = os.environ.get("NOTICE_LINK_PORT", "" if PRODUCTION else "8000").strip()
+if NOTICE_LINK_PORT and not NOTICE_LINK_PORT.isdigit():
+    raise ImproperlyConfigured(f"NOTICE_LINK_PORT must be a port number or empty, not {NOTICE_LINK_PORT!r}.")
+
 # How often beat looks for notices whose delivery task was lost (notice_deliver_pending).
 NOTICE_SWEEP_SECONDS = float(os.environ.get("NOTICE_SWEEP_SECONDS", "60"))
 
@@ -554,8 +564,6 @@ DINGTALK_AGENT_ID = os.environ.get("DINGTALK_AGENT_ID", "")
 DINGTALK_API_BASE = os.environ.get("DINGTALK_API_BASE", "https://oapi.dingtalk.com")
 # Timeout (seconds) of one call to the WeCom or DingTalk API.
 NOTICE_HTTP_TIMEOUT_SECONDS = float(os.environ.get("NOTICE_HTTP_TIMEOUT_SECONDS", "10"))
-# Links in e-mail, WeCom and DingTalk messages (never in SMS) point to https://<hall host>/… .
-NOTICE_LINK_SCHEME = os.environ.get("NOTICE_LINK_SCHEME", "https")
 # How often beat looks whose daily digest is due (at the first office hour of the person's hall).
 NOTICE_DIGEST_CHECK_SECONDS = float(os.environ.get("NOTICE_DIGEST_CHECK_SECONDS", "600"))
 

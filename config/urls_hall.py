@@ -11,6 +11,8 @@ urlpatterns = [
     path("", casework_views.hall_home, name="home"),
     path("system/worker-check/", diagnostics.worker_check, name="worker_check"),
     path("settings/", include("hallplatform.workdays.urls")),
+    path("settings/", include("hallplatform.deadlines.urls")),
+    path("settings/", include("notifications.web.settings_urls")),
     path("notices/", include("notifications.web.urls")),
     path("cases/", include("casework.web.urls")),
     path("slips/", include("casework.web.department_urls")),

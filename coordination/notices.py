@@ -12,14 +12,18 @@ from django.db.models import Q
 from django.utils import timezone
 
 from hallplatform.accounts.models import RoleAssignment, RoleKind
-from hallplatform.deadlines.notices import SUBJECT_LABELS
+from hallplatform.deadlines.notices import SUBJECT_LABELS, SUBJECT_LINKS
 from hallplatform.formats import local_minute
 from hallplatform.personal import free_text
 from notifications.kinds import NoticeKind, notice_kind_register
+from notifications.links import NoticeLink
 from notifications.services import notice_enqueue_inbox
 
 SUBJECT_LABELS["coordination.MeetingResolution"] = "联席会议决议"
 SUBJECT_LABELS["coordination.SupervisionOrder"] = "督办单"
+# A resolution's deadline knows the resolution, not its meeting: the list of resolutions shows it.
+SUBJECT_LINKS["coordination.MeetingResolution"] = lambda deadline: "/meetings/resolutions/"
+SUBJECT_LINKS["coordination.SupervisionOrder"] = lambda deadline: f"/orders/{deadline.subject_id}/"
 
 MEETING_INVITATION = notice_kind_register(
     NoticeKind(
@@ -111,25 +115,53 @@ def _department_staff(department_ids: Iterable[int]) -> Q:
     return Q(kind__in=[RoleKind.DEPARTMENT_HANDLER, RoleKind.DEPARTMENT_LEAD], department_id__in=list(department_ids))
 
 
+# Meetings and orders answer on the base domain and on every hall host of their city (public-schema
+# rows): a department's staff open them on the base domain (their cross-hall inbox), a hall lead on
+# their hall's host, a supervisor on the base domain.
+
+
+def meeting_link(meeting: Any, *, hall: Any = None) -> NoticeLink:
+    return NoticeLink(path=f"/meetings/{meeting.pk}/", hall=hall)
+
+
+def order_link(order: Any, *, hall: Any = None) -> NoticeLink:
+    return NoticeLink(path=f"/orders/{order.pk}/", hall=hall)
+
+
+def _convener_hall(meeting: Any) -> Any:
+    """Where the convener works: the hall's host for a hall meeting, the base domain for the city's."""
+    return meeting.hall if meeting.level == "hall" else None
+
+
 def meeting_invitations(*, meeting: Any) -> None:
-    invitations = list(meeting.invitations.all())
+    invitations = list(meeting.invitations.select_related("hall"))
     departments = [i.department_id for i in invitations if i.department_id]
-    halls = [i.hall_id for i in invitations if i.hall_id]
-    users = _users(_department_staff(departments) | Q(kind=RoleKind.HALL_LEAD, hall_id__in=halls))
+    halls = [i.hall for i in invitations if i.hall_id]
     convener = meeting.hall.name
+    context = {
+        "meeting_number": meeting.number,
+        "meeting_subject": free_text(meeting.subject, revealed=False),
+        "convener": convener,
+        "starts_at": _when(meeting.starts_at),
+        "place": free_text(meeting.place or meeting.online_link, revealed=False),
+    }
     notice_enqueue_inbox(
         kind="meeting_invitation",
         event_key=f"meeting:{meeting.pk}:invitation",
         hall=meeting.hall,
-        user_ids=users,
-        context={
-            "meeting_number": meeting.number,
-            "meeting_subject": free_text(meeting.subject, revealed=False),
-            "convener": convener,
-            "starts_at": _when(meeting.starts_at),
-            "place": free_text(meeting.place or meeting.online_link, revealed=False),
-        },
+        user_ids=_users(_department_staff(departments)),
+        context=context,
+        link=meeting_link(meeting),
     )
+    for hall in halls:
+        notice_enqueue_inbox(
+            kind="meeting_invitation",
+            event_key=f"meeting:{meeting.pk}:invitation",
+            hall=meeting.hall,
+            user_ids=_users(Q(kind=RoleKind.HALL_LEAD, hall_id=hall.pk)),
+            context=context,
+            link=meeting_link(meeting, hall=hall),
+        )
 
 
 def resolutions_assigned(*, meeting: Any, resolutions: list[Any]) -> None:
@@ -147,6 +179,7 @@ def resolutions_assigned(*, meeting: Any, resolutions: list[Any]) -> None:
                 "action": free_text(resolution.action, revealed=False),
                 "due_at": _when(resolution.deadline.due_at if resolution.deadline else None),
             },
+            link=meeting_link(meeting),
         )
 
 
@@ -158,14 +191,17 @@ def resolution_done(*, resolution: Any) -> None:
         hall=meeting.hall,
         user_ids=[meeting.convened_by_id],
         context={"resolution_number": resolution.number, "department_name": resolution.owner_department.name},
+        link=meeting_link(meeting, hall=_convener_hall(meeting)),
     )
 
 
 def order_issued(*, order: Any, again: bool = False) -> None:
     if order.target_department_id:
         users = _users(_department_staff([order.target_department_id]))
+        link = order_link(order)
     else:
         users = _users(Q(kind=RoleKind.HALL_LEAD, hall_id=order.target_hall_id))
+        link = order_link(order, hall=order.target_hall)
     notice_enqueue_inbox(
         kind="order_issued",
         event_key=f"order:{order.pk}:issued:{order.version}",
@@ -180,7 +216,16 @@ def order_issued(*, order: Any, again: bool = False) -> None:
             "due_at": _when(order.deadline.due_at if order.deadline else None),
             "again": again,
         },
+        link=link,
     )
+
+
+def _issuer_hall(order: Any) -> Any:
+    """Where the issuer works: a hall lead within their hall (its host), a supervisor on the base domain."""
+    lead = RoleAssignment.objects.filter(
+        user_id=order.issued_by_id, kind=RoleKind.HALL_LEAD, hall_id=order.issuing_hall_id
+    ).exists()
+    return order.issuing_hall if lead else None
 
 
 def order_responded(*, order: Any) -> None:
@@ -191,6 +236,7 @@ def order_responded(*, order: Any) -> None:
         hall=order.target_hall,
         user_ids=[order.issued_by_id],
         context={"order_number": order.number, "addressee": addressee},
+        link=order_link(order, hall=_issuer_hall(order)),
     )
 
 
@@ -201,4 +247,5 @@ def slip_assigned(*, slip: Any) -> None:
         hall=slip.hall,
         user_ids=[slip.assigned_to_id],
         context={"slip_number": slip.slip_number, "hall_name": slip.hall.name, "matter_name": slip.matter_name},
+        link=NoticeLink(path=f"/slips/{slip.slip_id}/", hall=slip.hall),
     )

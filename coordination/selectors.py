@@ -173,6 +173,27 @@ def supervision_proposals(*, city: Hall, limit: int = 50, hall_ids: list[int] | 
     return {"flagged_cases": list(flagged), "red_slips": list(red_slips)}
 
 
+def meeting_request_list_for(*, actor: Any, hall: Hall | None = None) -> QuerySet[CaseIndex]:
+    """The open requests for a joint meeting that ``actor`` decides (convene or decline), oldest
+    first: a hall lead's, those of their hall; a city supervisor's, those of every hall of their
+    cities; on a hall's host (``hall``), that hall's only. Open: asked for by the window, neither
+    convened nor declined, the case not closed. One query over the public index, whatever the number
+    of halls; anyone else gets none. What a to-do list of leads and supervisors shows."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return CaseIndex.objects.none()
+    roles = RoleAssignment.objects.filter(user_id=actor.pk)
+    lead_halls = list(roles.filter(kind=RoleKind.HALL_LEAD).values_list("hall_id", flat=True))
+    cities = list(roles.filter(kind=RoleKind.CITY_SUPERVISOR).values_list("hall_id", flat=True))
+    if not lead_halls and not cities:
+        return CaseIndex.objects.none()
+    rows = CaseIndex.objects.filter(
+        Q(hall_id__in=lead_halls) | Q(hall_id__in=cities) | Q(hall__parent_id__in=cities), meeting_requested=True
+    ).exclude(status__in=CLOSED_CASE_STATES)
+    if hall is not None:
+        rows = rows.filter(hall_id=hall.pk)
+    return rows.select_related("hall").order_by("transferred_at", "pk")
+
+
 def resolution_list_for_department(*, actor: Any, open_only: bool = True) -> QuerySet[MeetingResolution]:
     """Meeting resolutions owned by the actor's departments, from every hall and the city."""
     rows = MeetingResolution.objects.filter(owner_department_id__in=department_ids_of(actor))

@@ -15,7 +15,12 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.interface import case_event_record_in_hall, case_meeting_closed_in_hall
+from casework.interface import (
+    case_event_record_in_hall,
+    case_meeting_closed_in_hall,
+    case_meeting_request_decline_in_hall,
+    case_meeting_request_settle_in_hall,
+)
 from coordination import notices
 from coordination.models import (
     InvitationResponse,
@@ -29,6 +34,7 @@ from coordination.models import (
     ResolutionStatus,
     SupervisionOrder,
 )
+from coordination.selectors import meeting_request_list_for
 from hallindex.models import CaseIndex, SlipIndex
 from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment, RoleKind
 from hallplatform.accounts.selectors import department_ids_of
@@ -233,9 +239,24 @@ def meeting_convene(*, actor: Any, hall: Hall | None, draft: MeetingDraft) -> Jo
             kind="meeting_convened",
             changes={"meeting": meeting.number, "subject": meeting.subject, "starts_at": meeting.starts_at.isoformat()},
         )
+        # the window's request for a joint meeting on this case, if any, is answered by this one
+        case_meeting_request_settle_in_hall(
+            hall=halls[ref.hall_id], case_id=ref.case_id, actor=actor, meeting_number=meeting.number
+        )
     audit_record(action="meeting.convene", actor=actor, hall=scope.hall, target=meeting, changes={"level": scope.level})
     notices.meeting_invitations(meeting=meeting)
     return meeting
+
+
+@transaction.atomic
+def meeting_request_decline(*, actor: Any, hall_id: int, case_id: int, reason: str) -> None:
+    """A city supervisor (or the hall's lead) declines the window's request for a joint meeting on a
+    case, with a reason recorded on the case's timeline (casework's case_meeting_request_decline,
+    audited there). A request the actor does not decide, or that is no longer open: 404."""
+    row = meeting_request_list_for(actor=actor).filter(hall_id=hall_id, case_id=case_id).first()
+    if row is None:
+        raise Http404
+    case_meeting_request_decline_in_hall(hall=row.hall, case_id=case_id, actor=actor, reason=reason)
 
 
 def _invitation_mine(actor: Any, invitation: MeetingInvitation) -> bool:

@@ -138,6 +138,12 @@ class CaseIndex(models.Model):
                 condition=Q(flagged_for_supervision=True) & ~Q(status__in=["closed", "not_accepted"]),
                 name="caseindex_flagged_open",
             ),
+            # The open requests for a joint meeting (the leads' and supervisors' to-do), oldest first.
+            models.Index(
+                fields=["hall", "transferred_at"],
+                condition=Q(meeting_requested=True) & ~Q(status__in=["closed", "not_accepted"]),
+                name="caseindex_meeting_requested",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hallplatform.api import ErrorSerializer, PageNumberPagination
+from notifications.links import notice_link_url
 from notifications.models import Notice
 from notifications.selectors import notice_list_for_user, notice_unread_count_for_user
 from notifications.services import notice_mark_read
@@ -22,11 +23,21 @@ class NoticeSerializer(serializers.ModelSerializer):
         slug_field="code", read_only=True, help_text="Hall code; null if none."
     )
     is_read = serializers.BooleanField(read_only=True)
+    link = serializers.SerializerMethodField(
+        help_text="The page of the notice's subject on the host that serves it (absolute URL); empty if none."
+    )
 
     class Meta:
         model = Notice
-        fields = ["id", "kind", "kind_label", "hall", "subject", "body", "created_at", "sent_at", "read_at", "is_read"]
+        fields = [
+            "id", "kind", "kind_label", "hall", "subject", "body", "link",
+            "created_at", "sent_at", "read_at", "is_read",
+        ]  # fmt: skip
         read_only_fields = fields
+
+    def get_link(self, notice: Notice) -> str:
+        request = self.context.get("request")
+        return notice_link_url(notice, request=getattr(request, "_request", request))
 
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 404)}
@@ -40,7 +51,7 @@ class NoticeListView(generics.ListAPIView):
     pagination_class = PageNumberPagination
 
     def get_queryset(self) -> QuerySet[Notice]:
-        return notice_list_for_user(user=self.request.user).select_related("hall")
+        return notice_list_for_user(user=self.request.user).select_related("hall", "link_hall")
 
 
 class NoticeReadView(APIView):
@@ -49,7 +60,7 @@ class NoticeReadView(APIView):
     @extend_schema(request=None, responses={200: NoticeSerializer, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
         notice = notice_mark_read(user=request.user, notice_id=pk)
-        return Response(NoticeSerializer(notice).data)
+        return Response(NoticeSerializer(notice, context={"request": request}).data)
 
 
 class NoticeUnreadCountView(APIView):

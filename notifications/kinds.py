@@ -64,6 +64,11 @@ def notice_kind_get(code: str | NoticeKind) -> NoticeKind:
         raise ValueError(f"Unknown notice kind {code!r}; register it with notice_kind_register().") from None
 
 
+def notice_kinds() -> list[NoticeKind]:
+    """Every registered kind, by code."""
+    return sorted(_KINDS.values(), key=lambda kind: kind.code)
+
+
 def notice_kind_choices() -> list[tuple[str, str]]:
     return [(kind.code, f"{kind.label} ({kind.code})") for kind in sorted(_KINDS.values(), key=lambda k: k.code)]
 

@@ -109,6 +109,18 @@ class Notice(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # The page of the notice's subject: a path on the host of link_hall (none: the base domain);
+    # notifications.links makes it absolute.
+    link_path = models.CharField(_("link"), max_length=300, blank=True)
+    link_hall = models.ForeignKey(
+        "tenants.Hall",
+        verbose_name=_("hall of the link"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The hall whose host serves the link; empty: the city portal's host."),
+    )
 
     class Meta:
         verbose_name = _("notice")

@@ -17,18 +17,24 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.template import Context
+from django.template import Context, TemplateSyntaxError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from hallplatform.accounts.models import RoleAssignment, RoleKind
 from hallplatform.audit.services import audit_record
 from hallplatform.caching import BROKER_ERRORS, broker_outage
+from hallplatform.limits import NOTE_MAX_LENGTH
 from hallplatform.workdays.selectors import work_calendars_for
 from hallplatform.workdays.worktime import CalendarRangeError, add_working_time, in_office_hours
 from notifications.channels import hall_channels_allowed, staff_reach
 from notifications.kinds import NoticeKind, notice_kind_get
+from notifications.links import NoticeLink, notice_link_url, text_with_link
 from notifications.models import Notice, NoticeChannel, NoticeState, NoticeTemplate, StaffContact
 from notifications.privacy import InvalidPhoneNumber, personal_data_found, phone_normalise, text_mask
 from notifications.providers import ProviderError, app_provider, email_provider, sms_provider
@@ -53,6 +59,7 @@ def notice_enqueue(
     recipient_user_id: int | None = None,
     recipient_ref: str | None = None,
     context: dict[str, Any],
+    link: NoticeLink | None = None,
 ) -> Notice | None:
     """Put a notice in the outbox, in the caller's transaction; it is sent after that commits.
 
@@ -62,7 +69,8 @@ def notice_enqueue(
     person of ``hall`` named by ``recipient_ref`` ("case:123"), whose number is looked up in the
     hall's schema at sending time. ``context`` must already be masked: it and the rendered text are
     stored in the public schema, so an unmasked phone or identity card number is refused. A staff
-    recipient may be given by id (``recipient_user_id``), which spares loading the user.
+    recipient may be given by id (``recipient_user_id``), which spares loading the user. ``link``:
+    the page of the notice's subject (notifications/links.py), shown with the notice.
     """
     spec, recipient_user_id = _notice_checked(
         kind=kind,
@@ -89,6 +97,8 @@ def notice_enqueue(
         body=body,
         state=NoticeState.QUEUED,
         next_attempt_at=held or now,
+        link_path=link.path if link is not None else "",
+        link_hall_id=link.hall_id if link is not None else None,
     )
     extras = _extra_channel_drafts(
         [
@@ -99,6 +109,7 @@ def notice_enqueue(
                 context=context,
                 hall=hall,
                 recipient_user_id=recipient_user_id,
+                link=link,
             )
         ]
         if recipient_user_id is not None
@@ -160,6 +171,7 @@ class NoticeDraft:
     recipient_ref: str | None = None
     # The hall whose office hours hold a non-urgent message to staff (None: the notice's hall).
     office_hall_id: int | None = None
+    link: NoticeLink | None = None
 
 
 _Key = tuple[int | None, str, str, str]  # the notice's uniqueness: hall, event, channel, recipient key
@@ -224,6 +236,8 @@ def notice_enqueue_many(drafts: Iterable[NoticeDraft]) -> list[int | None]:
                 "subject": subject,
                 "body": body,
                 "next_attempt_at": held or now,
+                "link_path": draft.link.path if draft.link is not None else "",
+                "link_hall_id": draft.link.hall_id if draft.link is not None else None,
             }
         )
     written = _insert_many_unless_exist(rows, {"state": NoticeState.QUEUED})
@@ -268,6 +282,7 @@ def _extra_channel_drafts(drafts: list[NoticeDraft]) -> list[NoticeDraft]:
                 context=draft.context,
                 hall=draft.hall,
                 recipient_user_id=user_id,
+                link=draft.link,
             )
             for channel in person.channels
             if channel in hall_allows
@@ -316,9 +331,16 @@ def _quiet_hours(notices: list[tuple[NoticeKind, str, int | None, int | None]], 
 
 
 def notice_enqueue_inbox(
-    *, kind: str | NoticeKind, event_key: str, hall: Any, user_ids: Iterable[int], context: dict[str, Any]
+    *,
+    kind: str | NoticeKind,
+    event_key: str,
+    hall: Any,
+    user_ids: Iterable[int],
+    context: dict[str, Any],
+    link: NoticeLink | None = None,
 ) -> list[int | None]:
-    """One in-app notice to each of ``user_ids`` (each once), in one statement: staff told of an event."""
+    """One in-app notice to each of ``user_ids`` (each once), in one statement: staff told of an
+    event; ``link``: the page of its subject."""
     return notice_enqueue_many(
         NoticeDraft(
             kind=kind,
@@ -327,6 +349,7 @@ def notice_enqueue_inbox(
             hall=hall,
             recipient_user_id=user_id,
             context=context,
+            link=link,
         )
         for user_id in sorted(set(user_ids))
     )
@@ -528,7 +551,7 @@ def notice_deliver(*, notice_id: int) -> DeliveryOutcome:
     with transaction.atomic():
         notice = (
             Notice.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("hall", "recipient_user")
+            .select_related("hall", "recipient_user", "link_hall")
             .filter(pk=notice_id)
             .first()
         )
@@ -588,8 +611,12 @@ def notice_deliver(*, notice_id: int) -> DeliveryOutcome:
 
 
 def notice_link(notice: Notice) -> str:
-    """The absolute address of the page a notice is about (context ``link``: a path on the hall's
-    host, or an absolute http(s) address), or "". Used by e-mail, WeCom and DingTalk; never by SMS."""
+    """The absolute address of the page a notice is about, or "": the link stored with the notice
+    (notifications/links.py), else its context's ``link`` (a path on the hall's host, or an absolute
+    http(s) address). Used by e-mail, WeCom and DingTalk; never by SMS."""
+    stored = notice_link_url(notice)
+    if stored:
+        return stored
     link = str(notice.context.get("link") or "")
     if link.startswith("/") and not link.startswith("//"):
         host = f"{notice.hall.code}.{settings.BASE_DOMAIN}" if notice.hall is not None else settings.BASE_DOMAIN
@@ -640,7 +667,7 @@ def _send(notice: Notice) -> tuple[str, str]:
         if user is None or not user.email:
             raise UnresolvableRecipient("the recipient has no e-mail address")
         provider = email_provider()
-        body = f"{notice.body}\n\n{link}" if link else notice.body
+        body = text_with_link(notice.body, link)
         return provider.name, provider.send_email(to=user.email, subject=subject, body=body, reference=reference)
     if notice.channel in (NoticeChannel.WECOM, NoticeChannel.DINGTALK):
         contact = StaffContact.objects.filter(user=user).first() if user is not None else None
@@ -726,3 +753,117 @@ def notice_mark_read(*, user: Any, notice_id: int) -> Notice:
 def notice_mark_all_read(*, user: Any) -> int:
     """The recipient has read all their in-app notices; returns how many were unread."""
     return notice_list_for_user(user=user).filter(read_at__isnull=True).update(read_at=timezone.now())
+
+
+# --- A hall's own wording (the hall lead's settings page, docs/notifications.md) ------------------
+
+# The channels whose wording a hall may set (SMS texts are also bound to the provider's template).
+HALL_TEXT_CHANNELS = (NoticeChannel.INBOX, NoticeChannel.EMAIL, NoticeChannel.SMS)
+
+
+def notice_text_sample(kind: NoticeKind, hall: Any) -> dict[str, Any]:
+    """A context to try a text on: each of the kind's variables by its name, the hall's name."""
+    values: dict[str, Any] = {name: f"〔{name}〕" for name in kind.variables}
+    values["hall_name"] = getattr(hall, "name", "") or values.get("hall_name", "")
+    return values
+
+
+def notice_text_preview(*, kind: NoticeKind, channel: str, hall: Any, subject: str, body: str) -> tuple[str, str]:
+    """(subject, body) rendered on a sample context; a text that is empty, too long, or does not
+    compile or render is refused, each message naming its field."""
+    errors: dict[str, list[str]] = {}
+    texts = {"subject": "" if channel == NoticeChannel.SMS else (subject or "").strip(), "body": (body or "").strip()}
+    labels = {"subject": _("Subject"), "body": _("Text")}
+    rendered: dict[str, str] = {}
+    if not texts["body"]:
+        errors["body"] = [_("Text: write the text of the notice.")]
+    if len(texts["subject"]) > 200:
+        errors["subject"] = [_("Subject: at most 200 characters.")]
+    if len(texts["body"]) > NOTE_MAX_LENGTH:
+        errors["body"] = [_("Text: at most %(limit)d characters.") % {"limit": NOTE_MAX_LENGTH}]
+    sample = notice_text_sample(kind, hall)
+    for field, source in texts.items():
+        if field in errors:
+            continue
+        try:
+            rendered[field] = text_render(source, sample)
+        except TemplateSyntaxError as exc:
+            errors[field] = [
+                _("%(field)s: this text cannot be used: %(error)s") % {"field": labels[field], "error": exc}
+            ]
+        except Exception as exc:  # a filter failing on the sample values: refused like a syntax error
+            errors[field] = [
+                _("%(field)s: this text cannot be used: %(error)s") % {"field": labels[field], "error": exc}
+            ]
+    if errors:
+        raise ValidationError(errors)
+    return rendered["subject"], rendered["body"]
+
+
+def _ensure_hall_lead(actor: Any, hall: Any) -> None:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise Http404
+    if not RoleAssignment.objects.filter(user_id=actor.pk, kind=RoleKind.HALL_LEAD, hall_id=hall.pk).exists():
+        raise Http404
+
+
+def _hall_text_checked(kind: str, channel: str) -> NoticeKind:
+    try:
+        spec = notice_kind_get(kind)
+    except ValueError:
+        raise Http404 from None
+    if channel not in HALL_TEXT_CHANNELS:
+        raise Http404
+    return spec
+
+
+@transaction.atomic
+def notice_template_set_for_hall(
+    *, hall: Any, kind: str, channel: str, subject: str, body: str, actor: Any
+) -> NoticeTemplate:
+    """The hall lead sets their hall's own wording of a kind of notice on a channel; it must render
+    (notice_text_preview), else nothing is saved. Audited with the text before and after."""
+    _ensure_hall_lead(actor, hall)
+    spec = _hall_text_checked(kind, channel)
+    notice_text_preview(kind=spec, channel=channel, hall=hall, subject=subject, body=body)
+    subject = "" if channel == NoticeChannel.SMS else (subject or "").strip()
+    body = (body or "").strip()
+    template = NoticeTemplate.objects.select_for_update().filter(kind=spec.code, channel=channel, hall=hall).first()
+    before = {"subject": template.subject, "body": template.body} if template is not None else None
+    if template is None:
+        template = NoticeTemplate(kind=spec.code, channel=channel, hall=hall)
+    template.subject, template.body = subject, body
+    template.save()
+    audit_record(
+        action="notice_template.set",
+        actor=actor,
+        hall=hall,
+        target=template,
+        changes={"kind": spec.code, "channel": channel, "before": before, "after": {"subject": subject, "body": body}},
+    )
+    return template
+
+
+@transaction.atomic
+def notice_template_reset_for_hall(*, hall: Any, kind: str, channel: str, actor: Any) -> bool:
+    """The hall goes back to the wording every hall uses; audited. Whether it had its own."""
+    _ensure_hall_lead(actor, hall)
+    spec = _hall_text_checked(kind, channel)
+    template = NoticeTemplate.objects.select_for_update().filter(kind=spec.code, channel=channel, hall=hall).first()
+    if template is None:
+        return False
+    audit_record(
+        action="notice_template.reset",
+        actor=actor,
+        hall=hall,
+        target=template,
+        changes={"kind": spec.code, "channel": channel, "before": {"subject": template.subject, "body": template.body}},
+    )
+    template.delete()
+    return True
+
+
+def notice_texts_default(*, kind: NoticeKind, channel: str) -> tuple[str, str]:
+    """The wording every hall uses unless it has its own: the operators' template, else the code's."""
+    template = NoticeTemplate.objects.filter(kind=kind.code, channel=channel, hall__isnull=True).first()
+    return (template.subject, template.body) if template is not None else kind.default_text(channel)

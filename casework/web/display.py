@@ -122,6 +122,8 @@ EVENT_LABELS: dict[str, Any] = {
     "meeting_held": _("Joint meeting held, resolutions recorded"),
     "resolution_done": _("Meeting resolution carried out"),
     "meeting_closed": _("Joint meeting closed"),
+    "meeting_request_declined": _("Joint meeting request declined"),
+    "meeting_request_settled": _("Joint meeting request settled: meeting convened"),
     "supervision_order": _("Supervision order issued"),
     "supervision_closed": _("Supervision order closed"),
 }

@@ -405,3 +405,10 @@ class SmsOptOutForm(ActionForm):
 def version_error(errors: Mapping[str, list[str]]) -> list[str]:
     """The messages of a conflict or an impossible step (shown on top of the page, nothing changed)."""
     return [*errors.get("version", []), *errors.get("status", [])]
+
+
+class MeetingDeclineForm(forms.Form):
+    """The hall lead declines a request for a joint meeting: why."""
+
+    reason = forms.CharField(label=_("Why the joint meeting is declined"), max_length=limits.NOTE_MAX_LENGTH)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)

@@ -34,6 +34,7 @@ from casework.selectors import (
     case_timeline,
     deadline_badge,
     feedback_deadline_for_case,
+    meeting_request_list_for_hall,
     slip_list_for_case,
     slip_steps_allowed,
 )
@@ -43,6 +44,7 @@ from casework.services import (
     case_close,
     case_feedback_record,
     case_follow_up,
+    case_meeting_request_decline,
     case_register,
     case_reopen,
     case_reveal,
@@ -63,6 +65,7 @@ from casework.web.forms import (
     CloseForm,
     FeedbackForm,
     FollowUpForm,
+    MeetingDeclineForm,
     RegistrationForm,
     ReopenForm,
     RerouteForm,
@@ -85,17 +88,21 @@ READ_ROLES = (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISO
 WORK_ROLES = (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD)
 PAGE_SIZE = 50
 EARLIER_SHOWN = 10
+MEETING_REQUESTS_SHOWN = 50
 
 
 def hall_home(request: HttpRequest) -> HttpResponse:
     """The hall's start page: who you are here and where this hall can transfer to."""
     route = request.hall_route  # type: ignore[attr-defined]
     departments = list(department_list_routable_from(hall_id=route.hall_id, city_id=route.city_id))
+    lead = RoleKind.HALL_LEAD in request_roles(request)
     return render(
         request,
         "casework/hall_home.html",
         {
             "route": route,
+            # the hall lead's open joint-meeting requests: convene one, or decline with a reason
+            "meeting_requests": list(meeting_request_list_for_hall()[:MEETING_REQUESTS_SHOWN]) if lead else None,
             "role_labels": [RoleKind(kind).label for kind in sorted(request_roles(request))],
             "own_departments": [d for d in departments if d.hall_id == route.hall_id],
             "city_departments": [d for d in departments if d.hall_id != route.hall_id],
@@ -373,6 +380,8 @@ def _case_context(
         "orders": [],
         **case_page_extras(hall_id=hall.pk, case_id=case.pk),
         "has_notice": bool(_told(case)),
+        # the hall lead decides the window's request for a joint meeting: convene, or decline
+        "may_decide_meeting": case.meeting_requested and RoleKind.HALL_LEAD in request_roles(request),
     }
 
 
@@ -386,6 +395,35 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 # --- Steps on a case: one POST each ----------------------------------------------------------------
+
+
+@requires_roles(RoleKind.HALL_LEAD)
+@require_POST
+def case_meeting_decline_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The hall lead declines the window's request for a joint meeting, with a reason (recorded on
+    the timeline, the window told). A refusal is shown as a message and changes nothing."""
+    case = case_get_for_staff(actor=request.user, case_id=case_id)
+    form = MeetingDeclineForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("cases:detail", case_id=case.pk)
+    try:
+        case_meeting_request_decline(
+            case=case,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except ValidationError as exc:
+        for texts in _errors(exc).values():
+            for text in texts:
+                messages.error(request, text)
+    else:
+        messages.success(request, _("The joint meeting request is declined; the window is told."))
+    return redirect("cases:detail", case_id=case.pk)
+
 
 Perform = Callable[[Case, Any, Any], str]
 

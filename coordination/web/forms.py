@@ -419,3 +419,9 @@ class AssignForm(forms.Form):
         field = self.fields["handler"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", gettext("Choose…")), *((user.pk, str(user)) for user in handlers)]
+
+
+class MeetingDeclineForm(forms.Form):
+    """A supervisor declines a request for a joint meeting: why."""
+
+    reason = forms.CharField(label=_("Why the joint meeting is declined"), max_length=limits.NOTE_MAX_LENGTH)

@@ -7,4 +7,10 @@ from coordination.web import views
 app_name = "portal"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.portal, name="overview"),
+    path("meeting-requests/", views.meeting_requests, name="meeting_requests"),
+    path(
+        "meeting-requests/<int:hall_id>/<int:case_id>/decline/",
+        views.meeting_request_decline_view,
+        name="meeting_request_decline",
+    ),
 ]

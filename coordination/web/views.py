@@ -18,11 +18,12 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -43,6 +44,7 @@ from coordination.services import (
     meeting_close,
     meeting_convene,
     meeting_record_minutes,
+    meeting_request_decline,
     meeting_respond,
     order_accept,
     order_issue,
@@ -61,6 +63,7 @@ from coordination.web.display import (
 from coordination.web.forms import (
     AssignForm,
     ConveneForm,
+    MeetingDeclineForm,
     MinutesForm,
     OrderForm,
     OrderRespondForm,
@@ -186,6 +189,10 @@ def portal(request: HttpRequest) -> HttpResponse:
     red_slips = [
         {"row": row, "origin": origin(row.hall), "badge": _badge(row.deadline, now)} for row in proposals["red_slips"]
     ]
+    requests = selectors.meeting_request_list_for(actor=request.user).filter(
+        Q(hall_id=city.pk) | Q(hall__parent_id=city.pk)
+    )[:PROPOSALS_ON_PAGE]
+    meeting_requests = [_meeting_request_row(request, row, origin(row.hall)) for row in requests]
     order_url = reverse("orders:new")
     return render(
         request,
@@ -198,8 +205,58 @@ def portal(request: HttpRequest) -> HttpResponse:
             "flagged_html": flagged_rows_html(flagged, order_url),
             "red_slips": red_slips,
             "red_slips_html": red_slip_rows_html(red_slips, order_url),
+            "meeting_requests": meeting_requests,
         },
     )
+
+
+def _meeting_request_row(request: HttpRequest, row: Any, origin: str) -> dict[str, Any]:
+    return {
+        "row": row,
+        "case_url": f"{origin}/cases/{row.case_id}/",
+        "convene_url": f"{reverse('meetings:new')}?{urlencode({'cases': row.number})}",
+        "decline_url": reverse("portal:meeting_request_decline", args=[row.hall_id, row.case_id]),
+    }
+
+
+@requires_roles(SUPERVISOR)
+@require_GET
+def meeting_requests(request: HttpRequest) -> HttpResponse:
+    """The supervisor's open requests for a joint meeting, from every hall of their cities (the
+    public index: one query): convene a meeting with the case linked, or decline with a reason."""
+    origins: dict[int, str] = {}
+    rows = []
+    for row in _page(request, selectors.meeting_request_list_for(actor=request.user)):
+        if row.hall_id not in origins:
+            origins[row.hall_id] = hall_origin(request, row.hall.code)
+        rows.append(_meeting_request_row(request, row, origins[row.hall_id]))
+    return render(request, "coordination/meeting_requests.html", {"rows": rows})
+
+
+@requires_roles(SUPERVISOR)
+@require_POST
+def meeting_request_decline_view(request: HttpRequest, hall_id: int, case_id: int) -> HttpResponse:
+    """Decline a request with a reason (recorded on the case's timeline, the window told); a request
+    the supervisor does not decide is 404. A refusal changes nothing and is shown as a message."""
+    form = MeetingDeclineForm(request.POST)
+    if form.is_valid():
+        try:
+            meeting_request_decline(
+                actor=request.user, hall_id=hall_id, case_id=case_id, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            for texts in _errors(exc).values():
+                for text in texts:
+                    messages.error(request, text)
+        else:
+            messages.success(request, _("The joint meeting request is declined; the window is told."))
+    else:
+        if not selectors.meeting_request_list_for(actor=request.user).filter(hall_id=hall_id, case_id=case_id).exists():
+            raise Http404
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+    return redirect("portal:meeting_requests")
 
 
 # --- Joint meetings --------------------------------------------------------------------------------

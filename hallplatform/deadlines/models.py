@@ -144,19 +144,40 @@ def _default_chain() -> list[str]:
     return list(DEFAULT_ESCALATION_CHAIN)
 
 
-class EscalationPolicy(models.Model):
-    """How a hall escalates breached deadlines: the order of levels and the working time between
-    steps. A hall without a row uses handler → department lead → hall lead → city supervisor."""
+# Who is told at the yellow warning, unless a policy says otherwise: the handler.
+DEFAULT_WARNING_LEVELS = [EscalationLevel.HANDLER.value]
 
-    hall = models.OneToOneField("tenants.Hall", on_delete=models.CASCADE, related_name="+")
+
+def _default_warning_levels() -> list[str]:
+    return list(DEFAULT_WARNING_LEVELS)
+
+
+class PolicyScope(models.TextChoices):
+    HALL = "hall", _("This hall")
+    CITY = "city", _("The city's default")
+
+
+class EscalationPolicy(models.Model):
+    """How breached deadlines escalate: who is told at the yellow warning, the order of levels told
+    from the breach on, and the working time between steps. A hall's own row (scope hall) wins over
+    its city's default (a row of scope city on the city hall), which wins over the built-in chain
+    handler → department lead → hall lead → city supervisor (hallplatform/deadlines/policies.py)."""
+
+    hall = models.ForeignKey("tenants.Hall", verbose_name=_("hall"), on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(_("applies to"), max_length=8, choices=PolicyScope.choices, default=PolicyScope.HALL)
     chain = models.JSONField(_("escalation chain"), default=_default_chain)
     step_minutes = models.PositiveIntegerField(
         _("working minutes between steps"), default=DEFAULT_ESCALATION_STEP_MINUTES
     )
+    warning_levels = models.JSONField(_("told at the yellow warning"), default=_default_warning_levels)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("escalation policy")
         verbose_name_plural = _("escalation policies")
+        constraints = [
+            models.UniqueConstraint(fields=["hall", "scope"], name="escalation_policy_once_per_hall_and_scope")
+        ]
 
     def __str__(self) -> str:
         return " → ".join(self.chain)

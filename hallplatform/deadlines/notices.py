@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +12,7 @@ from django.db.models import Q
 from hallplatform.accounts.models import RoleAssignment, RoleKind
 from hallplatform.deadlines.models import Deadline, DeadlineKind, EscalationLevel
 from hallplatform.formats import local_minute
+from notifications.links import NoticeLink
 from notifications.models import NoticeChannel
 from notifications.services import NoticeDraft, notice_enqueue, notice_enqueue_many
 
@@ -66,9 +67,14 @@ def _kind_label(kind: str) -> str:
 
 # What a deadline's subject is called in a notice, by model label; apps add theirs.
 SUBJECT_LABELS: dict[str, str] = {}
-# The page of a deadline's subject on the hall's host, by model label ("/cases/{id}/"); apps add
-# theirs. Linked by e-mail, WeCom and DingTalk, never by SMS.
-SUBJECT_LINKS: dict[str, str] = {}
+# The page of a deadline's subject (a path on its hall's host, whose staff, departments and city
+# supervisors are the ones told), by model label; apps add theirs. No query: the sweep links thousands.
+SUBJECT_LINKS: dict[str, Callable[[Deadline], str]] = {}
+
+
+def subject_link(deadline: Deadline) -> NoticeLink | None:
+    path = SUBJECT_LINKS.get(deadline.subject_type)
+    return NoticeLink(path=path(deadline), hall=deadline.hall) if path is not None else None
 
 
 def _when(instant: datetime) -> str:
@@ -79,9 +85,6 @@ def _context(deadline: Deadline, *, deadline_label: str | None = None, **extra: 
     """Template variables of the deadline notice kinds (notifications/kinds.py); no personal data.
     ``deadline_label``: the kind's label, when the caller has it already."""
     noun = SUBJECT_LABELS.get(deadline.subject_type, "事项")
-    link = SUBJECT_LINKS.get(deadline.subject_type)
-    if link:
-        extra = {"link": link.format(id=deadline.subject_id), **extra}
     return {
         "deadline_id": deadline.pk,
         "subject_label": f"{noun} {deadline.subject_number or deadline.subject_id}",
@@ -104,6 +107,7 @@ def notify(*, deadline: Deadline, kind: str, event: str, user_ids: Iterable[int]
             hall=deadline.hall,
             recipient_user_id=user_id,
             context=_context(deadline, **extra),
+            link=subject_link(deadline),
         )
         count += notice is not None
     return count
@@ -119,8 +123,10 @@ class NoticeBatch:
 
     def add(self, *, deadline: Deadline, kind: str, event: str, user_ids: Iterable[int], **extra: Any) -> None:
         context: dict[str, Any] | None = None
+        link: NoticeLink | None = None
         for user_id in user_ids:
             if context is None:
+                link = subject_link(deadline)
                 label = self._labels.get(deadline.kind)
                 if label is None:
                     label = self._labels[deadline.kind] = _kind_label(deadline.kind)
@@ -133,6 +139,7 @@ class NoticeBatch:
                     hall=deadline.hall,
                     recipient_user_id=user_id,
                     context=context,  # shared by the deadline's recipients: nothing changes it
+                    link=link,
                 )
             )
 

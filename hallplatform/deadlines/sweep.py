@@ -17,14 +17,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from hallplatform.deadlines.models import (
-    DEFAULT_ESCALATION_CHAIN,
-    DEFAULT_ESCALATION_STEP_MINUTES,
     Deadline,
     DeadlineState,
     EscalationLevel,
-    EscalationPolicy,
 )
 from hallplatform.deadlines.notices import NoticeBatch, Recipients
+from hallplatform.deadlines.policies import escalations_for
 from hallplatform.workdays import worktime
 from hallplatform.workdays.selectors import work_calendars_for
 from tenants.models import Hall
@@ -41,11 +39,12 @@ class SweepResult:
 
 
 class _Escalation:
-    """Per-hall escalation policies and calendars for the rows of one batch."""
+    """Per-hall escalation policies (the hall's own, its city's default, the built-in one) and
+    calendars for the rows of one batch."""
 
     def __init__(self, rows: list[Deadline], now: datetime) -> None:
         hall_ids = {row.hall_id for row in rows}
-        self.policies = {p.hall_id: p for p in EscalationPolicy.objects.filter(hall_id__in=hall_ids)}
+        self.policies = escalations_for({row.hall_id: row.hall for row in rows}.values())
         today = timezone.localtime(now).date()
         self.calendars = work_calendars_for(
             hall_ids=hall_ids, first=today - timedelta(days=1), last=today + timedelta(days=60)
@@ -54,8 +53,7 @@ class _Escalation:
         self._labels: dict[str, str] = {}
 
     def chain(self, hall_id: int) -> list[str]:
-        policy = self.policies.get(hall_id)
-        return list(policy.chain) if policy else list(DEFAULT_ESCALATION_CHAIN)
+        return list(self.policies[hall_id].chain)
 
     def label(self, level: str) -> str:
         """The level's name in notices, translated once per batch."""
@@ -67,8 +65,7 @@ class _Escalation:
         # the same for every row of a hall in the batch: computed once per hall
         key = (hall_id, after)
         if key not in self._next:
-            policy = self.policies.get(hall_id)
-            step = timedelta(minutes=policy.step_minutes if policy else DEFAULT_ESCALATION_STEP_MINUTES)
+            step = timedelta(minutes=self.policies[hall_id].step_minutes)
             self._next[key] = worktime.add_working_time(self.calendars[hall_id], after, step).at
         return self._next[key]
 
@@ -160,15 +157,14 @@ def deadline_sweep(*, now: datetime | None = None) -> SweepResult:
         )
         if rows:
             recipients = Recipients(rows)
+            policies = escalations_for({row.hall_id: row.hall for row in rows}.values())
             notices = NoticeBatch()
             for row in rows:
                 row.warned_at = now
-                notices.add(
-                    deadline=row,
-                    kind="deadline_warning",
-                    event="warning",
-                    user_ids=recipients.for_level(row, "handler"),
-                )
+                told: set[int] = set()
+                for level in policies[row.hall_id].warning_levels:
+                    told.update(recipients.for_level(row, level))
+                notices.add(deadline=row, kind="deadline_warning", event="warning", user_ids=sorted(told))
             Deadline.objects.filter(pk__in=[row.pk for row in rows]).update(warned_at=now)
             result.notices += notices.send()
             result.warned = len(rows)

@@ -185,7 +185,10 @@ class HallWorkPolicy(models.Model):
     warning_share = models.FloatField(
         _("share of the working time used before the yellow warning"),
         default=0.75,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0.01), MaxValueValidator(0.99)],
+        help_text=_("Empty: the city's default (CityWorkPolicy), else 0.75."),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
@@ -208,3 +211,34 @@ class HallWorkPolicy(models.Model):
 
     def __str__(self) -> str:
         return str(self.hall)
+
+
+class CityWorkPolicy(models.Model):
+    """A city's defaults for its halls' deadlines, set by its city supervisor: the share of the working
+    time used before the yellow warning, for every hall of the city without its own."""
+
+    city = models.OneToOneField(
+        "tenants.Hall", verbose_name=_("city"), on_delete=models.CASCADE, related_name="city_work_policy"
+    )
+    warning_share = models.FloatField(
+        _("share of the working time used before the yellow warning"),
+        default=0.75,
+        validators=[MinValueValidator(0.01), MaxValueValidator(0.99)],
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("city deadline policy")
+        verbose_name_plural = _("city deadline policies")
+        constraints = [
+            models.CheckConstraint(
+                name="city_work_policy_warning_share_between_0_and_1",
+                condition=Q(warning_share__gt=0, warning_share__lt=1),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.city)

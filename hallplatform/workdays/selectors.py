@@ -12,17 +12,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, time
 
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
 from hallplatform.workdays import worktime
 from hallplatform.workdays.hours import MAKEUP_KEY, WEEKDAY_KEYS, Schedule, schedule_from_json
 from hallplatform.workdays.models import (
     CalendarDay,
     CalendarYear,
+    CityWorkPolicy,
     HallClosure,
     HallWorkPolicy,
     OfficeHoursSeason,
     YearStatus,
 )
 from hallplatform.workdays.services import calendar_provisional_ensure
+from tenants.models import Hall
 
 # A calendar is loaded around a computation; a span this long means a bug, not a deadline, and
 # would materialise provisional years for centuries.
@@ -70,14 +75,45 @@ def _seasons(rows: list[OfficeHoursSeason]) -> tuple[worktime.OfficeHours, ...]:
     return tuple(seasons)
 
 
-def _policy(row: HallWorkPolicy | None) -> worktime.Policy:
+def _policy(row: HallWorkPolicy | None, city_share: float | None = None) -> worktime.Policy:
+    """The hall's own policy; a warning share it leaves empty is its city's default, else 0.75."""
+    share = row.warning_share if row is not None and row.warning_share is not None else city_share
+    if share is None:
+        share = worktime.Policy().warning_share
     if row is None:
-        return worktime.Policy()
+        return worktime.Policy(warning_share=share)
     return worktime.Policy(
         count_receipt_day=row.count_receipt_day,
         half_day_minutes=row.half_day_minutes,
-        warning_share=row.warning_share,
+        warning_share=share,
     )
+
+
+def _policies(ids: list[int]) -> dict[int, worktime.Policy]:
+    """Each hall's deadline policy with its city's default warning share, in one query (the hall, its
+    own policy joined, its city's share as a subquery)."""
+    city_share = CityWorkPolicy.objects.filter(city_id=Coalesce(OuterRef("parent_id"), OuterRef("pk"))).values(
+        "warning_share"
+    )[:1]
+    policies: dict[int, worktime.Policy] = {}
+    for hall in Hall.objects.filter(pk__in=ids).select_related("work_policy").annotate(city_share=Subquery(city_share)):
+        try:
+            own: HallWorkPolicy | None = hall.work_policy
+        except HallWorkPolicy.DoesNotExist:
+            own = None
+        policies[hall.pk] = _policy(own, hall.city_share)
+    return policies
+
+
+def warning_share_defaults(*, hall: Hall) -> tuple[float | None, float | None]:
+    """(the hall's own warning share, its city's default): None where there is none."""
+    own = HallWorkPolicy.objects.filter(hall=hall).values_list("warning_share", flat=True).first()
+    city_id = hall.parent_id if hall.parent_id is not None else hall.pk
+    return own, city_warning_share(city_id=city_id)
+
+
+def city_warning_share(*, city_id: int) -> float | None:
+    return CityWorkPolicy.objects.filter(city_id=city_id).values_list("warning_share", flat=True).first()
 
 
 def work_calendars_for(*, hall_ids: Iterable[int], first: date, last: date) -> dict[int, worktime.WorkCalendar]:
@@ -104,7 +140,7 @@ def work_calendars_for(*, hall_ids: Iterable[int], first: date, last: date) -> d
         "hall_id", "date"
     ):
         closures[hall_id].add(day)
-    policies = {policy.hall_id: policy for policy in HallWorkPolicy.objects.filter(hall_id__in=ids)}
+    policies = _policies(ids)
     return {
         hall_id: worktime.WorkCalendar(
             first=first,
@@ -113,7 +149,7 @@ def work_calendars_for(*, hall_ids: Iterable[int], first: date, last: date) -> d
             provisional_years=provisional_years,
             seasons=_seasons(seasons[hall_id]),
             closures=frozenset(closures[hall_id]),
-            policy=_policy(policies.get(hall_id)),
+            policy=policies.get(hall_id) or worktime.Policy(),
         )
         for hall_id in ids
     }

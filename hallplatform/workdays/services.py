@@ -27,6 +27,7 @@ from hallplatform.workdays.models import (
     CalendarDay,
     CalendarDayKind,
     CalendarYear,
+    CityWorkPolicy,
     DaySource,
     HallClosure,
     HallWorkPolicy,
@@ -444,12 +445,13 @@ def closure_remove(*, closure: HallClosure, actor: Any = None) -> None:
     on_calendar_changed(hall_id=hall.pk, first=day, last=day)
 
 
-def work_policy_errors(*, half_day_minutes: int | None, warning_share: float) -> dict[str, list[str]]:
-    """What is wrong with a deadline policy, by field (empty: nothing)."""
+def work_policy_errors(*, half_day_minutes: int | None, warning_share: float | None) -> dict[str, list[str]]:
+    """What is wrong with a deadline policy, by field (empty: nothing). An empty warning share is
+    the city's default."""
     errors: dict[str, list[str]] = {}
     if half_day_minutes is not None and not 1 <= half_day_minutes <= 720:
         errors["half_day_minutes"] = [_("Give between 1 and 720 minutes, or leave it empty.")]
-    if not 0 < warning_share < 1:
+    if warning_share is not None and not 0 < warning_share < 1:
         errors["warning_share"] = [_("Give a share between 0 and 1, e.g. 0.75.")]
     return errors
 
@@ -460,7 +462,7 @@ def work_policy_set(
     hall: Hall,
     count_receipt_day: bool,
     half_day_minutes: int | None,
-    warning_share: float,
+    warning_share: float | None,
     actor: Any = None,
 ) -> HallWorkPolicy:
     """Set how a hall counts its deadlines (DESIGN.md section 6: hall policy, with the defaults of
@@ -501,3 +503,67 @@ def work_policy_set(
     )
     on_calendar_changed(hall_id=hall.pk, first=OPEN_START, last=OPEN_END)
     return policy
+
+
+def warning_share_errors(warning_share: float | None, *, required: bool = False) -> dict[str, list[str]]:
+    """What is wrong with a warning share, by field (empty: nothing; None: the city's default)."""
+    error = {"warning_share": [_("Warning share: give a share between 0.01 and 0.99, e.g. 0.75.")]}
+    if warning_share is None:
+        return error if required else {}
+    return error if not 0.01 <= warning_share <= 0.99 else {}
+
+
+@transaction.atomic
+def warning_share_set(*, hall: Hall, warning_share: float | None, actor: Any = None) -> bool:
+    """The hall lead sets the share of a deadline's working time after which the yellow warning
+    (临期) comes, for their hall; None: the city's default. Open deadlines are recomputed; audited.
+    Returns whether anything changed."""
+    errors = warning_share_errors(warning_share)
+    if errors:
+        raise ValidationError(errors)
+    policy = HallWorkPolicy.objects.select_for_update().filter(hall=hall).first()
+    before = policy.warning_share if policy is not None else None
+    if before == warning_share:
+        return False
+    if policy is None:
+        policy = HallWorkPolicy(hall=hall)
+    policy.warning_share = warning_share
+    policy.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+    policy.save()
+    audit_record(
+        action="work_policy.warning_share",
+        actor=actor,
+        hall=hall,
+        target=policy,
+        changes={"warning_share": [before, warning_share]},
+    )
+    on_calendar_changed(hall_id=hall.pk, first=OPEN_START, last=OPEN_END)
+    return True
+
+
+@transaction.atomic
+def city_warning_share_set(*, city: Hall, warning_share: float, actor: Any = None) -> bool:
+    """The city supervisor sets the city's default warning share, used by each hall of the city
+    without its own. The open deadlines of those halls are recomputed; audited. Whether it changed."""
+    errors = warning_share_errors(warning_share, required=True)
+    if errors:
+        raise ValidationError(errors)
+    policy = CityWorkPolicy.objects.select_for_update().filter(city=city).first()
+    before = policy.warning_share if policy is not None else None
+    if before == warning_share:
+        return False
+    if policy is None:
+        policy = CityWorkPolicy(city=city)
+    policy.warning_share = warning_share
+    policy.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+    policy.save()
+    audit_record(
+        action="city_work_policy.warning_share",
+        actor=actor,
+        hall=city,
+        target=policy,
+        changes={"warning_share": [before, warning_share]},
+    )
+    for hall_id in Hall.objects.filter(Q(pk=city.pk) | Q(parent_id=city.pk)).values_list("pk", flat=True):
+        on_calendar_changed(hall_id=hall_id, first=OPEN_START, last=OPEN_END)
+    return True

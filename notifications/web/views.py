@@ -26,6 +26,7 @@ from notifications.contacts import (
     staff_contact_set,
 )
 from notifications.forms import HallChannelPolicyForm, StaffContactForm
+from notifications.links import notice_link_url
 from notifications.selectors import notice_list_for_user, notice_unread_count_for_user
 from notifications.services import notice_mark_all_read, notice_mark_read
 
@@ -33,10 +34,13 @@ PAGE_SIZE = 30
 
 
 def inbox(request: HttpRequest) -> HttpResponse:
-    """The person's in-app notices, newest first, unread ones marked."""
-    page = Paginator(notice_list_for_user(user=request.user).select_related("hall"), PAGE_SIZE).get_page(
+    """The person's in-app notices, newest first, unread ones marked, each linking to its subject's
+    page on the host that serves it."""
+    page = Paginator(notice_list_for_user(user=request.user).select_related("hall", "link_hall"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    for notice in page:
+        notice.link_url = notice_link_url(notice, request=request)  # type: ignore[attr-defined]
     return render(
         request,
         "notifications/inbox.html",

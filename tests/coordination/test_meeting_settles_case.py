@@ -78,7 +78,8 @@ def test_a_case_waiting_on_the_meeting_alone_is_replied_when_the_meeting_closes(
     assert closed["status"] == MeetingStatus.CLOSED
     replied = case_now(case)
     assert (replied.status, replied.result) == (CaseStatus.REPLIED, CaseResult.DONE)
-    assert replied.replied_at is not None and replied.version == case.version + 1
+    # one step when the meeting was convened (the window's request settled), one when it closed
+    assert replied.replied_at is not None and replied.version == case.version + 2
     deadline = feedback_deadline(case)
     assert deadline is not None and deadline.state == DeadlineState.OPEN
     # the public facts follow in the same transaction
@@ -112,7 +113,8 @@ def test_a_case_with_a_slip_still_open_keeps_waiting_for_the_department(demo: ob
     hold_and_close(case)
 
     after = case_now(case)
-    assert (after.status, after.version) == (CaseStatus.TRANSFERRED, case.version)
+    # only the window's request was settled, when the meeting was convened
+    assert (after.status, after.version, after.meeting_requested) == (CaseStatus.TRANSFERRED, case.version + 1, False)
     assert feedback_deadline(case) is None
     assert not Notice.objects.filter(kind="case_meeting_settled").exists()
     assert case_events("wengyuan", case.pk)[-1] == "meeting_closed"

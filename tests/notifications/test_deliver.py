@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from config.celery import app
 from hallplatform.audit.models import AuditEvent
+from notifications import resolvers
 from notifications.kinds import DEADLINE_BREACH, DEADLINE_WARNING
 from notifications.models import ConsoleMessage, Notice, NoticeChannel, NoticeState
 from notifications.resolvers import register_person_resolver, unregister_person_resolver
@@ -165,9 +166,12 @@ def case_resolver() -> Any:
         looked_up.append((case_id, schema))
         return {"123": "13912345678", "124": ""}.get(case_id)
 
+    previous = resolvers._RESOLVERS.get("case")  # casework's own: put back, for the tests that follow
     register_person_resolver("case", case_reporter_phone)
     yield looked_up
     unregister_person_resolver("case")
+    if previous is not None:
+        register_person_resolver("case", previous)
 
 
 def test_an_sms_to_a_person_is_resolved_in_the_halls_schema_and_the_number_is_not_stored(

@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.utils import timezone
 
 from hallplatform.accounts.models import RoleAssignment, RoleKind
@@ -173,7 +172,8 @@ def test_urgent_messages_and_office_hours_are_not_held(
     assert ordinary is not None and ordinary.next_attempt_at == morning
 
 
-def test_the_daily_digest_lists_ordinary_unread_notices_once_a_day(demo: Any, monkeypatch: Any) -> None:
+def test_the_daily_digest_lists_ordinary_unread_notices_once_a_day(demo: Any, monkeypatch: Any, settings: Any) -> None:
+    settings.NOTICE_LINK_SCHEME = "https"  # as in production (development links are http)
     person = staff("n_digest1", email="n_digest1@example.org")
     with_contact(person, channels=["email"], digest=True)
     RoleAssignment.objects.create(user=person, kind=RoleKind.WINDOW_STAFF, hall=demo["wengyuan"])

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-
 from notifications.kinds import DEADLINE_BREACH
 from notifications.models import Notice, NoticeChannel, NoticeState
 from notifications.services import notice_deliver, notice_enqueue
@@ -67,7 +65,8 @@ def wecom_notice(demo: Any, username: str, number: int, **context: Any) -> Notic
     return Notice.objects.get(event_key=f"deadline:{number}:breach", channel=NoticeChannel.WECOM)
 
 
-def test_a_textcard_with_the_link_goes_to_the_person(demo: Any, wecom: ProviderApi) -> None:
+def test_a_textcard_with_the_link_goes_to_the_person(demo: Any, wecom: ProviderApi, settings: Any) -> None:
+    settings.NOTICE_LINK_SCHEME = "https"  # as in production (development links are http)
     FakeWeCom(wecom)
     notice = wecom_notice(demo, "n_wx1", 901, link="/cases/12/")
 
