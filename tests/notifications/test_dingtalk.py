@@ -51,7 +51,8 @@ def dingtalk_notice(demo: Any, username: str, number: int, **context: Any) -> No
     return Notice.objects.get(event_key=f"deadline:{number}:breach", channel=NoticeChannel.DINGTALK)
 
 
-def test_a_work_notification_with_the_link_as_an_action_card(demo: Any, dingtalk: ProviderApi) -> None:
+def test_a_work_notification_with_the_link_as_an_action_card(demo: Any, dingtalk: ProviderApi, settings: Any) -> None:
+    settings.NOTICE_LINK_SCHEME = "https"  # as in production (development links are http)
     FakeDingTalk(dingtalk)
     notice = dingtalk_notice(demo, "n_dd1", 961, link="/cases/12/")
 

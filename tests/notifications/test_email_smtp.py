@@ -72,7 +72,8 @@ def email_notice(demo: Any, username: str, number: int) -> Notice:
     return Notice.objects.get(event_key=f"deadline:{number}:breach", channel=NoticeChannel.EMAIL)
 
 
-def test_an_urgent_notice_is_mailed_with_its_link(demo: Any, mailbox: Mailbox) -> None:
+def test_an_urgent_notice_is_mailed_with_its_link(demo: Any, mailbox: Mailbox, settings: Any) -> None:
+    settings.NOTICE_LINK_SCHEME = "https"  # as in production (development links are http)
     notice = email_notice(demo, "n_mail1", 991)
 
     outcome = notice_deliver(notice_id=notice.pk)
