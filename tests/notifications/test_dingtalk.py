@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-
 from notifications.kinds import DEADLINE_BREACH
 from notifications.models import Notice, NoticeChannel, NoticeState
 from notifications.services import notice_deliver, notice_enqueue

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.conf import settings
 
 from notifications.kinds import DEADLINE_BREACH
 from notifications.models import Notice, NoticeChannel, NoticeState
