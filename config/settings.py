@@ -320,6 +320,13 @@ SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(30 * 60)))
 SESSION_ABSOLUTE_TIMEOUT = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT", str(12 * 3600)))
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 
+# --- One login for the city (docs/security.md, "One login for the city") -------------------------
+# The base domain's login hands a hall's host a ticket (single use, for that host only) that opens the
+# host's own session; a ticket is good for SSO_TICKET_SECONDS after it is made. Sessions are Django's
+# database sessions, which also remember the sessions of each login, so that logging out ends them all.
+SSO_TICKET_SECONDS = int(os.environ.get("SSO_TICKET_SECONDS", "60"))
+SESSION_ENGINE = "hallplatform.accounts.session_store"
+
 # --- Two-factor login (docs/security.md, "Two-factor login") -----------------------------------
 # TWO_FACTOR_REQUIRED: hall leads, city supervisors and platform operators give a code from an
 # authenticator app (or a recovery code) after their password before any page or session API call,

@@ -1,12 +1,15 @@
 from django.urls import path
 
-from hallplatform.accounts.web import two_factor, views
+from hallplatform.accounts.web import sso, two_factor, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    # One login for the city: tickets on the base domain, redeemed on the halls' hosts.
+    path("sso/ticket/", sso.ticket, name="sso_ticket"),
+    path("sso/callback/", sso.callback, name="sso_callback"),
     path("tokens/", views.api_tokens, name="api_tokens"),
     path("tokens/<int:pk>/revoke/", views.api_token_revoke_view, name="api_token_revoke"),
     path("logins/", views.login_history, name="login_history"),
