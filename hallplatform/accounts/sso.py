@@ -48,9 +48,12 @@ def ticket_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def city_login_start(*, request: HttpRequest, user: Any) -> CityLogin:
-    """A new city login for the session just opened with a password (after ``login()``)."""
-    city_login = CityLogin.objects.create(user=user)
+def city_login_start(
+    *, request: HttpRequest, user: Any, method: str = METHOD_PASSWORD, acr: str = "", amr: str = ""
+) -> CityLogin:
+    """A new city login for the session just opened (after ``login()``): with a password, or through
+    the identity provider (``method`` "oidc", with its ``acr`` and ``amr``)."""
+    city_login = CityLogin.objects.create(user=user, method=method, acr=acr[:200], amr=amr[:200])
     request.session[SESSION_CITY_LOGIN_KEY] = city_login.pk
     return city_login
 
@@ -124,15 +127,18 @@ def service_parse(*, request: HttpRequest, service: str) -> Service | None:
     return Service(origin=f"{parts.scheme}://{parts.netloc}", host=host, route=route, path=path)
 
 
-def sso_ticket_issue(*, city_login: CityLogin, host: str, otp_device: str, method: str = METHOD_PASSWORD) -> str:
-    """A ticket for ``host``; returns its secret (only the digest is kept)."""
+def sso_ticket_issue(*, city_login: CityLogin, host: str, otp_device: str, external_second_factor: bool) -> str:
+    """A ticket for ``host``; returns its secret (only the digest is kept). It carries how the person
+    authenticated: the login's method, the device of the second factor the session gave, or the
+    identity provider's second factor."""
     secret = secrets.token_urlsafe(30)
     SsoTicket.objects.create(
         digest=ticket_digest(secret),
         login=city_login,
         host=host,
-        method=method,
+        method=city_login.method,
         otp_device=otp_device or "",
+        external_second_factor=external_second_factor,
         expires_at=timezone.now() + timedelta(seconds=settings.SSO_TICKET_SECONDS),
     )
     return secret

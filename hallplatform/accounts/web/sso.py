@@ -21,7 +21,12 @@ from hallplatform.accounts.sso import (
     sso_ticket_issue,
     sso_ticket_redeem,
 )
-from hallplatform.accounts.two_factor import is_verified, second_factor_state, second_step_url
+from hallplatform.accounts.two_factor import (
+    SESSION_EXTERNAL_SECOND_FACTOR_KEY,
+    is_verified,
+    second_factor_state,
+    second_step_url,
+)
 from hallplatform.accounts.web.views import request_hall
 from hallplatform.audit.services import audit_record
 from hallplatform.clientip import request_origin
@@ -56,8 +61,11 @@ def ticket(request: HttpRequest) -> HttpResponse:
     if city_login is None:
         # A session opened before the city login existed (or without a password form): it starts one now.
         city_login = city_login_start(request=request, user=user)
-    otp_device = request.session.get(DEVICE_ID_SESSION_KEY, "") if is_verified(user) else ""
-    secret = sso_ticket_issue(city_login=city_login, host=service.host, otp_device=otp_device)
+    external = bool(request.session.get(SESSION_EXTERNAL_SECOND_FACTOR_KEY))
+    otp_device = request.session.get(DEVICE_ID_SESSION_KEY, "") if is_verified(user) and not external else ""
+    secret = sso_ticket_issue(
+        city_login=city_login, host=service.host, otp_device=otp_device, external_second_factor=external
+    )
     query = urlencode({"ticket": secret, "next": service.path})
     response = HttpResponseRedirect(f"{service.origin}{reverse('accounts:sso_callback')}?{query}")
     response["Cache-Control"] = "no-store"
@@ -86,6 +94,9 @@ def callback(request: HttpRequest) -> HttpResponse:
     if redeemed.otp_device:
         # As django-otp's login() does: this session gave the second factor with the city login's.
         session[DEVICE_ID_SESSION_KEY] = redeemed.otp_device
+    if redeemed.external_second_factor:
+        session[SESSION_EXTERNAL_SECOND_FACTOR_KEY] = True
+    second_factor = bool(redeemed.otp_device) or redeemed.external_second_factor
     audit_record(
         action="login.sso",
         actor=user,
@@ -94,7 +105,7 @@ def callback(request: HttpRequest) -> HttpResponse:
         changes={
             "username": user.get_username(),
             "method": redeemed.method,
-            "second_factor": bool(redeemed.otp_device),
+            "second_factor": second_factor,
             **request_origin(request),
         },
     )
@@ -102,7 +113,7 @@ def callback(request: HttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(goto, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         goto = str(resolve_url(settings.LOGIN_REDIRECT_URL))
     state = second_factor_state(user)
-    if state.due and not redeemed.otp_device:
+    if state.due and not second_factor:
         return HttpResponseRedirect(second_step_url(enrolled=state.enrolled, next_url=goto))
     response = HttpResponseRedirect(goto)
     response["Cache-Control"] = "no-store"

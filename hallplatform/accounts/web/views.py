@@ -17,7 +17,8 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render, resolve_url
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -121,6 +122,11 @@ class HostLoginView(auth_views.LoginView):
         if getattr(self.request, "hall_route", None) is not None:
             next_path = self.get_redirect_url() or str(resolve_url(settings.LOGIN_REDIRECT_URL))
             context["city_login_url"] = city_ticket_url(self.request, next_path=next_path, gateway=False)
+        elif settings.OIDC_ENABLED:
+            next_path = self.get_redirect_url()
+            context["oidc_url"] = reverse("accounts:oidc_start") + (
+                f"?{urlencode({'next': next_path})}" if next_path else ""
+            )
         return context
 
     def form_valid(self, form: Any) -> Any:
