@@ -30,13 +30,23 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
 from hallplatform.accounts.access import SESSION_CITY_LOGIN_KEY
-from hallplatform.accounts.models import CityLogin, CityLoginSession, SsoTicket
+from hallplatform.accounts.models import (
+    DEPARTMENT_ROLES,
+    HALL_ROLES,
+    CityLogin,
+    CityLoginSession,
+    RoleAssignment,
+    RoleKind,
+    SsoTicket,
+)
+from tenants.models import Hall
 from tenants.routing import HallRoute, normalise_host, route_for_host
 
 # How the person authenticated, carried by a ticket (with the second factor in ``otp_device``).
@@ -93,6 +103,28 @@ def city_ticket_url(request: HttpRequest, *, next_path: str, gateway: bool) -> s
     service = f"{request.scheme}://{request.get_host()}{next_path}"
     query = {"service": service, **({"gateway": "1"} if gateway else {})}
     return f"{city_origin(request)}{reverse('accounts:sso_ticket')}?{urlencode(query)}"
+
+
+def hall_list_for_user(*, user: Any) -> list[Hall]:
+    """The active halls where ``user`` holds a role (as ``roles_for`` counts them), by code: the hosts
+    the city login can hand them tickets for."""
+    roles = RoleAssignment.objects.filter(user_id=user.pk)
+    own = roles.filter(kind__in=HALL_ROLES).values("hall_id")
+    departments = roles.filter(kind__in=DEPARTMENT_ROLES, department__is_active=True)
+    stationed = departments.values("department__hall_id")
+    city_level = departments.filter(department__hall__level="city").values("department__hall_id")
+    cities = roles.filter(kind=RoleKind.CITY_SUPERVISOR).values("hall_id")
+    return list(
+        Hall.objects.filter(is_active=True)
+        .filter(
+            Q(id__in=own)
+            | Q(id__in=stationed)
+            | Q(parent_id__in=city_level)
+            | Q(id__in=cities)
+            | Q(parent_id__in=cities)
+        )
+        .order_by("code")
+    )
 
 
 @dataclass(frozen=True)

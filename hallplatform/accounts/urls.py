@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     # One login for the city: tickets on the base domain, redeemed on the halls' hosts.
+    path("sso/halls/", sso.halls, name="sso_halls"),
     path("sso/ticket/", sso.ticket, name="sso_ticket"),
     path("sso/callback/", sso.callback, name="sso_callback"),
     # The province's identity provider (OIDC_ENABLED), on the base domain only.

@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
-from hallplatform.accounts.access import SESSION_HOST_KEY, public_endpoint
+from hallplatform.accounts.access import SESSION_HOST_KEY, public_endpoint, roles_for
 from hallplatform.accounts.oidc import (
     METHOD_OIDC,
     ProvinceOidcBackend,
@@ -58,6 +58,8 @@ def next_page(request: HttpRequest) -> str:
 def oidc_session_open(request: HttpRequest, *, user: Any, claims: dict[str, Any], goto: str) -> HttpResponse:
     """Open the city login's session for ``user`` after the provider's login (and second factor)."""
     login(request, user, backend=SSO_BACKEND)
+    if goto == str(resolve_url(settings.LOGIN_REDIRECT_URL)) and not roles_for(user=user, route=None):
+        goto = reverse("accounts:sso_halls")  # no role on the base domain: the list of their halls
     request.session[SESSION_HOST_KEY] = normalise_host(request.get_host())
     session_start(request)
     acr, amr = claim_text(claims.get("acr")), claim_text(claims.get("amr"))

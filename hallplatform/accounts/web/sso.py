@@ -6,8 +6,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import login
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import resolve_url
+from django.shortcuts import render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET
@@ -17,6 +18,7 @@ from hallplatform.accounts.access import SESSION_CITY_LOGIN_KEY, SESSION_HOST_KE
 from hallplatform.accounts.sso import (
     city_login_of,
     city_login_start,
+    hall_list_for_user,
     service_parse,
     sso_ticket_issue,
     sso_ticket_redeem,
@@ -31,10 +33,23 @@ from hallplatform.accounts.web.views import request_hall
 from hallplatform.audit.services import audit_record
 from hallplatform.clientip import request_origin
 from hallplatform.sessions import session_start
-from tenants.routing import normalise_host
+from tenants.routing import hall_origin, normalise_host
 
 # A ticket opens a session as if by password: the user is known, no backend is asked again.
 SSO_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+@public_endpoint  # anyone with an account: it lists only the halls where they hold a role
+@require_GET
+def halls(request: HttpRequest) -> HttpResponse:
+    """On the base domain: the halls the person logged in here can open (where the city login sends
+    people without a role on the base domain, such as window staff)."""
+    if getattr(request, "hall_route", None) is not None:
+        raise Http404
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    links = [(hall, hall_origin(request, hall.code) + "/") for hall in hall_list_for_user(user=request.user)]
+    return render(request, "accounts/sso_halls.html", {"links": links})
 
 
 @public_endpoint  # anyone with an account: the roles are checked for the hall the ticket is for

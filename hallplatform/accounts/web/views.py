@@ -129,6 +129,14 @@ class HostLoginView(auth_views.LoginView):
             )
         return context
 
+    def get_default_redirect_url(self) -> str:
+        """After the city login, someone without a role on the base domain (window staff) is sent to
+        the list of their halls instead of a page that would answer 404."""
+        user = self.request.user
+        if getattr(self.request, "hall_route", None) is None and not roles_for(user=user, route=None):
+            return str(reverse("accounts:sso_halls"))
+        return str(super().get_default_redirect_url())
+
     def form_valid(self, form: Any) -> Any:
         user = form.get_user()
         login(self.request, user)

@@ -5,6 +5,7 @@ travels with the ticket; a host where the person holds no role still answers 404
 
 from __future__ import annotations
 
+import time
 from binascii import unhexlify
 from collections.abc import Iterator
 from datetime import timedelta
@@ -21,6 +22,7 @@ from hallplatform.accounts.access import SESSION_HOST_KEY
 from hallplatform.accounts.models import CityLogin, SsoTicket
 from hallplatform.accounts.two_factor import totp_key_new, two_factor_enrol
 from hallplatform.audit.models import AuditEvent
+from hallplatform.sessions import SESSION_SEEN_AT_KEY
 from tenants.demo import DEMO_PASSWORD
 from tenants.models import Hall
 from tenants.routing import forget_all_hosts
@@ -357,3 +359,57 @@ def test_a_ticket_from_an_unverified_central_session_leaves_the_code_to_the_hall
     # and the code given there opens the hall
     assert hall.post("/accounts/two-factor/verify/", {"code": code_for(key, 1)}).status_code == 302
     assert hall.get("/").status_code == 200
+
+
+# --- where the city login sends people, and the timeouts ------------------------------------------------
+
+
+def test_the_city_login_sends_someone_without_a_role_there_to_their_halls(demo: dict[str, Hall]) -> None:
+    # given a window clerk (no role on the base domain) logging in on the city login
+    central, response = central_login("wengyuan_window")
+
+    # then they land on the list of their halls, which names only their own
+    assert response["Location"] == "/accounts/sso/halls/"
+    page = central.get("/accounts/sso/halls/")
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert 'href="http://wengyuan.localhost/"' in content
+    assert "nanxiong.localhost" not in content and "shaoguan.localhost" not in content
+
+
+def test_the_list_of_halls_of_a_supervisor_is_their_citys(demo: dict[str, Hall]) -> None:
+    central, response = central_login(SUPERVISOR)
+    assert response["Location"] == "/"  # a role on the base domain: its home page
+
+    content = central.get("/accounts/sso/halls/").content.decode()
+
+    city = [hall.code for hall in demo.values() if hall.code == "shaoguan" or hall.parent_id == demo["shaoguan"].pk]
+    others = [hall.code for hall in demo.values() if hall.code not in city and hall.schema_name != "public"]
+    assert city and others
+    assert all(f"http://{code}.localhost/" in content for code in city)
+    assert not any(f"http://{code}.localhost/" in content for code in others)
+
+
+def test_the_list_of_halls_is_only_on_the_base_domain_and_only_for_a_login(demo: dict[str, Hall]) -> None:
+    anonymous = Client(HTTP_HOST=host_of(None)).get("/accounts/sso/halls/")
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith("/accounts/login/")
+    hall = Client(HTTP_HOST=host_of("wengyuan"))
+    hall.post("/accounts/login/", {"username": "wengyuan_window", "password": DEMO_PASSWORD})
+    assert hall.get("/accounts/sso/halls/").status_code == 404
+
+
+@override_settings(SESSION_IDLE_TIMEOUT=60)
+def test_the_idle_timeout_applies_to_each_session_alone(demo: dict[str, Hall]) -> None:
+    # given one login reaching a hall
+    central, _response = central_login(SUPERVISOR)
+    hall, _answer = reach(central, "shaoguan")
+
+    # when the hall's session was idle too long (the central one was not)
+    session = hall.session
+    session[SESSION_SEEN_AT_KEY] = int(time.time()) - 120
+    session.save()
+
+    # then only the hall's session ended
+    assert hall.get("/").status_code == 302
+    assert central.get("/").status_code == 200
