@@ -377,7 +377,7 @@ def test_logout(demo: dict[str, Hall]) -> None:
 
     # then the session is gone and the hall's pages ask for a login again
     assert response.status_code == 302
-    assert response["Location"] == "/accounts/login/"
+    assert response["Location"] == "/accounts/login/?sso=none"  # the hall's own form (nothing to ask the city login)
     assert "_auth_user_id" not in client.session
     home = client.get("/")
     assert home.status_code == 302

@@ -167,6 +167,14 @@ class HostLogoutView(auth_views.LogoutView):
             city_login_end(login_id=login_id)
         return response
 
+    def get_default_redirect_url(self) -> str:
+        """A hall's own login form: every session of the login just ended, the city login has none
+        to hand a ticket from."""
+        url = str(super().get_default_redirect_url())
+        if getattr(self.request, "hall_route", None) is not None:
+            return f"{url}?{urlencode({'sso': 'none'})}"
+        return url
+
 
 login_view = public_endpoint(HostLoginView.as_view())
 logout_view = public_endpoint(HostLogoutView.as_view())
