@@ -320,6 +320,41 @@ SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(30 * 60)))
 SESSION_ABSOLUTE_TIMEOUT = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT", str(12 * 3600)))
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 
+# --- One login for the city (docs/security.md, "One login for the city") -------------------------
+# The base domain's login hands a hall's host a ticket (single use, for that host only) that opens the
+# host's own session; a ticket is good for SSO_TICKET_SECONDS after it is made. Sessions are Django's
+# database sessions, which also remember the sessions of each login, so that logging out ends them all.
+SSO_TICKET_SECONDS = int(os.environ.get("SSO_TICKET_SECONDS", "60"))
+SESSION_ENGINE = "hallplatform.accounts.session_store"
+
+# --- The province's identity provider (统一身份认证; docs/security.md, "The province's identity provider") --
+# OIDC_ENABLED: staff may log in through an OpenID Connect provider, on the city login only (one
+# redirect URI: https://<BASE_DOMAIN>/accounts/oidc/callback/). A provider account is bound to a staff
+# login by its `sub` claim, linked once by the person's password or by a security administrator.
+# mozilla-django-oidc's settings (code flow with PKCE, RS256 ID tokens checked against the provider's
+# keys; the issuer and audience are checked too: hallplatform/accounts/oidc.py).
+OIDC_ENABLED = env_bool("OIDC_ENABLED", False)
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
+# The provider's acr values and amr methods that mean a second factor was given there: such a login
+# counts as two-factor on every host (a ticket carries it). Empty: the provider's login is one factor.
+OIDC_MFA_ACR = env_list("OIDC_MFA_ACR")
+OIDC_MFA_AMR = env_list("OIDC_MFA_AMR", "mfa,otp,hwk,sms")
+if OIDC_ENABLED and not all(
+    [OIDC_OP_ISSUER, OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_TOKEN_ENDPOINT, OIDC_OP_JWKS_ENDPOINT, OIDC_RP_CLIENT_ID]
+):
+    raise ImproperlyConfigured("OIDC_ENABLED needs OIDC_OP_ISSUER, the endpoints and OIDC_RP_CLIENT_ID.")
+
 # --- Two-factor login (docs/security.md, "Two-factor login") -----------------------------------
 # TWO_FACTOR_REQUIRED: hall leads, city supervisors and platform operators give a code from an
 # authenticator app (or a recovery code) after their password before any page or session API call,

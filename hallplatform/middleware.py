@@ -15,7 +15,12 @@ from django.utils.translation import gettext as _
 
 from hallplatform import observability
 from hallplatform.accounts.access import SESSION_HOST_KEY, request_roles
-from hallplatform.accounts.two_factor import is_verified, second_factor_state, second_step_url
+from hallplatform.accounts.two_factor import (
+    SESSION_EXTERNAL_SECOND_FACTOR_KEY,
+    is_verified,
+    second_factor_state,
+    second_step_url,
+)
 from hallplatform.schemas import current_tenant, use_hall_schema, use_public_schema
 from tenants.models import Hall
 from tenants.routing import HallRoute, normalise_host, route_for_host
@@ -139,6 +144,12 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if session is not None and session.get(SESSION_EXTERNAL_SECOND_FACTOR_KEY):
+            user = request.user
+            if user.is_authenticated:
+                # The identity provider asked for the second factor (hallplatform/accounts/oidc.py).
+                user.is_verified = lambda: True  # type: ignore[attr-defined]
         return self.get_response(request)
 
     def process_view(

@@ -32,6 +32,8 @@ PUBLIC_HOST_ROLES = frozenset({RoleKind.CITY_SUPERVISOR, *OPERATOR_ROLES, *DEPAR
 
 # The host a session was opened on (set at login): presented to another host, the session is anonymous.
 SESSION_HOST_KEY = "_bancheng_host"
+# The city login (hallplatform/accounts/sso.py) a session belongs to: logging out ends all its sessions.
+SESSION_CITY_LOGIN_KEY = "_bancheng_city_login"
 
 
 def roles_for(*, user: Any, route: HallRoute | None) -> frozenset[str]:

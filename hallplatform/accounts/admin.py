@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
@@ -16,7 +18,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp import admin as _otp_totp_admin  # noqa: F401
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from hallplatform.accounts.models import ApiToken, RoleAssignment, RoleKind, User
+from hallplatform.accounts.models import ApiToken, OidcIdentity, RoleAssignment, RoleKind, User
+from hallplatform.accounts.oidc import oidc_identity_link, oidc_identity_unlink
 from hallplatform.accounts.services import (
     api_token_revoke,
     role_assignment_save,
@@ -124,6 +127,45 @@ class ApiTokenAdmin(admin.ModelAdmin):
         for token in queryset.filter(revoked_at__isnull=True):
             api_token_revoke(token=token, actor=request.user, origin=request_origin(request))
         self.message_user(request, _("The selected tokens are revoked."))
+
+
+class OidcIdentityForm(forms.ModelForm):
+    class Meta:
+        model = OidcIdentity
+        fields = ["user", "subject"]
+
+    def clean_subject(self) -> str:
+        subject = str(self.cleaned_data["subject"]).strip()
+        if OidcIdentity.objects.filter(issuer=settings.OIDC_OP_ISSUER, subject=subject).exists():
+            raise forms.ValidationError(_("This identity provider account is already linked to a staff login."))
+        return subject
+
+
+@admin.register(OidcIdentity)
+class OidcIdentityAdmin(admin.ModelAdmin):
+    """The security administrator binds a staff login to a provider account by its ``sub`` (the issuer is
+    OIDC_OP_ISSUER), or removes a binding; both audited. A binding is never edited."""
+
+    list_display = ["user", "subject", "issuer", "linked_at", "linked_by"]
+    search_fields = ["user__username", "subject"]
+    form = OidcIdentityForm
+    fields = ["user", "subject"]
+    raw_id_fields = ["user"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: OidcIdentity, form: Any, change: bool) -> None:
+        identity = oidc_identity_link(
+            user=obj.user,
+            subject=obj.subject,
+            actor=request.user,  # type: ignore[arg-type]
+            origin=request_origin(request),
+        )
+        obj.pk, obj.issuer = identity.pk, identity.issuer
+
+    def delete_model(self, request: HttpRequest, obj: OidcIdentity) -> None:
+        oidc_identity_unlink(identity=obj, actor=request.user, origin=request_origin(request))  # type: ignore[arg-type]
 
 
 for _model in (TOTPDevice, StaticDevice):

@@ -18,7 +18,7 @@ from hallplatform.accounts.models import RoleAssignment, RoleKind
 # The system administrator runs the platform: halls and departments, the calendar and office hours,
 # notices and their templates.
 SYSTEM_APPS = frozenset({"tenants", "workdays", "notifications"})
-# The security administrator manages people, their roles and API tokens (never deletes a login:
+# The security administrator manages people, their roles, API tokens and identity provider links (never deletes a login:
 # the audit trail points at it). Lockouts are on /accounts/lockouts/.
 SECURITY_PERMISSIONS = frozenset(
     {
@@ -30,6 +30,10 @@ SECURITY_PERMISSIONS = frozenset(
         "accounts.change_roleassignment",
         "accounts.delete_roleassignment",
         "accounts.view_apitoken",
+        # Binding staff to the province's identity provider by its `sub` (hallplatform/accounts/oidc.py).
+        "accounts.view_oidcidentity",
+        "accounts.add_oidcidentity",
+        "accounts.delete_oidcidentity",
     }
 )
 # The audit administrator reads the audit trail, and changes nothing.

@@ -137,3 +137,81 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… · {self.name}"
+
+
+# --- One login for the city (hallplatform/accounts/sso.py) ----------------------------------------
+
+SSO_HOST_MAX_LENGTH = 253
+
+
+class CityLogin(models.Model):
+    """One login of a person (a password on any host, then perhaps a second factor), shared by every
+    session it opened: the session where the password was given and the sessions that tickets of the
+    city login opened on the halls' hosts. Logging out of one ends them all (``ended_at``)."""
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="city_logins")
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # How the person authenticated: "password", or "oidc" with the provider's acr and amr values.
+    method = models.CharField(max_length=20, default="password")
+    acr = models.CharField(max_length=200, blank=True)
+    amr = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("city login")
+        verbose_name_plural = _("city logins")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class CityLoginSession(models.Model):
+    """A session (its key in the session store) opened by a city login: what logging out deletes.
+    Written by the session store (hallplatform/sessions.py) each time such a session is saved."""
+
+    login = models.ForeignKey(CityLogin, on_delete=models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+
+    def __str__(self) -> str:
+        return f"{self.login_id} · {self.session_key[:8]}…"
+
+
+class SsoTicket(models.Model):
+    """A ticket the city login hands to a hall's host (CAS-style): single use, short-lived, only for the
+    host it names. Only a SHA-256 digest of the random secret is kept. It carries how the person
+    authenticated (``otp_device``: the second factor the central session gave, if any), so that the
+    hall's session is verified exactly when the central one is."""
+
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    login = models.ForeignKey(CityLogin, on_delete=models.CASCADE, related_name="tickets")
+    host = models.CharField(max_length=SSO_HOST_MAX_LENGTH)
+    method = models.CharField(max_length=20, default="password")
+    otp_device = models.CharField(max_length=255, blank=True)
+    # The identity provider's second factor (its acr/amr judged by OIDC_MFA_ACR / OIDC_MFA_AMR).
+    external_second_factor = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.host} · {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class OidcIdentity(models.Model):
+    """A staff login bound to an account of the province's identity provider (统一身份认证) by the
+    provider's ``sub`` claim (never by a username alone). Made on the first login through the provider,
+    by the person giving their password, or by a security administrator in the admin."""
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="oidc_identities")
+    issuer = models.CharField(_("issuer"), max_length=255)
+    subject = models.CharField(_("subject (sub)"), max_length=255)
+    linked_at = models.DateTimeField(_("linked at"), auto_now_add=True)
+    linked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("identity provider account")
+        verbose_name_plural = _("identity provider accounts")
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="oidc_identity_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.subject}"

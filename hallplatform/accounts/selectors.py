@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 LOGIN_ACTIONS = (
     "login.success",
+    "login.sso",
+    "login.oidc",
     "login.failure",
     "login.lockout",
     "login.unlock",

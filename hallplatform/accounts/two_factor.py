@@ -51,6 +51,12 @@ TOTP_DEVICE_NAME = "authenticator"
 RECOVERY_DEVICE_NAME = "recovery codes"
 
 
+# Set in a session whose second factor was given at the identity provider (its acr/amr, judged by
+# OIDC_MFA_ACR / OIDC_MFA_AMR: hallplatform/accounts/oidc.py), or carried by a ticket of such a login:
+# TwoFactorMiddleware then counts the session as verified, as django-otp does for its own devices.
+SESSION_EXTERNAL_SECOND_FACTOR_KEY = "_bancheng_external_second_factor"
+
+
 def two_factor_step(view: Any) -> Any:
     """Mark a view as part of the second step (verify, enrol): reachable before the second factor is given."""
     view.two_factor_step = True

@@ -1,12 +1,20 @@
 from django.urls import path
 
-from hallplatform.accounts.web import two_factor, views
+from hallplatform.accounts.web import oidc, sso, two_factor, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    # One login for the city: tickets on the base domain, redeemed on the halls' hosts.
+    path("sso/halls/", sso.halls, name="sso_halls"),
+    path("sso/ticket/", sso.ticket, name="sso_ticket"),
+    path("sso/callback/", sso.callback, name="sso_callback"),
+    # The province's identity provider (OIDC_ENABLED), on the base domain only.
+    path("oidc/start/", oidc.start, name="oidc_start"),
+    path("oidc/callback/", oidc.callback, name="oidc_callback"),
+    path("oidc/link/", oidc.link, name="oidc_link"),
     path("tokens/", views.api_tokens, name="api_tokens"),
     path("tokens/<int:pk>/revoke/", views.api_token_revoke_view, name="api_token_revoke"),
     path("logins/", views.login_history, name="login_history"),

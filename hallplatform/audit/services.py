@@ -21,7 +21,7 @@ PURGE_SETTING = "bancheng.audit_purge_before"
 
 # Actions of the security log (docs/security.md, "Security log"): logins and lockouts, API tokens,
 # second factors, roles and logins changed, reveals and exports of personal data, the trail's purge.
-SECURITY_ACTION_PREFIXES = ("login.", "api_token.", "otp.", "two_factor.", "role.", "user.", "audit.")
+SECURITY_ACTION_PREFIXES = ("login.", "api_token.", "otp.", "two_factor.", "oidc.", "role.", "user.", "audit.")
 SECURITY_ACTIONS = frozenset(
     {"case.reveal", "case.export", "case.export_reveal", "case.supervisor_view", "case.supervisor_export"}
 )

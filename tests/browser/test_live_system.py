@@ -30,3 +30,23 @@ def test_the_live_system_serves_its_static_files(live_system: LiveSystem, browse
     response = page.goto(live_system.url("wengyuan", "/static/vendor/htmx.min.js"))
     assert response is not None and response.status == 200
     assert "htmx" in response.text()
+
+
+def test_one_login_on_the_portal_opens_a_hall_in_the_browser(live_system: LiveSystem, browser: Any) -> None:
+    """The city login (hallplatform/accounts/sso.py) in a real browser: the password once on the portal,
+    then a hall's host opens without it, through the redirects and the ticket."""
+    page = browser.new_page(locale="zh-CN")
+    page.goto(live_system.url(None, "/"))
+    assert "/accounts/login/" in page.url
+    page.fill("input[name=username]", "shaoguan_supervisor")
+    page.fill("input[name=password]", "bancheng-demo")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert "/accounts/login/" not in page.url
+
+    page.goto(live_system.url("nanxiong", "/"))
+    page.wait_for_load_state()
+
+    assert page.url.startswith(live_system.url("nanxiong", "/"))
+    assert "/accounts/login/" not in page.url
+    assert "南雄" in page.content()

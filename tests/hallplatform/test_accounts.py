@@ -320,7 +320,6 @@ def test_login_works_wherever_the_person_holds_a_role(demo: dict[str, Hall], cod
     [
         ("nanxiong", "wengyuan_window"),
         ("shaoguan", "wengyuan_lead"),
-        (None, "wengyuan_window"),
         ("nanxiong", "wengyuan_rsj"),
         ("wengyuan", "operator"),
     ],
@@ -334,6 +333,20 @@ def test_login_where_the_person_holds_no_role_fails_with_the_generic_error(
 
     assert_refused(client, response)
     assert user(username).last_login == last_login
+
+
+def test_the_city_login_on_the_base_domain_takes_anyone_with_an_account_but_its_pages_stay_closed(
+    demo: dict[str, Hall],
+) -> None:
+    # The base domain is the city login (hallplatform/accounts/sso.py): a window clerk logs in there
+    # to reach their hall, and still gets 404 on the portal's pages.
+    client, response = log_in(None, "wengyuan_window")
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user("wengyuan_window").pk)
+    assert client.get("/").status_code == 404
+    assert client.get("/stats/").status_code == 404
+    assert_refused(*log_in(None, "wengyuan_window", password="wrong-password"))
 
 
 def test_wrong_password_and_unknown_user_get_the_same_error(demo: dict[str, Hall]) -> None:
@@ -364,7 +377,7 @@ def test_logout(demo: dict[str, Hall]) -> None:
 
     # then the session is gone and the hall's pages ask for a login again
     assert response.status_code == 302
-    assert response["Location"] == "/accounts/login/"
+    assert response["Location"] == "/accounts/login/?sso=none"  # the hall's own form (nothing to ask the city login)
     assert "_auth_user_id" not in client.session
     home = client.get("/")
     assert home.status_code == 302

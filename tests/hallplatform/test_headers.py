@@ -107,7 +107,12 @@ def test_every_answer_on_a_hall_host_carries_the_policy_and_no_store(
     elif username == "wengyuan_rsj":
         assert {f"/slips/{objects['slip_id']}/", f"/slips/{objects['slip_id']}/print/"} <= set(pages)
     else:
-        assert "/accounts/login/" in pages
+        # the login page first asks the city login (hallplatform/accounts/sso.py); its form is there too
+        assert dict(answers)["/accounts/login/"].status_code == 302
+        form = client.get("/accounts/login/?sso=none")
+        assert form.status_code == 200
+        assert directives(form["Content-Security-Policy"]) == POLICY
+        assert "no-store" in form["Cache-Control"]
 
 
 @pytest.mark.parametrize("username", ["shaoguan_supervisor", "shaoguan_rsj", "operator", None])

@@ -201,7 +201,7 @@ def english_in(content: bytes, *msgids: str) -> list[str]:
 
 
 def test_login_page_is_chinese_by_default(demo: dict[str, Hall]) -> None:
-    response = client_for(None, "wengyuan").get("/accounts/login/")
+    response = client_for(None, "wengyuan").get("/accounts/login/?sso=none")
 
     assert response.status_code == 200
     content = response.content.decode()
@@ -212,10 +212,10 @@ def test_login_page_is_chinese_by_default(demo: dict[str, Hall]) -> None:
 
 
 def test_login_page_is_english_on_request(demo: dict[str, Hall]) -> None:
-    by_header = Client(HTTP_HOST="wengyuan.localhost", HTTP_ACCEPT_LANGUAGE="en").get("/accounts/login/")
+    by_header = Client(HTTP_HOST="wengyuan.localhost", HTTP_ACCEPT_LANGUAGE="en").get("/accounts/login/?sso=none")
     cookie_client = Client(HTTP_HOST="wengyuan.localhost")
     cookie_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    by_cookie = cookie_client.get("/accounts/login/")
+    by_cookie = cookie_client.get("/accounts/login/?sso=none")
 
     for response in (by_header, by_cookie):
         content = response.content.decode()

@@ -143,7 +143,7 @@ def test_created_hall_answers_on_its_host_at_once_even_after_a_cached_miss(demo:
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/"
-    login_page = client.get("/accounts/login/")
+    login_page = client.get("/accounts/login/?sso=none")  # the hall's own form (without asking the city login)
     assert login_page.status_code == 200
     assert "新区政务服务中心".encode() in login_page.content
     assert login_page.wsgi_request.tenant.schema_name == "hall_xinhall"

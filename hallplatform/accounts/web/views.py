@@ -16,12 +16,20 @@ from django.contrib.auth import authenticate, login, user_login_failed
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
-from django.urls import reverse_lazy
+from django.shortcuts import get_object_or_404, render, resolve_url
+from django.urls import reverse, reverse_lazy
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from hallplatform.accounts.access import SESSION_HOST_KEY, public_endpoint, request_roles, requires_roles, roles_for
+from hallplatform.accounts.access import (
+    SESSION_CITY_LOGIN_KEY,
+    SESSION_HOST_KEY,
+    public_endpoint,
+    request_roles,
+    requires_roles,
+    roles_for,
+)
 from hallplatform.accounts.models import API_TOKEN_NAME_MAX_LENGTH, SECURITY_DUTY_ROLES, ApiToken, RoleKind, User
 from hallplatform.accounts.selectors import (
     api_token_list_for_user,
@@ -29,6 +37,7 @@ from hallplatform.accounts.selectors import (
     login_history_for_user,
 )
 from hallplatform.accounts.services import api_token_create, api_token_revoke, lockout_release
+from hallplatform.accounts.sso import city_login_end, city_login_start, city_ticket_url
 from hallplatform.accounts.two_factor import may_make_api_tokens, second_factor_state, second_step_url
 from hallplatform.audit.services import audit_record
 from hallplatform.clientip import request_origin
@@ -66,9 +75,12 @@ class HostLoginForm(forms.Form):
             locked_before = not AxesProxyHandler.is_allowed(request, get_credentials(username))
             user = authenticate(request, username=username, password=password)
             route = getattr(request, "hall_route", None)
-            if user is not None and not roles_for(user=user, route=route):
-                # The right password on a host where the person holds no role counts as a failure,
-                # for the lockout as for the audit trail.
+            # The base domain is the city login: it authenticates anyone with an account, and hands
+            # tickets only for the halls where they hold a role (hallplatform/accounts/sso.py); its
+            # other pages still answer 404 to people without a role there.
+            if user is not None and route is not None and not roles_for(user=user, route=route):
+                # The right password on a hall's host where the person holds no role counts as a
+                # failure, for the lockout as for the audit trail.
                 user_login_failed.send(sender=__name__, credentials=get_credentials(username), request=request)
                 user = None
             if user is None:
@@ -97,11 +109,40 @@ class HostLoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = False
 
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """On a hall's host, first ask the city login (which hands a ticket if the person is logged in
+        there, else sends them back here with ``sso=none``); the form is for the rest."""
+        if getattr(request, "hall_route", None) is not None and request.GET.get("sso") != "none":
+            next_path = self.get_redirect_url() or str(resolve_url(settings.LOGIN_REDIRECT_URL))
+            return HttpResponseRedirect(city_ticket_url(request, next_path=next_path, gateway=True))
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if getattr(self.request, "hall_route", None) is not None:
+            next_path = self.get_redirect_url() or str(resolve_url(settings.LOGIN_REDIRECT_URL))
+            context["city_login_url"] = city_ticket_url(self.request, next_path=next_path, gateway=False)
+        elif settings.OIDC_ENABLED:
+            next_path = self.get_redirect_url()
+            context["oidc_url"] = reverse("accounts:oidc_start") + (
+                f"?{urlencode({'next': next_path})}" if next_path else ""
+            )
+        return context
+
+    def get_default_redirect_url(self) -> str:
+        """After the city login, someone without a role on the base domain (window staff) is sent to
+        the list of their halls instead of a page that would answer 404."""
+        user = self.request.user
+        if getattr(self.request, "hall_route", None) is None and not roles_for(user=user, route=None):
+            return str(reverse("accounts:sso_halls"))
+        return str(super().get_default_redirect_url())
+
     def form_valid(self, form: Any) -> Any:
         user = form.get_user()
         login(self.request, user)
         self.request.session[SESSION_HOST_KEY] = normalise_host(self.request.get_host())
         session_start(self.request)
+        city_login_start(request=self.request, user=user)
         audit_record(
             action="login.success",
             actor=user,
@@ -116,8 +157,27 @@ class HostLoginView(auth_views.LoginView):
         return HttpResponseRedirect(self.get_success_url())
 
 
+class HostLogoutView(auth_views.LogoutView):
+    """Log out, and end every other session of the same city login, on every host."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        login_id = request.session.get(SESSION_CITY_LOGIN_KEY) if request.user.is_authenticated else None
+        response = super().post(request, *args, **kwargs)
+        if login_id:
+            city_login_end(login_id=login_id)
+        return response
+
+    def get_default_redirect_url(self) -> str:
+        """A hall's own login form: every session of the login just ended, the city login has none
+        to hand a ticket from."""
+        url = str(super().get_default_redirect_url())
+        if getattr(self.request, "hall_route", None) is not None:
+            return f"{url}?{urlencode({'sso': 'none'})}"
+        return url
+
+
 login_view = public_endpoint(HostLoginView.as_view())
-logout_view = public_endpoint(auth_views.LogoutView.as_view())
+logout_view = public_endpoint(HostLogoutView.as_view())
 
 
 # --- The person's own API tokens ----------------------------------------------------------------
