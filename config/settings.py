@@ -549,6 +549,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"bancheng@{BASE_DOMAI
 TENCENTCLOUD_SECRET_ID = os.environ.get("TENCENTCLOUD_SECRET_ID", "")
 TENCENTCLOUD_SECRET_KEY = os.environ.get("TENCENTCLOUD_SECRET_KEY", "")
 TENCENTCLOUD_SMS_REGION = os.environ.get("TENCENTCLOUD_SMS_REGION", "ap-guangzhou")
+# The API: a host reached over HTTPS, or scheme://host[:port] (http:// only for a local fake API in tests).
 TENCENTCLOUD_SMS_ENDPOINT = os.environ.get("TENCENTCLOUD_SMS_ENDPOINT", "sms.tencentcloudapi.com")
 SMS_SDK_APP_ID = os.environ.get("SMS_SDK_APP_ID", "")
 SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "")

@@ -2,14 +2,17 @@
 
 Configured from the environment (docs/notifications.md): ``TENCENTCLOUD_SECRET_ID``,
 ``TENCENTCLOUD_SECRET_KEY``, ``SMS_SDK_APP_ID``, ``SMS_SIGN_NAME``, ``SMS_TEMPLATE_IDS`` (per kind),
-``TENCENTCLOUD_SMS_REGION``. Tencent sends only texts approved in advance: the message is the approved
-template with our parameters, prefixed with the approved signature.
+``TENCENTCLOUD_SMS_REGION``, ``TENCENTCLOUD_SMS_ENDPOINT`` (a host, reached over HTTPS, or an address
+``scheme://host[:port]``: ``http://127.0.0.1:8089`` for a local fake of the API in tests).
+Tencent sends only texts approved in advance: the message is the approved template with our parameters,
+prefixed with the approved signature.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Self
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from tencentcloud.common import credential
@@ -40,6 +43,19 @@ _REQUIRED = ("TENCENTCLOUD_SECRET_ID", "TENCENTCLOUD_SECRET_KEY", "SMS_SDK_APP_I
 
 def retryable(code: str) -> bool:
     return code.startswith(_RETRYABLE_PREFIXES)
+
+
+def endpoint_parts(endpoint: str) -> tuple[str, str]:
+    """(scheme, host[:port]) of TENCENTCLOUD_SMS_ENDPOINT: a bare host is reached over HTTPS."""
+    if "://" not in endpoint:
+        return "https", endpoint.strip().rstrip("/")
+    parts = urlsplit(endpoint.strip())
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path not in {"", "/"}:
+        raise ProviderError(
+            f"TENCENTCLOUD_SMS_ENDPOINT must be a host or an http(s) address without a path, not {endpoint!r}",
+            retryable=False,
+        )
+    return parts.scheme, parts.netloc
 
 
 class TencentSmsProvider(Provider):
@@ -80,7 +96,8 @@ class TencentSmsProvider(Provider):
         )
 
     def client(self) -> sms_client.SmsClient:
-        http_profile = HttpProfile(endpoint=self.endpoint, reqTimeout=self.timeout)
+        scheme, host = endpoint_parts(self.endpoint)
+        http_profile = HttpProfile(protocol=scheme, endpoint=host, reqTimeout=self.timeout)
         return sms_client.SmsClient(
             credential.Credential(self.secret_id, self.secret_key),
             self.region,

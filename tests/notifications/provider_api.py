@@ -1,7 +1,8 @@
-"""A real HTTP server on 127.0.0.1 standing in for a provider's API (WeCom, DingTalk, Aliyun SMS).
+"""A real HTTP server on 127.0.0.1 standing in for a provider's API (WeCom, DingTalk, Aliyun and Tencent SMS).
 
 Each test starts one (fixture ``provider_api`` in conftest.py), tells it how to answer each path, and reads back
-the requests it received: method, path, query, headers and body, exactly as the adapter sent them.
+the requests it received: method, path, query, headers and body, exactly as the adapter sent them. A responder
+returning ``HANG_UP`` makes the server close the connection without answering (a network failure).
 """
 
 from __future__ import annotations
@@ -30,15 +31,19 @@ class Received:
 
 
 Responder = Callable[[Received], tuple[int, Any]]
+# What a responder returns for the server to cut the connection before any answer.
+HANG_UP: tuple[int, Any] = (0, None)
 
 
 @dataclass
 class ProviderApi:
-    """The fake API: ``answer[path]`` gives (status, JSON body) for a request to ``path``."""
+    """The fake API: ``answer[path]`` gives (status, JSON body) for a request to ``path``, sent with
+    ``content_type``."""
 
     answer: dict[str, Responder] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
     base: str = ""
+    content_type: str = "application/json; charset=utf-8"
 
     def to(self, path: str) -> list[Received]:
         return [request for request in self.received if request.path == path]
@@ -60,9 +65,12 @@ def _handler(api: ProviderApi) -> type[BaseHTTPRequestHandler]:
             api.received.append(request)
             responder = api.answer.get(parts.path)
             status, body = responder(request) if responder else (404, {"errcode": 404, "errmsg": "no such path"})
+            if (status, body) == HANG_UP:
+                self.close_connection = True
+                return
             data = json.dumps(body, ensure_ascii=False).encode() if not isinstance(body, bytes) else body
             self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Type", api.content_type)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
