@@ -10,6 +10,8 @@ to these two modules; anything else of casework is its own business and may chan
   (``hallplatform.schemas.in_hall_schema``), in the caller's transaction.
 - The case page shows the meetings and orders about a case without casework knowing them: a higher
   app registers a provider of extra context (``register_case_page_extra``).
+- The hall's home is the person's to-do: a higher app adds its own sections (the meeting
+  resolutions and supervision orders waiting on the person) through ``register_home_section``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from casework.access import may_reveal
 from casework.models import Case, TransferSlip
@@ -28,6 +30,7 @@ from casework.services import (
     case_meeting_request_settle,
 )
 from hallplatform.schemas import in_hall_schema
+from hallplatform.todo import TodoSection
 
 __all__ = [
     "Case",
@@ -37,8 +40,10 @@ __all__ = [
     "case_meeting_request_decline_in_hall",
     "case_meeting_request_settle_in_hall",
     "case_page_extras",
+    "home_sections",
     "may_reveal",
     "register_case_page_extra",
+    "register_home_section",
 ]
 
 
@@ -97,3 +102,25 @@ def case_page_extras(*, hall_id: int, case_id: int) -> dict[str, Any]:
     for provider in _case_page_extras:
         extras.update(provider(hall_id, case_id))
     return extras
+
+
+# --- Sections of the hall's home (the person's to-do), provided by higher apps -----------------------
+
+HomeSection = Callable[[HttpRequest], list[TodoSection]]
+_home_sections: list[HomeSection] = []
+
+
+def register_home_section(provider: HomeSection) -> HomeSection:
+    """Register ``provider(request) -> [TodoSection]``: the work of another app waiting on the person
+    on this hall's host (coordination: meeting resolutions, supervision orders). Each provider costs a
+    constant number of queries. Called from AppConfig.ready."""
+    if provider not in _home_sections:
+        _home_sections.append(provider)
+    return provider
+
+
+def home_sections(request: HttpRequest) -> list[TodoSection]:
+    sections: list[TodoSection] = []
+    for provider in _home_sections:
+        sections.extend(provider(request))
+    return sections

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from casework.access import is_hall_staff, may_reveal
-from casework.choices import UNSATISFIED, CaseStatus
+from casework.choices import UNSATISFIED, CaseStatus, SlipStatus
 from casework.models import Case, CaseEvent, TransferSlip
 from casework.services import CASE_STEP_STATES, SLIP_STEP_STATES, document_indexes, phone_indexes
 from hallindex.models import SlipIndex
@@ -289,3 +289,30 @@ def slip_deadline(*, slip: TransferSlip) -> Deadline | None:
 def slip_timeline(*, slip: TransferSlip) -> QuerySet[CaseEvent]:
     """The events of the case that concern this slip, oldest first."""
     return CaseEvent.objects.filter(slip=slip).select_related("actor").order_by("at", "id")
+
+
+# --- The to-do of the hall's home page -------------------------------------------------------------------
+
+# The window's open steps by case status (CASE_STEP_STATES): what is waiting on the window.
+TO_SCREEN_STATES = (CaseStatus.REGISTERED, CaseStatus.REOPENED)
+FEEDBACK_STATES = (CaseStatus.REPLIED,)
+FOLLOW_UP_STATES = (CaseStatus.FED_BACK, CaseStatus.ANSWERED)
+
+
+def case_list_open_for_home() -> QuerySet[Case]:
+    """The hall's cases not closed, with only what a to-do row shows: one query."""
+    return (
+        Case.objects.exclude(status__in=CLOSED_STATES)
+        .only("pk", "number", "matter_name", "status", "registered_at", "reopened_at", "replied_at", "fed_back_at")
+        .order_by("registered_at", "pk")
+    )
+
+
+def slip_list_returned() -> QuerySet[TransferSlip]:
+    """The hall's slips the departments returned, not yet re-routed or withdrawn: the window's to-do."""
+    return (
+        TransferSlip.objects.filter(status=SlipStatus.RETURNED)
+        .select_related("case", "department")
+        .only("pk", "number", "returned_at", "case__pk", "case__number", "case__matter_name", "department__name")
+        .order_by("returned_at", "pk")
+    )

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from casework.choices import CaseResult, CaseStatus, Channel, HandlingCategory
 from casework.freetext import FREE_TEXT
-from casework.interface import case_page_extras
+from casework.interface import case_page_extras, home_sections
 from casework.models import Case, TransferSlip
 from casework.selectors import (
     CaseFilters,
@@ -77,10 +77,12 @@ from casework.web.forms import (
     add_service_errors,
     version_error,
 )
+from casework.web.todo import home_todo_sections
 from hallplatform.accounts.access import request_roles, requires_roles
 from hallplatform.accounts.models import RoleKind
 from hallplatform.deadlines.badges import badge_html
 from hallplatform.personal import DocumentType, free_text, mask_name, normalise_mobile
+from hallplatform.todo import todo_summary
 from tenants.selectors import department_list_routable_from
 
 # Who reads the hall's cases, and who works them (the city supervisor reads only).
@@ -92,18 +94,26 @@ MEETING_REQUESTS_SHOWN = 50
 
 
 def hall_home(request: HttpRequest) -> HttpResponse:
-    """The hall's start page: who you are here and where this hall can transfer to."""
+    """The hall's start page: the person's to-do here, one section per kind of work of each of their
+    roles, most urgent first, with the counts 逾期 / 临期 / 今日到期; then where this hall can transfer
+    to. A constant number of queries whatever the number of items."""
     route = request.hall_route  # type: ignore[attr-defined]
+    roles = request_roles(request)
     departments = list(department_list_routable_from(hall_id=route.hall_id, city_id=route.city_id))
-    lead = RoleKind.HALL_LEAD in request_roles(request)
+    lead = RoleKind.HALL_LEAD in roles
+    meeting_requests = list(meeting_request_list_for_hall()[:MEETING_REQUESTS_SHOWN]) if lead else None
+    sections = home_todo_sections(request, roles=roles, meeting_requests=meeting_requests)
+    sections += home_sections(request)
     return render(
         request,
         "casework/hall_home.html",
         {
             "route": route,
+            "sections": sections,
+            "summary": todo_summary(sections),
             # the hall lead's open joint-meeting requests: convene one, or decline with a reason
-            "meeting_requests": list(meeting_request_list_for_hall()[:MEETING_REQUESTS_SHOWN]) if lead else None,
-            "role_labels": [RoleKind(kind).label for kind in sorted(request_roles(request))],
+            "meeting_requests": meeting_requests,
+            "role_labels": [RoleKind(kind).label for kind in sorted(roles)],
             "own_departments": [d for d in departments if d.hall_id == route.hall_id],
             "city_departments": [d for d in departments if d.hall_id != route.hall_id],
         },
