@@ -313,6 +313,6 @@ def slip_list_returned() -> QuerySet[TransferSlip]:
     return (
         TransferSlip.objects.filter(status=SlipStatus.RETURNED)
         .select_related("case", "department")
-        .only("pk", "number", "returned_at", "case__pk", "case__number", "case__matter_name", "department__name")
+        .only("pk", "number", "returned_at", "case__id", "case__number", "case__matter_name", "department__name")
         .order_by("returned_at", "pk")
     )
