@@ -128,3 +128,19 @@ def test_case_page_shows_earlier_cases_of_the_person(case: Case, wengyuan: Hall)
 
     assert zh("Earlier cases of this person: %(total)s", total=1) in content
     assert f'href="/cases/{case.pk}/"' in content
+
+
+def test_required_fields_are_marked_for_eyes_and_for_screen_readers(wengyuan: Hall) -> None:
+    content = client_for("wengyuan_window", "wengyuan").get("/cases/new/").content.decode()
+
+    for name in ["applicant_name", "phone", "document_number", "matter_name", "problem"]:
+        tag = content[content.index(f'name="{name}"') :]
+        assert " required" in tag[: tag.index(">")], name  # announced by screen readers
+        label = content[content.rindex("<th", 0, content.index(f'name="{name}"')) :]
+        assert 'class="req"' in label[: label.index("</th>")], name  # the visible mark
+    for name in ["address", "acceptance_note", "remarks"]:
+        tag = content[content.index(f'name="{name}"') :]
+        assert " required" not in tag[: tag.index(">")], name
+    assert zh("Fields marked * are required.") in content
+    # the page still shows the service's refusals instead of the browser's
+    assert "novalidate" in content
