@@ -16,14 +16,19 @@ from tests.coordination.web.test_meeting_pages import convene_city_meeting, minu
 from tests.coordination.web.test_order_pages import issue
 
 
-def printed_pages(chromium_path: str, html: str) -> int:
-    """Pages of the PDF Chromium prints from the page, its stylesheet put inline (no server here).
-    Playwright is started only here, after the database work: its loop would refuse Django's ORM."""
+def inline_styles(html: str) -> str:
+    """The page with its stylesheets put inline, to be shown without a server."""
     css = "".join(
         Path(str(finders.find(href))).read_text(encoding="utf-8")
         for href in re.findall(r'href="/static/([^"]+\.css)"', html)
     )
-    html = re.sub(r'<link rel="stylesheet"[^>]*>', "", html).replace("</head>", f"<style>{css}</style></head>")
+    return re.sub(r'<link rel="stylesheet"[^>]*>', "", html).replace("</head>", f"<style>{css}</style></head>")
+
+
+def printed_pages(chromium_path: str, html: str) -> int:
+    """Pages of the PDF Chromium prints from the page, its stylesheet put inline (no server here).
+    Playwright is started only here, after the database work: its loop would refuse Django's ORM."""
+    html = inline_styles(html)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path, args=["--no-sandbox"])
         try:
