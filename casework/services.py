@@ -171,20 +171,22 @@ def _clean(data: Registration) -> dict[str, Any]:
         errors.setdefault("channel", []).append(_("Choose on site or by phone."))
     if data.applicant_kind not in ApplicantKind.values:
         errors.setdefault("applicant_kind", []).append(_("Choose individual or enterprise."))
-    cleaned["applicant_name"] = need("applicant_name", data.applicant_name, _("The applicant"))
-    cleaned["matter_name"] = need("matter_name", data.matter_name, _("The matter"))
-    cleaned["problem"] = need("problem", data.problem, _("The problem"))
+    # the fields are named with the words of their labels on the 登记表 (casework/web/forms.py)
+    cleaned["applicant_name"] = need("applicant_name", data.applicant_name, _("Applicant"))
+    cleaned["matter_name"] = need("matter_name", data.matter_name, _("Matter name"))
+    cleaned["problem"] = need("problem", data.problem, _("Problem reported"))
     if data.applicant_kind == ApplicantKind.ENTERPRISE:
-        cleaned["enterprise_name"] = need("enterprise_name", data.enterprise_name, _("The enterprise name"))
+        cleaned["enterprise_name"] = need("enterprise_name", data.enterprise_name, _("Enterprise name"))
     else:
         cleaned["enterprise_name"] = (data.enterprise_name or "").strip()
-    try:
-        cleaned["phone"] = normalise_mobile(data.phone)
-    except ValidationError as exc:
-        errors.setdefault("phone", []).extend(exc.messages)
+    if need("phone", data.phone, _("Contact phone")):
+        try:
+            cleaned["phone"] = normalise_mobile(data.phone)
+        except ValidationError as exc:
+            errors.setdefault("phone", []).extend(exc.messages)
     if data.document_type not in DocumentType.values:
         errors.setdefault("document_type", []).append(_("Choose a document type."))
-    else:
+    elif need("document_number", data.document_number, _("Document number")):
         try:
             cleaned["document_number"] = validate_document(data.document_type, data.document_number).value
         except ValidationError as exc:

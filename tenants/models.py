@@ -59,6 +59,9 @@ class Hall(TenantMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # printed on what the person takes home (the 一次性告知单) when set
+    phone = models.CharField(_("hall phone"), max_length=30, blank=True)
+    address = models.CharField(_("hall address"), max_length=200, blank=True)
 
     # Deleting a hall row must never drop its schema (and all its cases) as a side effect; a failed
     # provisioning leaves no schema because hall_create runs in one transaction.

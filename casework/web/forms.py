@@ -127,6 +127,15 @@ class RegistrationForm(forms.Form):
     )
     sms_opt_out = forms.BooleanField(label=_("The person does not want SMS"), required=False)
 
+    # what the service refuses when empty: marked on the page (the form has ``novalidate``, so the
+    # ``required`` attribute tells screen readers without the browser's own messages replacing ours)
+    REQUIRED = ("applicant_name", "phone", "document_number", "matter_name", "problem")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.REQUIRED:
+            self.fields[name].widget.attrs["required"] = True
+
     def registration(self) -> Registration:
         data = self.cleaned_data
         return Registration(

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casework.choices import CaseResult, CaseStatus, Channel, HandlingCategory
+from casework.choices import ApplicantKind, CaseResult, CaseStatus, Channel, HandlingCategory
 from casework.freetext import FREE_TEXT
 from casework.interface import case_page_extras, home_sections
 from casework.models import Case, TransferSlip
@@ -83,6 +83,7 @@ from hallplatform.accounts.models import RoleKind
 from hallplatform.deadlines.badges import badge_html
 from hallplatform.personal import DocumentType, free_text, mask_name, normalise_mobile
 from hallplatform.todo import todo_summary
+from tenants.models import Hall
 from tenants.selectors import department_list_routable_from
 
 # Who reads the hall's cases, and who works them (the city supervisor reads only).
@@ -684,13 +685,17 @@ def print_notice(request: HttpRequest, case_id: int) -> HttpResponse:
     case = case_get_for_staff(actor=request.user, case_id=case_id)
     told = [(label, free_text(text, revealed=False)) for label, text in _told(case)]
     told_at = case.fed_back_at if case.feedback_content else (case.answered_at or case.screened_at)
+    hall = _hall(request)
     return render(
         request,
         "casework/print/one_time_notice.html",
         {
             "case": case,
-            "hall": _hall(request),
-            "applicant": mask_name(case.applicant_name),
+            "hall": hall,
+            # the hall's phone and address (not in the cached route request.tenant is built from)
+            "contact": Hall.objects.filter(pk=hall.pk).values("phone", "address").first() or {},
+            # an enterprise by its name; a person not by name (they hold the notice themselves)
+            "addressee": case.enterprise_name if case.applicant_kind == ApplicantKind.ENTERPRISE else "",
             "told": told,
             "told_at": told_at or timezone.now(),
         },

@@ -54,7 +54,7 @@ def test_a_refused_registration_shows_the_errors_in_chinese_and_saves_nothing(we
 
     assert response.status_code == 200
     content = response.content.decode()
-    assert "办事人为必填项。" in content
+    assert "申请人为必填项。" in content  # the words of the field's label
     assert "请输入中国大陆手机号码：以 13 至 19 开头的 11 位数字。" in content
     assert "校验码（最后一位）不符，请核对号码。" in content
     assert 'value="不动产登记"' in content  # what was typed stays
@@ -64,10 +64,35 @@ def test_a_refused_registration_shows_the_errors_in_chinese_and_saves_nothing(we
     assert not CaseNumberSequence.objects.filter(last__gt=0).exists()
 
 
+def cell_of(content: str, name: str) -> str:
+    """The table cell holding the input ``name`` on the 登记表, with its errors."""
+    start = content.rindex("<td", 0, content.index(f'name="{name}"'))
+    return content[start : content.index("</td>", start)]
+
+
+def test_empty_required_fields_are_named_with_the_words_of_their_labels(wengyuan: Hall) -> None:
+    response = client_for("wengyuan_window", "wengyuan").post(
+        "/cases/new/", filled(applicant_name="", phone="", document_number="", matter_name="", problem=" ")
+    )
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "申请人为必填项。" in cell_of(content, "applicant_name")
+    assert "联系电话为必填项。" in cell_of(content, "phone")
+    assert "证件号码为必填项。" in cell_of(content, "document_number")
+    assert "事项名称为必填项。" in cell_of(content, "matter_name")
+    assert "问题反馈为必填项。" in cell_of(content, "problem")
+    # an empty number is missing, not a number of the wrong length
+    errors = "".join(part.split("</ul>")[0] for part in content.split('class="errorlist"')[1:])
+    assert "当前为0位" not in errors and "办事人" not in errors and "办理事项" not in errors
+    in_hall(wengyuan)
+    assert Case.objects.count() == 0
+
+
 def test_an_enterprise_needs_its_name(wengyuan: Hall) -> None:
     response = client_for("wengyuan_lead", "wengyuan").post("/cases/new/", filled(applicant_kind="enterprise"))
 
-    assert zh("%(field)s is required.") % {"field": zh("The enterprise name")} in response.content.decode()
+    assert zh("%(field)s is required.") % {"field": zh("Enterprise name")} in response.content.decode()
     in_hall(wengyuan)
     assert Case.objects.count() == 0
 
@@ -103,3 +128,19 @@ def test_case_page_shows_earlier_cases_of_the_person(case: Case, wengyuan: Hall)
 
     assert zh("Earlier cases of this person: %(total)s", total=1) in content
     assert f'href="/cases/{case.pk}/"' in content
+
+
+def test_required_fields_are_marked_for_eyes_and_for_screen_readers(wengyuan: Hall) -> None:
+    content = client_for("wengyuan_window", "wengyuan").get("/cases/new/").content.decode()
+
+    for name in ["applicant_name", "phone", "document_number", "matter_name", "problem"]:
+        tag = content[content.index(f'name="{name}"') :]
+        assert " required" in tag[: tag.index(">")], name  # announced by screen readers
+        label = content[content.rindex("<th", 0, content.index(f'name="{name}"')) :]
+        assert 'class="req"' in label[: label.index("</th>")], name  # the visible mark
+    for name in ["address", "acceptance_note", "remarks"]:
+        tag = content[content.index(f'name="{name}"') :]
+        assert " required" not in tag[: tag.index(">")], name
+    assert zh("Fields marked * are required.") in content
+    # the page still shows the service's refusals instead of the browser's
+    assert "novalidate" in content

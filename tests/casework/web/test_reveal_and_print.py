@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from casework.models import Case, CaseEvent
-from casework.services import case_answer_on_spot
+from casework.services import case_answer_on_spot, case_register
 from hallplatform.accounts.services import staff_create
 from hallplatform.audit.models import AuditEvent
 from tenants.models import Hall
+from tests.casework.test_case_register import form
 from tests.casework.web.conftest import in_hall, zh
 from tests.conftest import client_for, user
 
@@ -108,5 +109,30 @@ def test_the_one_time_notice(case: Case, wengyuan: Hall) -> None:
 
     assert "翁源县政务服务中心" in content and case.number in content and "社保卡补办" in content
     assert "该事项须本人办理" in content and "《社会保障卡管理办法》" in content
-    assert "张*" in content and "张三" not in content
+    assert "张三" not in content and "张*" not in content  # the person holds it: no name, even masked
+    assert zh("To the applicant:") in content
     assert zh("One-time notice") in content
+    assert 'class="seal-box"' in content and zh("(hall seal)") in content
+    assert zh("Hall phone") not in content  # the hall has none set yet
+
+
+def test_the_one_time_notice_gives_the_halls_phone_and_address(case: Case, wengyuan: Hall) -> None:
+    Hall.objects.filter(pk=wengyuan.pk).update(phone="0751-2812345", address="翁源县龙仙镇建设一路8号")
+
+    content = client_for("wengyuan_window", "wengyuan").get(f"/cases/{case.pk}/print/notice/").content.decode()
+
+    assert zh("Hall phone") in content and "0751-2812345" in content
+    assert "翁源县龙仙镇建设一路8号" in content
+
+
+def test_the_one_time_notice_of_an_enterprise_is_addressed_to_it(wengyuan: Hall) -> None:
+    case = case_register(
+        hall=wengyuan,
+        actor=user("wengyuan_window"),
+        data=form(applicant_kind="enterprise", enterprise_name="翁源县华南建材有限公司"),
+    )
+
+    content = client_for("wengyuan_window", "wengyuan").get(f"/cases/{case.pk}/print/notice/").content.decode()
+
+    assert zh("To %(name)s:", name="翁源县华南建材有限公司") in content
+    assert "张三" not in content and "张*" not in content

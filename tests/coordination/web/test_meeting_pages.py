@@ -380,3 +380,24 @@ def test_window_staff_cannot_convene_and_departments_cannot_record_minutes(demo:
     assert client_for("wengyuan_rsj", "wengyuan").get(f"/meetings/{meeting.pk}/minutes/").status_code == 404
     # a hall lead may not record the minutes of a city meeting
     assert client_for("wengyuan_lead", "wengyuan").get(f"/meetings/{meeting.pk}/minutes/").status_code == 404
+
+
+def test_minutes_print_answers_every_reader_when_departments_and_halls_answered(demo: dict[str, Hall]) -> None:
+    """An accepted department invitation (no hall) and a declined hall invitation (no department)
+    both show on the 会议纪要, for every role that may read it."""
+    meeting = convene_city_meeting()
+    meeting.invitations.filter(department=dept("wengyuan/rsj")).update(response="accepted")
+    meeting.invitations.filter(hall=hall("nanxiong")).update(response="declined", response_note="另有会议")
+    readers = [
+        ("shaoguan_supervisor", None),
+        ("shaoguan_rsj", None),
+        ("wengyuan_rsj", "wengyuan"),
+        ("wengyuan_lead", "wengyuan"),
+        ("wengyuan_window", "wengyuan"),
+    ]
+    for username, code in readers:
+        response = client_for(username, code).get(f"/meetings/{meeting.pk}/print/minutes/")
+        content = response.content.decode()
+        assert response.status_code == 200, (username, response.content[:2000])
+        assert dept("wengyuan/rsj").name in content and hall("nanxiong").name in content, username
+        assert "另有会议" in content
