@@ -59,7 +59,16 @@ def exercise() -> None:
     browser = opener()
     status, headers, _ = fetch(browser, hall, "/")
     check(status == 302 and "/accounts/login/" in headers.get("Location", ""), "a hall's page asks for a login")
-    status, _, page = fetch(browser, hall, "/accounts/login/")
+    # The hall's login page first asks the city login for a ticket (one login for the city); without a
+    # session there, the city sends the browser back to the hall's own form.
+    portal_browser = opener()
+    status, headers, _ = fetch(browser, hall, "/accounts/login/")
+    central = urllib.parse.urlsplit(headers.get("Location", ""))
+    check(status == 302 and central.path == "/accounts/sso/ticket/", "the hall's login page asks the city login first")
+    status, headers, _ = fetch(portal_browser, portal, f"{central.path}?{central.query}")
+    back = urllib.parse.urlsplit(headers.get("Location", ""))
+    check(status == 302 and back.hostname == hall, "without a city session the city sends the browser back to the hall")
+    status, _, page = fetch(browser, hall, f"{back.path}?{back.query}")
     check(status == 200 and "翁源县政务服务中心" in page, "the hall's login page names the hall")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
     check(token is not None, "the login form carries a CSRF token")
