@@ -651,6 +651,12 @@ if AUDIT_RETENTION_DAYS < 183:
     )
 # The hour (Asia/Shanghai) of the daily purge.
 AUDIT_PURGE_HOUR = int(os.environ.get("AUDIT_PURGE_HOUR", "3"))
+# Expired SSO tickets, ended city logins and expired sessions are forgotten every hour.
+CELERY_BEAT_SCHEDULE["city-logins-purge"] = {
+    "task": "accounts.city_logins_purge_task",
+    "schedule": crontab(minute=17),
+    "options": {"expires": 3000},
+}
 CELERY_BEAT_SCHEDULE["audit-purge-expired"] = {
     "task": "audit.audit_purge_expired_task",
     "schedule": crontab(hour=AUDIT_PURGE_HOUR, minute=30),

@@ -202,3 +202,21 @@ def sso_ticket_redeem(*, secret: str, host: str) -> SsoTicket | None:
     ):
         return None
     return ticket
+
+
+@transaction.atomic
+def city_logins_purge(*, now: Any = None) -> dict[str, int]:
+    """Beat, hourly: forget what can no longer be used. Tickets past their expiry (used or not); city
+    logins that ended, or began longer ago than SESSION_ABSOLUTE_TIMEOUT (every session they opened
+    has ended by then), with their session links; and the session store's expired sessions (Django's
+    own ``clearsessions``). Who logged in when stays in the audit log. Returns the counts."""
+    now = now or timezone.now()
+    tickets, _by_model = SsoTicket.objects.filter(expires_at__lt=now).delete()
+    over = now - timedelta(seconds=settings.SESSION_ABSOLUTE_TIMEOUT)
+    stale = CityLogin.objects.filter(Q(ended_at__isnull=False) | Q(started_at__lt=over))
+    logins = stale.count()
+    CityLoginSession.objects.filter(login__in=stale).delete()
+    SsoTicket.objects.filter(login__in=stale).delete()
+    stale.delete()
+    sessions, _by_model = Session.objects.filter(expire_date__lt=now).delete()
+    return {"tickets": tickets, "logins": logins, "sessions": sessions}

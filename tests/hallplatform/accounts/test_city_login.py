@@ -20,6 +20,7 @@ from django_otp.oath import totp
 
 from hallplatform.accounts.access import SESSION_HOST_KEY
 from hallplatform.accounts.models import CityLogin, SsoTicket
+from hallplatform.accounts.tasks import city_logins_purge_task
 from hallplatform.accounts.two_factor import totp_key_new, two_factor_enrol
 from hallplatform.audit.models import AuditEvent
 from hallplatform.sessions import SESSION_SEEN_AT_KEY
@@ -413,3 +414,38 @@ def test_the_idle_timeout_applies_to_each_session_alone(demo: dict[str, Hall]) -
     # then only the hall's session ended
     assert hall.get("/").status_code == 302
     assert central.get("/").status_code == 200
+
+
+# --- housekeeping ------------------------------------------------------------------------------------
+
+
+def test_the_hourly_purge_forgets_expired_tickets_ended_and_old_logins_and_expired_sessions(
+    demo: dict[str, Hall],
+) -> None:
+    # given: a login going on with an unused ticket, a login that ended, one older than any session
+    # may live, an expired ticket of the live login, and an expired session in the store
+    central, response = central_login("shaoguan_supervisor")
+    assert response.status_code == 302
+    live = CityLogin.objects.filter(user=user("shaoguan_supervisor"), ended_at__isnull=True).latest("pk")
+    fresh = ticket_of(ask_ticket(central, "wengyuan"), "wengyuan")
+    expired = SsoTicket.objects.create(
+        digest="e" * 64, login=live, host="wengyuan.localhost", expires_at=timezone.now() - timedelta(minutes=5)
+    )
+    ended = CityLogin.objects.create(user=user("wengyuan_lead"), ended_at=timezone.now())
+    old = CityLogin.objects.create(user=user("wengyuan_window"))
+    CityLogin.objects.filter(pk=old.pk).update(started_at=timezone.now() - timedelta(days=2))
+    Session.objects.create(session_key="x" * 32, session_data="", expire_date=timezone.now() - timedelta(hours=1))
+
+    # when
+    counts = city_logins_purge_task.apply().get()
+
+    # then: what can no longer be used is gone; the live login, its session and its fresh ticket stay
+    assert counts["tickets"] >= 1 and counts["logins"] >= 2 and counts["sessions"] >= 1
+    assert not SsoTicket.objects.filter(pk=expired.pk).exists()
+    assert not CityLogin.objects.filter(pk__in=[ended.pk, old.pk]).exists()
+    assert not Session.objects.filter(session_key="x" * 32).exists()
+    assert CityLogin.objects.filter(pk=live.pk, ended_at__isnull=True).exists()
+    assert central.get("/").status_code == 200  # the supervisor's session still works
+    hall, answer = reach(central, "wengyuan")
+    assert answer.status_code == 302 and hall.get("/").status_code == 200
+    assert fresh  # a ticket was handed out before the purge, and the login could still hand out more
