@@ -79,7 +79,9 @@ def test_a_supervisor_convenes_a_meeting_on_a_refused_case_and_issues_an_order_t
         form.locator("textarea[name=cases]").fill(f"{number} | 失业保险金申领被拒")
         form.locator("textarea[name=agenda]").fill("一、核实拒绝受理的依据\n二、明确办理责任与时限")
         submit(supervisor, form)
-        assert re.search(r"/meetings/\d+/$", supervisor.url), f"{supervisor.url}: {messages_on(supervisor)}"
+        convened = re.search(r"/meetings/(\d+)/$", supervisor.url)
+        assert convened, f"{supervisor.url}: {messages_on(supervisor)}"
+        minutes_print = f"/meetings/{convened.group(1)}/print/minutes/"
         assert supervisor.locator("span.status.status-convened").count() == 1
         invited = supervisor.locator("table.rows").first.locator("tbody tr")
         names = " ".join(invited.all_inner_texts())
@@ -128,6 +130,18 @@ def test_a_supervisor_convenes_a_meeting_on_a_refused_case_and_issues_an_order_t
         submit(supervisor, supervisor.locator(f"form[action$='/orders/{order_id}/accept/']"))
         assert supervisor.locator("span.status.status-closed").count() == 1, messages_on(supervisor)
         assert supervisor.locator(f"form[action$='/orders/{order_id}/accept/']").count() == 0
+
+        # The 会议纪要 print answers every role that may read it, each on its own host.
+        step = "minutes print"
+        readers: list[tuple[Any, str | None]] = [(supervisor, None), (department, HALL)]
+        for username, host in (("wengyuan_lead", HALL), ("wengyuan_window", HALL), ("shaoguan_rsj", None)):
+            reader = new_page(browser)
+            log_in(reader, live_system, host, username)
+            readers.append((reader, host))
+        for page, host in readers:
+            response = page.goto(live_system.url(host, minutes_print))
+            assert response is not None and response.status == 200, (host, page.url)
+            assert "失业保险金申领不给办协调会" in page.locator("body").inner_text()
     except BaseException:
         for name, page in (("window", window), ("supervisor", supervisor), ("department", department)):
             shoot(page, f"supervision-{step}-{name}")
