@@ -667,3 +667,31 @@ def test_the_staff_two_factor_page_leaves_people_of_two_halls_alone(demo: dict[s
     assert "wy_temp" in listed and "two_halls" not in listed
     assert client.post(f"/accounts/two-factor/staff/{both.pk}/reset/").status_code == 404
     assert TOTPDevice.objects.filter(user=both).exists()
+
+
+@pytest.mark.parametrize(
+    "elsewhere",
+    [
+        ("city_supervisor", "shaoguan"),  # a role naming a hall, no department
+        ("department_handler", "shaoguan/rsj"),  # a department of the city
+        ("hall_lead", "qingcheng"),  # another city's hall
+    ],
+)
+def test_any_role_elsewhere_keeps_the_login_from_the_lead(demo: dict[str, Hall], elsewhere: tuple[str, str]) -> None:
+    mixed = person("mixed", ("window_staff", "wengyuan"), elsewhere)
+    client = lead()
+    before = state()
+
+    assert client.get(f"/staff/{mixed.pk}/").context["account_in_scope"] is False
+    for action in ("deactivate", "password", "two_factor"):
+        assert client.post(f"/staff/{mixed.pk}/", {"action": action}).status_code == 403
+    assert state() == before
+
+
+def test_a_login_with_a_platform_role_is_never_the_leads(demo: dict[str, Hall]) -> None:
+    RoleAssignment.objects.create(user=user("wengyuan_window"), kind="audit_admin")
+    window = user("wengyuan_window")
+    before = state()
+
+    assert lead().post(f"/staff/{window.pk}/", {"action": "deactivate"}).status_code == 403
+    assert state() == before
