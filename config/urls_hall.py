@@ -14,6 +14,7 @@ urlpatterns = [
     path("settings/", include("hallplatform.deadlines.urls")),
     path("settings/", include("notifications.web.settings_urls")),
     path("notices/", include("notifications.web.urls")),
+    path("staff/", include("hallplatform.accounts.staff_urls")),
     path("cases/", include("casework.web.urls")),
     path("slips/", include("casework.web.department_urls")),
     path("inbox/", include("casework.web.inbox_urls")),

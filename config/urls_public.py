@@ -12,6 +12,7 @@ urlpatterns = [
     path("", coordination_home.portal_home, name="home"),
     path("system/worker-check/", diagnostics.worker_check, name="worker_check"),
     path("notices/", include("notifications.web.urls")),
+    path("staff/", include("hallplatform.accounts.staff_urls")),
     path("settings/", include("hallplatform.deadlines.city_urls")),
     path("inbox/", include("casework.web.inbox_urls")),
     path("meetings/", include("coordination.web.meeting_urls")),

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class HallIndexConfig(AppConfig):
     name = "hallindex"
     verbose_name = _("Index across halls")
+
+    def ready(self) -> None:
+        # In ready(): the registry and the models need the app registry loaded.
+        from hallindex.services import department_open_slip_count  # noqa: PLC0415 (needs the app registry)
+        from tenants.services import department_open_work_register  # noqa: PLC0415 (needs the app registry)
+
+        department_open_work_register(department_open_slip_count)

@@ -39,3 +39,13 @@ def slip_index_write(*, hall_id: int, slip_id: int, values: dict[str, Any]) -> N
     if "matter_name" in row:
         row["matter_name"] = _public_matter(row["matter_name"])
     SlipIndex.objects.update_or_create(hall_id=hall_id, slip_id=slip_id, defaults=row)
+
+
+# A slip the department still has to answer (casework.choices.OPEN_SLIP_STATES, as the index stores them).
+OPEN_SLIP_STATUSES = ("sent", "received", "awaiting_supplement")
+
+
+def department_open_slip_count(department: Any) -> int:
+    """How many transfer slips, in every hall, ``department`` still has to answer (registered with
+    tenants.services.department_open_work_register: deactivating a department waits for them)."""
+    return SlipIndex.objects.filter(department_id=department.pk, status__in=OPEN_SLIP_STATUSES).count()

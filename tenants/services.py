@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists
 
+from hallplatform.audit.services import audit_record
 from hallplatform.schemas import use_public_schema
 from tenants.models import Department, Domain, Hall, HallLevel
 
@@ -109,9 +113,11 @@ def department_create(
     contact_name: str = "",
     contact_phone: str = "",
     is_active: bool = True,
+    actor: Any = None,
 ) -> Department:
     """Add a department to the directory: stationed in a county hall, or city-level when
-    ``hall_code`` names a city hall. Refusals raise ValidationError naming the field."""
+    ``hall_code`` names a city hall. Refusals raise ValidationError naming the field. Given an
+    ``actor`` (the staff pages), the creation is audited as ``department.create``."""
     hall = Hall.objects.filter(code=(hall_code or "").strip()).first()
     if hall is None:
         raise ValidationError({"hall": [_("There is no hall with the code “%(code)s”.") % {"code": hall_code}]})
@@ -150,4 +156,108 @@ def department_create(
         constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
         field = "name" if constraint == "department_name_unique_in_hall" else "code"
         raise ValidationError({field: [_("This hall already has a department with this code or name.")]}) from exc
+    if actor is not None:
+        audit_record(
+            action="department.create",
+            actor=actor,
+            hall=hall,
+            target=department,
+            changes={"code": department.code, **_department_routing(department)},
+        )
+    return department
+
+
+def _department_routing(department: Department) -> dict[str, Any]:
+    """What a department's row says about where transfer slips go (for the audit trail)."""
+    return {
+        "name": department.name,
+        "contact_name": department.contact_name,
+        "contact_phone": department.contact_phone,
+        "is_active": department.is_active,
+    }
+
+
+@transaction.atomic
+def department_update(
+    *, department: Department, name: str, contact_name: str = "", contact_phone: str = "", actor: Any
+) -> Department:
+    """Rename a department or change its contact person and phone (what a window sees when choosing
+    where to transfer). Its code and hall stay. Refusals raise ValidationError naming the field and
+    change nothing; the change is audited as ``department.change`` with the values before."""
+    department = Department.objects.select_for_update().select_related("hall").get(pk=department.pk)
+    before = _department_routing(department)
+    department.name = (name or "").strip()
+    department.contact_name = (contact_name or "").strip()
+    department.contact_phone = (contact_phone or "").strip()
+    errors: dict[str, list[str]] = {}
+    try:
+        department.full_clean(validate_constraints=False)
+    except ValidationError as exc:
+        errors = {field: list(messages) for field, messages in exc.message_dict.items()}
+    siblings = Department.objects.filter(hall_id=department.hall_id).exclude(pk=department.pk)
+    if department.name and siblings.filter(name=department.name).exists():
+        errors.setdefault("name", []).append(
+            _("%(hall)s already has a department named “%(name)s”.")
+            % {"hall": department.hall.name, "name": department.name}
+        )
+    if errors:
+        raise ValidationError(errors)
+    after = _department_routing(department)
+    if after == before:
+        return department
+    department.save(update_fields=["name", "contact_name", "contact_phone"])
+    audit_record(
+        action="department.change",
+        actor=actor,
+        hall=department.hall,
+        target=department,
+        changes={"code": department.code, **after, "before": before},
+    )
+    return department
+
+
+# Higher layers tell how much open work a department has (hallindex: its open transfer slips), so that
+# deactivating it does not strand slips its staff would no longer reach (hallplatform.accounts.access
+# counts only active departments).
+_open_work_counters: list[Callable[[Department], int]] = []
+
+
+def department_open_work_register(counter: Callable[[Department], int]) -> None:
+    """Register a function counting a department's open work (called from an AppConfig.ready())."""
+    if counter not in _open_work_counters:
+        _open_work_counters.append(counter)
+
+
+@transaction.atomic
+def department_set_active(*, department: Department, active: bool, actor: Any) -> Department:
+    """Deactivate a department (it no longer receives transfer slips, its staff lose their access to
+    its inbox) or activate it again. A department is never deleted: slips, meetings and statistics
+    refer to it. Deactivating is refused while it has open slips. Audited as ``department.deactivate``
+    / ``department.activate``."""
+    department = Department.objects.select_for_update().select_related("hall").get(pk=department.pk)
+    if department.is_active == active:
+        return department
+    if not active:
+        open_work = sum(counter(department) for counter in _open_work_counters)
+        if open_work:
+            raise ValidationError(
+                {
+                    "is_active": [
+                        _(
+                            "The department still has %(count)d open transfer slip(s): "
+                            "it can be deactivated once they are answered or returned."
+                        )
+                        % {"count": open_work}
+                    ]
+                }
+            )
+    department.is_active = active
+    department.save(update_fields=["is_active"])
+    audit_record(
+        action="department.activate" if active else "department.deactivate",
+        actor=actor,
+        hall=department.hall,
+        target=department,
+        changes={"code": department.code, "name": department.name},
+    )
     return department

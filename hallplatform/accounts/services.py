@@ -23,10 +23,14 @@ from hallplatform.accounts.models import (
     OPERATOR_ROLES,
     SECURITY_DUTY_ROLES,
     ApiToken,
+    CityLogin,
     RoleAssignment,
     RoleKind,
     User,
 )
+from hallplatform.accounts.selectors import StaffScope, account_in_scope
+from hallplatform.accounts.sso import city_login_end
+from hallplatform.accounts.two_factor import devices_remove
 from hallplatform.audit.services import audit_record
 from tenants.models import Department, Hall, HallLevel
 
@@ -314,3 +318,308 @@ def lockout_release(
     AccessAttempt.objects.filter(pk=attempt.pk).delete()
     target = User.objects.filter(username=attempt.username).first() if attempt.username else None
     audit_record(action="login.unlock", actor=actor, hall=hall, target=target, changes=changes)
+
+
+# --- Staff managed by a hall lead (their hall) or a city supervisor (their city) ----------------------
+# docs/staff-admin.md. Logins are global: an action on the login (deactivate, reset the password or the
+# second factor) needs every role of the person in the scope; otherwise only the roles held there are
+# managed. Refusals raise ValidationError naming the field, or PermissionDenied, and change nothing.
+
+TEMPORARY_PASSWORD_BYTES = 9  # 12 characters of base64url: 72 random bits
+
+
+def _scope_hall(scope: StaffScope, hall_id: int | None) -> Hall | None:
+    return Hall.objects.filter(pk=hall_id).first() if hall_id in scope.hall_ids else None
+
+
+def _scope_role_new(
+    *, scope: StaffScope, user: User | None, kind: str, hall_id: int | None, department_id: Any, may_reveal: bool
+) -> tuple[RoleAssignment, dict[str, list[str]]]:
+    """The role to grant, checked against the scope; with the refusals by field."""
+    errors: dict[str, list[str]] = {}
+    assignment = RoleAssignment(kind=kind, may_reveal_personal_data=bool(may_reveal))
+    if user is not None:
+        assignment.user = user
+    if kind not in scope.grantable_kinds:
+        label = RoleKind(kind).label if kind in RoleKind.values else kind
+        errors["kind"] = [_("You may not grant the role “%(role)s” here.") % {"role": label}]
+        return assignment, errors
+    if kind in DEPARTMENT_ROLES:
+        department = None
+        if str(department_id or "").isdigit():
+            department = Department.objects.filter(pk=int(department_id), hall_id__in=scope.hall_ids).first()
+        if department is None:
+            errors["department"] = [_("Choose one of this hall's departments for a department role.")]
+        elif not department.is_active:
+            errors["department"] = [_("The department “%(name)s” is deactivated.") % {"name": department.name}]
+        else:
+            assignment.department = department
+    else:
+        if department_id:
+            errors["department"] = [_("This role is not given in a department: leave the department empty.")]
+        hall = _scope_hall(scope, hall_id)
+        if hall is None:
+            errors["kind"] = [_("You may not grant this role here.")]
+        else:
+            assignment.hall = hall
+    if assignment.may_reveal_personal_data and kind not in (*HALL_ROLES, *DEPARTMENT_ROLES):
+        errors["may_reveal"] = [_("Only hall and department staff may reveal personal data.")]
+    if user is not None and not errors:
+        exists = RoleAssignment.objects.filter(
+            user=user, kind=kind, hall=assignment.hall, department=assignment.department
+        ).exists()
+        if exists:
+            errors["kind"] = [_("The person already holds this role.")]
+    return assignment, errors
+
+
+def _password_errors(password: str, user: User) -> list[str]:
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        return list(exc.messages)
+    return []
+
+
+def _ensure_not_self(*, actor: Any, person: User, field: str = "__all__") -> None:
+    if person.pk == actor.pk:
+        raise ValidationError({field: [_("You cannot do this to your own login: ask another lead.")]})
+
+
+@transaction.atomic
+def staff_member_create(
+    *,
+    scope: StaffScope,
+    actor: Any,
+    username: str,
+    password: str,
+    kind: str,
+    hall_id: int | None,
+    display_name: str = "",
+    work_phone: str = "",
+    department_id: Any = None,
+    may_reveal: bool = False,
+) -> User:
+    """A new login with its first role in the scope (a hall lead: window staff, hall lead or a role in
+    one of the hall's departments; a city supervisor: supervisor or a city-level department's role).
+    Refused, naming the field: a username already taken, a weak password (AUTH_PASSWORD_VALIDATORS), a
+    role the lead may not grant. Audited as ``user.create`` and ``role.grant``."""
+    username = (username or "").strip()
+    user = User(username=username, display_name=(display_name or "").strip(), work_phone=(work_phone or "").strip())
+    errors: dict[str, list[str]] = {}
+    try:
+        user.full_clean(exclude=["password"], validate_unique=False)
+    except ValidationError as exc:
+        errors = {field: list(messages) for field, messages in exc.message_dict.items()}
+    if username and User.objects.filter(username__iexact=username).exists():
+        errors.setdefault("username", []).append(_("The username “%(name)s” is taken.") % {"name": username})
+    if not password:
+        errors.setdefault("password", []).append(_("Give the new login a password."))
+    elif password_errors := _password_errors(password, user):
+        errors.setdefault("password", []).extend(password_errors)
+    assignment, role_errors = _scope_role_new(
+        scope=scope, user=None, kind=kind, hall_id=hall_id, department_id=department_id, may_reveal=may_reveal
+    )
+    for field, messages in role_errors.items():
+        errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    user.set_password(password)
+    user.save()
+    audit_record(
+        action="user.create",
+        actor=actor,
+        hall=_scope_hall(scope, hall_id),
+        target=user,
+        changes={"username": user.get_username(), "display_name": user.display_name},
+    )
+    assignment.user = user
+    assignment.granted_by = actor
+    assignment.save()
+    _role_audit("role.grant", assignment=assignment, actor=actor)
+    return user
+
+
+@transaction.atomic
+def staff_role_add(
+    *,
+    scope: StaffScope,
+    actor: Any,
+    person: User,
+    kind: str,
+    hall_id: int | None,
+    department_id: Any = None,
+    may_reveal: bool = False,
+) -> RoleAssignment:
+    """Give a person of the scope another role there. Nobody changes their own roles. Audited as
+    ``role.grant``."""
+    _ensure_not_self(actor=actor, person=person)
+    assignment, errors = _scope_role_new(
+        scope=scope, user=person, kind=kind, hall_id=hall_id, department_id=department_id, may_reveal=may_reveal
+    )
+    if errors:
+        raise ValidationError(errors)
+    assignment.granted_by = actor
+    assignment.save()
+    _role_audit("role.grant", assignment=assignment, actor=actor)
+    return assignment
+
+
+def _scope_assignment(*, scope: StaffScope, person: User, assignment_id: Any) -> RoleAssignment:
+    """One of the person's roles in the scope, locked; any other does not exist (404)."""
+    if not str(assignment_id or "").isdigit():
+        raise Http404
+    row = (
+        RoleAssignment.objects.select_for_update(of=("self",))
+        .select_related("user", "hall", "department__hall")
+        .filter(scope.roles_q(), pk=int(assignment_id), user_id=person.pk)
+        .first()
+    )
+    if row is None:
+        raise Http404
+    return row
+
+
+def _other_active_leads(*, scope: StaffScope, hall_id: Any, excluding_user: Any) -> bool:
+    return (
+        RoleAssignment.objects.filter(kind=scope.lead_kind, hall_id=hall_id, user__is_active=True)
+        .exclude(user_id=excluding_user.pk)
+        .exists()
+    )
+
+
+@transaction.atomic
+def staff_role_reveal_set(
+    *, scope: StaffScope, actor: Any, person: User, assignment_id: Any, may_reveal: bool
+) -> RoleAssignment:
+    """Grant or withdraw the permission to reveal personal data on one of the person's roles in the
+    scope (hall and department roles only). Audited as ``role.change`` with the value before."""
+    _ensure_not_self(actor=actor, person=person, field="may_reveal")
+    assignment = _scope_assignment(scope=scope, person=person, assignment_id=assignment_id)
+    if may_reveal and assignment.kind not in (*HALL_ROLES, *DEPARTMENT_ROLES):
+        raise ValidationError({"may_reveal": [_("Only hall and department staff may reveal personal data.")]})
+    if assignment.may_reveal_personal_data == may_reveal:
+        return assignment
+    before = {"may_reveal": assignment.may_reveal_personal_data}
+    assignment.may_reveal_personal_data = may_reveal
+    assignment.save(update_fields=["may_reveal_personal_data"])
+    _role_audit("role.change", assignment=assignment, actor=actor, before=before)
+    return assignment
+
+
+@transaction.atomic
+def staff_role_withdraw(*, scope: StaffScope, actor: Any, person: User, assignment_id: Any) -> None:
+    """Take one of the person's roles in the scope away. Refused for one's own roles and for the last
+    active lead of a hall (or the last supervisor of a city). Audited as ``role.revoke``."""
+    _ensure_not_self(actor=actor, person=person, field="role")
+    assignment = _scope_assignment(scope=scope, person=person, assignment_id=assignment_id)
+    if assignment.kind == scope.lead_kind and not _other_active_leads(
+        scope=scope, hall_id=assignment.hall_id, excluding_user=person
+    ):
+        raise ValidationError({"role": [_("%(hall)s would have no lead left.") % {"hall": assignment.hall}]})
+    _role_audit("role.revoke", assignment=assignment, actor=actor)
+    assignment.delete()
+
+
+def _ensure_account_in_scope(*, scope: StaffScope, person: User) -> None:
+    if not account_in_scope(scope=scope, person=person):
+        raise PermissionDenied(
+            _("The person also works elsewhere: only their roles here are managed here, not their login.")
+        )
+
+
+def user_sessions_end(*, user: Any) -> int:
+    """End every session of the person's city logins, on every host (the session store's rows)."""
+    ended = 0
+    for login_id in CityLogin.objects.filter(user_id=user.pk, ended_at__isnull=True).values_list("pk", flat=True):
+        ended += city_login_end(login_id=login_id)
+    return ended
+
+
+@transaction.atomic
+def staff_deactivate(*, scope: StaffScope, actor: Any, person: User) -> User:
+    """Deactivate a login whose roles are all in the scope: it can no longer log in, and every session
+    it has ends on every host (its API tokens stop working with it). Refused for oneself and for the
+    last active lead of a hall. Audited as ``user.deactivate``."""
+    _ensure_not_self(actor=actor, person=person, field="is_active")
+    _ensure_account_in_scope(scope=scope, person=person)
+    person = User.objects.select_for_update().get(pk=person.pk)
+    if not person.is_active:
+        return person
+    for hall_id in RoleAssignment.objects.filter(user_id=person.pk, kind=scope.lead_kind).values_list(
+        "hall_id", flat=True
+    ):
+        if not _other_active_leads(scope=scope, hall_id=hall_id, excluding_user=person):
+            hall = Hall.objects.get(pk=hall_id)
+            raise ValidationError({"is_active": [_("%(hall)s would have no lead left.") % {"hall": hall}]})
+    person.is_active = False
+    person.save(update_fields=["is_active"])
+    sessions = user_sessions_end(user=person)
+    audit_record(
+        action="user.deactivate",
+        actor=actor,
+        target=person,
+        changes={"username": person.get_username(), "sessions_ended": sessions},
+    )
+    return person
+
+
+@transaction.atomic
+def staff_reactivate(*, scope: StaffScope, actor: Any, person: User) -> User:
+    """Let a deactivated login whose roles are all in the scope log in again. Audited as ``user.activate``."""
+    _ensure_not_self(actor=actor, person=person, field="is_active")
+    _ensure_account_in_scope(scope=scope, person=person)
+    person = User.objects.select_for_update().get(pk=person.pk)
+    if person.is_active:
+        return person
+    person.is_active = True
+    person.save(update_fields=["is_active"])
+    audit_record(action="user.activate", actor=actor, target=person, changes={"username": person.get_username()})
+    return person
+
+
+def temporary_password_new(*, user: User) -> str:
+    """A random password that passes AUTH_PASSWORD_VALIDATORS."""
+    while True:
+        password = secrets.token_urlsafe(TEMPORARY_PASSWORD_BYTES)
+        if not _password_errors(password, user):
+            return password
+
+
+@transaction.atomic
+def staff_password_reset(*, scope: StaffScope, actor: Any, person: User) -> str:
+    """Give a login whose roles are all in the scope a new random password; returns it, to be shown
+    once to the lead (it is not kept anywhere else). Every session of the person ends (Django's
+    sessions carry a hash of the password; the city logins are ended too). Refused for oneself.
+    Audited as ``user.password_reset`` (never the password)."""
+    _ensure_not_self(actor=actor, person=person, field="password")
+    _ensure_account_in_scope(scope=scope, person=person)
+    person = User.objects.select_for_update().get(pk=person.pk)
+    password = temporary_password_new(user=person)
+    person.set_password(password)
+    person.save(update_fields=["password"])
+    sessions = user_sessions_end(user=person)
+    audit_record(
+        action="user.password_reset",
+        actor=actor,
+        target=person,
+        changes={"username": person.get_username(), "sessions_ended": sessions},
+    )
+    return password
+
+
+@transaction.atomic
+def staff_two_factor_reset(*, scope: StaffScope, actor: Any, person: User) -> int:
+    """Remove the second factor (authenticator app, recovery codes) of a login whose roles are all in
+    the scope, e.g. after a lost phone: the person enrols again at the next login. Refused for oneself.
+    Audited as ``two_factor.reset``; returns how many devices went."""
+    _ensure_not_self(actor=actor, person=person, field="two_factor")
+    _ensure_account_in_scope(scope=scope, person=person)
+    removed = devices_remove(user=person)
+    audit_record(
+        action="two_factor.reset",
+        actor=actor,
+        target=person,
+        changes={"username": person.get_username(), "devices": removed},
+    )
+    return removed

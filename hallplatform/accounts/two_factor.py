@@ -297,18 +297,17 @@ def devices_remove(*, user: Any) -> int:
 
 def two_factor_people_for_staff(*, actor: Any, route: HallRoute | None, operator: bool) -> QuerySet[User]:
     """The people whose second factor ``actor`` may reset, among those who have one: on a hall's host
-    (its hall lead) the window staff, hall leads and department staff of that hall, never a city
-    supervisor or platform operator; on the city portal (a platform operator) everyone. Never oneself."""
+    (its hall lead) the window staff, hall leads and department staff of that hall whose every role is
+    in that hall (logins are global: someone who also works elsewhere, a city supervisor or a platform
+    operator is not the hall's to reset); on the city portal (a platform operator) everyone. Never oneself."""
     people = User.objects.filter(Exists(TOTPDevice.objects.filter(user_id=OuterRef("pk")))).exclude(pk=actor.pk)
     if route is not None:
-        in_hall = RoleAssignment.objects.filter(user_id=OuterRef("pk")).filter(
-            Q(kind__in=HALL_ROLES, hall_id=route.hall_id)
-            | Q(kind__in=DEPARTMENT_ROLES, department__hall_id=route.hall_id)
+        here = Q(kind__in=HALL_ROLES, hall_id=route.hall_id) | Q(
+            kind__in=DEPARTMENT_ROLES, department__hall_id=route.hall_id
         )
-        above = RoleAssignment.objects.filter(
-            user_id=OuterRef("pk"), kind__in=(RoleKind.CITY_SUPERVISOR, RoleKind.PLATFORM_OPERATOR)
-        )
-        people = people.filter(Exists(in_hall)).exclude(Exists(above))
+        in_hall = RoleAssignment.objects.filter(here, user_id=OuterRef("pk"))
+        elsewhere = RoleAssignment.objects.filter(user_id=OuterRef("pk")).exclude(here)
+        people = people.filter(Exists(in_hall)).exclude(Exists(elsewhere)).exclude(is_superuser=True)
     elif not operator:
         return User.objects.none()
     return people.order_by("username")
