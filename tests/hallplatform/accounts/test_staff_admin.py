@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.contrib.sessions.models import Session
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -233,6 +233,11 @@ def test_a_refused_grant_names_the_field_and_changes_nothing(
     assert state() == before
 
 
+def ui(msgid: str) -> str:
+    with translation.override("zh-hans"):
+        return translation.gettext(msgid)
+
+
 def test_the_lead_changes_neither_their_own_roles_nor_login(demo: dict[str, Hall]) -> None:
     me = user("wengyuan_lead")
     own = RoleAssignment.objects.get(user=me, kind="hall_lead")
@@ -248,7 +253,8 @@ def test_the_lead_changes_neither_their_own_roles_nor_login(demo: dict[str, Hall
     ):
         answer = client.post(f"/staff/{me.pk}/", data)
         assert answer.status_code == 400, data
-        assert any("ask another lead" in problem for problem in answer.context["problems"]), data
+        own_login = ui("You cannot do this to your own login: ask another lead.")
+        assert any(own_login in problem for problem in answer.context["problems"]), data
 
     assert state() == before
 
@@ -559,7 +565,11 @@ def test_a_department_with_open_slips_is_not_deactivated(demo: dict[str, Hall]) 
     answer = lead().post(f"/staff/departments/{rsj.pk}/", {"action": "deactivate"})
 
     assert answer.status_code == 400
-    assert "open transfer slip" in answer.content.decode()
+    open_slips = ui(
+        "The department still has %(count)d open transfer slip(s): "
+        "it can be deactivated once they are answered or returned."
+    ) % {"count": 1}
+    assert open_slips in answer.content.decode()
     assert state() == before
 
 
