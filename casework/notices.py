@@ -15,7 +15,7 @@ from hallplatform.accounts.models import RoleAssignment, RoleKind
 from hallplatform.deadlines.notices import SUBJECT_LABELS, SUBJECT_LINKS
 from notifications.kinds import NoticeKind, notice_kind_register
 from notifications.links import NoticeLink
-from notifications.models import NoticeChannel
+from notifications.models import Notice, NoticeChannel, NoticeState
 from notifications.resolvers import register_person_resolver
 from notifications.services import notice_enqueue, notice_enqueue_inbox
 
@@ -269,3 +269,15 @@ def notify_person(*, kind: str, event_key: str, hall: Any, case: Any, context: d
         context=context,
     )
     return notice is not None
+
+
+def person_sms_since(*, hall: Any, case: Any, since: Any) -> bool:
+    """Whether an SMS to the case's person was queued or sent since ``since`` (a step that has told
+    the person cannot be taken back: casework.services.case_close_undo, case_screen_out_undo)."""
+    return Notice.objects.filter(
+        hall_id=hall.pk,
+        channel=NoticeChannel.SMS,
+        recipient_ref=f"case:{case.pk}",
+        created_at__gte=since,
+        state__in=[NoticeState.QUEUED, NoticeState.SENDING, NoticeState.SENT],
+    ).exists()

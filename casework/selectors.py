@@ -14,7 +14,14 @@ from django.utils import timezone
 from casework.access import is_hall_staff, may_reveal
 from casework.choices import UNSATISFIED, CaseStatus, SlipStatus
 from casework.models import Case, CaseEvent, TransferSlip
-from casework.services import CASE_STEP_STATES, SLIP_STEP_STATES, document_indexes, phone_indexes
+from casework.services import (
+    CASE_STEP_STATES,
+    SLIP_STEP_STATES,
+    UNDOABLE_STEPS,
+    case_undo_refusal,
+    document_indexes,
+    phone_indexes,
+)
 from hallindex.models import SlipIndex
 from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment
 from hallplatform.accounts.selectors import department_ids_of
@@ -155,6 +162,15 @@ def case_steps_allowed(*, actor: Any, case: Case, window: bool) -> list[str]:
     if may_reveal(actor, hall_id=hall_id, slip_department_ids=departments):
         steps.append("reveal")
     return steps
+
+
+def case_undo_step(*, actor: Any, case: Case) -> str:
+    """The step ``actor`` can take back on ``case`` now ("close" or "screen_out", see
+    casework.services.case_undo_refusal), or ""."""
+    for step, (_kind, status) in UNDOABLE_STEPS.items():
+        if case.status == status and not case_undo_refusal(case=case, actor=actor, step=step)[0]:
+            return step
+    return ""
 
 
 def slip_steps_allowed(*, slip: TransferSlip, for_department: bool) -> list[str]:

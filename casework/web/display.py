@@ -115,6 +115,8 @@ EVENT_LABELS: dict[str, Any] = {
     "followed_up": _("Followed up"),
     "reopened": _("Reopened"),
     "closed": _("Closed"),
+    "close_undone": _("Closing taken back (撤销办结)"),
+    "screen_out_undone": _("“Not accepted” taken back (撤销不予受理)"),
     "sms_opt_out": _("SMS preference changed"),
     "revealed": _("Personal data viewed unmasked"),
     # written by the city level (coordination/services.py) into the linked case's timeline

@@ -32,6 +32,7 @@ from casework.selectors import (
     case_list_for_staff,
     case_steps_allowed,
     case_timeline,
+    case_undo_step,
     deadline_badge,
     feedback_deadline_for_case,
     meeting_request_list_for_hall,
@@ -42,6 +43,8 @@ from casework.services import (
     REVEALABLE_FIELDS,
     case_answer_on_spot,
     case_close,
+    case_close_check,
+    case_close_undo,
     case_feedback_record,
     case_follow_up,
     case_meeting_request_decline,
@@ -50,10 +53,13 @@ from casework.services import (
     case_reveal,
     case_reveal_free_text,
     case_screen_out,
+    case_screen_out_check,
+    case_screen_out_undo,
     case_sms_opt_out_set,
     case_supervisor_view_record,
     case_supplement_received,
     case_transfer,
+    case_undo_minutes,
     slip_reroute,
     slip_withdraw,
 )
@@ -73,14 +79,17 @@ from casework.web.forms import (
     SmsOptOutForm,
     SupplementForm,
     TransferForm,
+    UndoForm,
     WithdrawForm,
     add_service_errors,
+    mark_first_error,
     version_error,
 )
+from casework.web.progress import case_progress, ordered_steps, primary_step
 from casework.web.todo import home_todo_sections
 from hallplatform.accounts.access import request_roles, requires_roles
 from hallplatform.accounts.models import RoleKind
-from hallplatform.deadlines.badges import badge_html
+from hallplatform.deadlines.badges import badge_html, worst_badge
 from hallplatform.personal import DocumentType, free_text, mask_name, normalise_mobile
 from hallplatform.todo import todo_summary
 from tenants.models import Hall
@@ -233,6 +242,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
             document_type=request.POST.get("document_type", ""),
             document_number=request.POST.get("document_number", ""),
         )
+        mark_first_error(form)
     else:
         form = RegistrationForm()
     return render(request, "casework/case_register.html", {"form": form, "earlier": earlier})
@@ -295,6 +305,11 @@ def _action_forms(
     for action, make in makers.items():
         if STEP_NAMES[action] in steps:
             forms[action.replace("-", "_")] = bound if bound is not None and bound.action == action else make()
+    undo = case_undo_step(actor=request.user, case=case)
+    if undo:
+        action = "undo-" + undo.replace("_", "-")
+        same = bound is not None and bound.action == action
+        forms["undo"] = bound if same and bound is not None else UndoForm(initial=initial, action=action)
     reroutes: list[tuple[TransferSlip, ActionForm]] = []
     for slip in slips:
         if "reroute" not in slip_steps_allowed(slip=slip, for_department=False):
@@ -323,6 +338,42 @@ def _action_forms(
             )
             reroutes.append((slip, withdraw))
     return forms, reroutes
+
+
+def _step_of(action: str) -> str:
+    """The step (as the page orders them) a form's action belongs to."""
+    if action.startswith(("reroute-", "withdraw-")):
+        return "reroute"
+    if action.startswith("undo-"):
+        return "undo"
+    return STEP_NAMES.get(action, action)
+
+
+def _steps_shown(
+    case: Case, forms: dict[str, ActionForm], reroutes: list[tuple[TransferSlip, ActionForm]], bound: ActionForm | None
+) -> dict[str, Any]:
+    """Which step the page shows first (the one the rule expects next, casework.web.progress) and
+    which behind "其他操作"; those open when the form just refused is among them."""
+    offered = [step for action, step in STEP_NAMES.items() if action.replace("-", "_") in forms]
+    steps = ordered_steps(
+        status=case.status, allowed=offered, satisfied=case.satisfaction not in ("dissatisfied", "very_dissatisfied")
+    )
+    if reroutes:
+        steps.insert(0, "reroute")
+    primary = primary_step(
+        status=case.status, allowed=offered, satisfied=case.satisfaction not in ("dissatisfied", "very_dissatisfied"),
+        returned_slips=bool(reroutes),
+    )  # fmt: skip
+    if "undo" in forms:  # just closed or not accepted: taking it back is what may be wanted now
+        steps.insert(0, "undo")
+        primary = "undo"
+    first = [step for step in steps if step == primary]
+    others = [step for step in steps if step != primary]
+    return {
+        "primary_steps": first,
+        "other_steps": others,
+        "others_open": bound is not None and _step_of(bound.action) in others,
+    }
 
 
 def _told(case: Case) -> list[tuple[str, str]]:
@@ -365,7 +416,14 @@ def _case_context(
     forms, reroutes = (
         _action_forms(request, case, [slip for slip, _badge in slips], steps, bound) if works else ({}, [])
     )
+    if bound is not None and bound.errors:
+        mark_first_error(bound)
+    feedback_badge = deadline_badge(feedback) if feedback is not None and feedback.is_live else None
+    reply_badge = worst_badge([badge for _slip, badge in slips if badge is not None])
     return {
+        "progress": case_progress(case, reply_badge=reply_badge, feedback_badge=feedback_badge),
+        **(_steps_shown(case, forms, reroutes, bound) if works else {}),
+        "undo_minutes": case_undo_minutes(),
         "case": case,
         "hall": hall,
         "personal": personal_fields(case, revealed),
@@ -376,7 +434,7 @@ def _case_context(
         "works": works,
         "slips": slips,
         "feedback_deadline": feedback,
-        "feedback_badge": deadline_badge(feedback) if feedback is not None and feedback.is_live else None,
+        "feedback_badge": feedback_badge,
         "timeline": [timeline_entry(event, revealed=free_text_revealed) for event in case_timeline(case=case)],
         "earlier": _earlier(
             phone=case.phone,
@@ -393,6 +451,9 @@ def _case_context(
         "has_notice": bool(_told(case)),
         # the hall lead decides the window's request for a joint meeting: convene, or decline
         "may_decide_meeting": case.meeting_requested and RoleKind.HALL_LEAD in request_roles(request),
+        # who may start a joint meeting or a supervision order from the case (the links, ``start_links``,
+        # come from the app that owns them, through casework.interface.register_case_page_extra)
+        "may_coordinate": bool(request_roles(request) & {RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR}),
     }
 
 
@@ -545,6 +606,18 @@ def _close(case: Case, actor: Any, form: Any) -> str:
     return _("The case is closed.")
 
 
+def _undo_close(case: Case, actor: Any, form: Any) -> str:
+    data = form.cleaned_data
+    case_close_undo(case=case, actor=actor, reason=data["reason"], expected_version=data["version"])
+    return _("The closing is taken back; the case is open again.")
+
+
+def _undo_screen_out(case: Case, actor: Any, form: Any) -> str:
+    data = form.cleaned_data
+    case_screen_out_undo(case=case, actor=actor, reason=data["reason"], expected_version=data["version"])
+    return _("“Not accepted” is taken back; the case is registered again.")
+
+
 def _sms_opt_out(case: Case, actor: Any, form: Any) -> str:
     case_sms_opt_out_set(case=case, actor=actor, opt_out=form.cleaned_data["opt_out"])
     return _("The SMS preference is saved.")
@@ -577,6 +650,8 @@ def _bind(request: HttpRequest, case: Case, action: str) -> tuple[ActionForm, Pe
         "reopen": (ReopenForm, _reopen),
         "close": (CloseForm, _close),
         "sms-opt-out": (SmsOptOutForm, _sms_opt_out),
+        "undo-close": (UndoForm, _undo_close),
+        "undo-screen-out": (UndoForm, _undo_screen_out),
     }
     if action not in simple:
         raise Http404
@@ -584,7 +659,14 @@ def _bind(request: HttpRequest, case: Case, action: str) -> tuple[ActionForm, Pe
     return form_class(data, action=action), perform
 
 
-ACTIONS = (*STEP_NAMES, "reroute", "withdraw")
+ACTIONS = (*STEP_NAMES, "reroute", "withdraw", "undo-close", "undo-screen-out")
+
+# Steps that cannot simply be done again: the first submit shows what will happen and asks for a
+# confirmation (``confirm=1``); nothing is written before it.
+CONFIRMED_STEPS: dict[str, Callable[[Case, Any], None]] = {
+    "screen-out": lambda case, data: case_screen_out_check(case=case, reason=data["reason"], referral=data["referral"]),
+    "close": lambda case, data: case_close_check(case=case),
+}
 
 
 @requires_roles(*WORK_ROLES)
@@ -597,6 +679,13 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     form, perform = _bind(request, case, action)
     if form.is_valid():
         try:
+            check = CONFIRMED_STEPS.get(action)
+            asked = request.POST.get("confirm") != "1" and form.cleaned_data["version"] == case.version
+            if check is not None and asked:
+                check(case, form.cleaned_data)  # refusals as the step's own; nothing written
+                context = _case_context(request, case)
+                context["confirm"] = {"action": action, "form": form, "step": STEP_NAMES[action]}
+                return render(request, "casework/case_detail.html", context)
             message = perform(case, request.user, form)
         except ValidationError as exc:
             errors = _errors(exc)
