@@ -51,7 +51,9 @@ def closed(hall: Any, clock: Clock) -> Case:
     """Answered on the spot at 09:00, followed up, closed at 09:30 with a note."""
     case = register(hall)
     case_answer_on_spot(case=case, actor=user(WINDOW), category="consultation", answer="请携带户口簿办理")
-    case_follow_up(case=fresh(case), actor=user(WINDOW), method="phone", date=date(2026, 3, 2), satisfaction="satisfied")
+    case_follow_up(
+        case=fresh(case), actor=user(WINDOW), method="phone", date=date(2026, 3, 2), satisfaction="satisfied"
+    )
     clock.set("2026-03-02T09:30")
     return case_close(case=fresh(case), actor=user(WINDOW), note="归档")
 
