@@ -136,6 +136,38 @@ MEETING_REQUEST_DECLINED = notice_kind_register(
         variables=("case_number", "matter_name", "hall_name", "declined_by", "reason"),
     )
 )
+SLIP_EXTENSION_REQUESTED = notice_kind_register(
+    NoticeKind(
+        code="slip_extension_requested",
+        label="申请延期",
+        subject="【延期申请】{{ department_name }}申请{{ slip_number }}延期{{ days }}个工作日",
+        body=(
+            "{{ department_name }}申请将转办单{{ slip_number }}（{{ matter_name }}）的答复期限延长{{ days }}个工作日"
+            "（现期限{{ due_at }}），理由：{{ reason }}。请审批。"
+        ),
+        sms="{{ department_name }}申请{{ slip_number }}延期，请登录系统审批。",
+        sms_params=("department_name", "slip_number"),
+        variables=(*_SLIP_VARIABLES, "days", "reason"),
+    )
+)
+SLIP_EXTENSION_DECIDED = notice_kind_register(
+    NoticeKind(
+        code="slip_extension_decided",
+        label="延期申请已审批",
+        subject=(
+            "【延期申请】{{ slip_number }}"
+            "{% if granted %}延期已批准，新期限{{ due_at }}{% else %}延期未获批准{% endif %}"
+        ),
+        body=(
+            "{{ hall_name }}{% if granted %}同意转办单{{ slip_number }}（{{ matter_name }}）延期{{ days }}个工作日，"
+            "请于{{ due_at }}前答复。{% else %}未同意转办单{{ slip_number }}（{{ matter_name }}）的延期申请，"
+            "请于{{ due_at }}前答复。{% endif %}{% if reason %}说明：{{ reason }}{% endif %}"
+        ),
+        sms="{{ slip_number }}延期申请已审批，请于{{ due_at }}前答复。",
+        sms_params=("slip_number", "due_at"),
+        variables=(*_SLIP_VARIABLES, "days", "granted", "reason"),
+    )
+)
 PERSON_REGISTERED = notice_kind_register(
     NoticeKind(
         code="person_registered",

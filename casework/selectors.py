@@ -180,6 +180,23 @@ def slip_steps_allowed(*, slip: TransferSlip, for_department: bool) -> list[str]
     return [step for step in steps if slip.status in SLIP_STEP_STATES[step]]
 
 
+def slip_extension_requests_for_case(*, case: Case) -> dict[int, CaseEvent]:
+    """The case's slips with a request for more time still waiting for the hall's lead (slip id → the
+    request's event): one query (casework.services.slip_extension_pending, for all slips at once)."""
+    last: dict[int, CaseEvent] = {}
+    events = CaseEvent.objects.filter(
+        case=case, kind__in=["slip_extension_requested", "slip_extension_decided"], slip__isnull=False
+    ).order_by("at", "id")
+    for event in events.select_related("actor"):
+        last[int(event.slip_id)] = event  # type: ignore[arg-type]
+    return {
+        slip_id: event
+        for slip_id, event in last.items()
+        if event.kind == "slip_extension_requested"
+        and TransferSlip.objects.filter(pk=slip_id, status__in=SLIP_STEP_STATES["reply"]).exists()
+    }
+
+
 def case_timeline(*, case: Case) -> QuerySet[CaseEvent]:
     return CaseEvent.objects.filter(case=case).select_related("actor", "slip").order_by("at", "id")
 

@@ -45,6 +45,7 @@ from hallplatform.audit.services import audit_record
 from hallplatform.deadlines.models import LIVE_STATES, Deadline, DeadlineKind, DeadlineRule, DeadlineState
 from hallplatform.deadlines.services import (
     deadline_cancel,
+    deadline_extend,
     deadline_meet,
     deadline_open,
     deadline_pause,
@@ -1275,6 +1276,156 @@ def case_sms_opt_out_set(*, case: Case, actor: Any, opt_out: bool, expected_vers
     case.save(update_fields=["sms_opt_out", "version"])
     case_event_record(case=case, actor=actor, kind="sms_opt_out", changes={"sms_opt_out": opt_out})
     return case
+
+
+# --- More time for a slip (延期): the department asks, the hall's lead decides -------------------------
+
+EXTENSION_MAX_DAYS = 10
+
+
+def slip_extension_pending(*, slip: TransferSlip) -> CaseEvent | None:
+    """The department's request for more time on ``slip`` not decided yet (its timeline event), or None."""
+    last = (
+        CaseEvent.objects.filter(slip=slip, kind__in=["slip_extension_requested", "slip_extension_decided"])
+        .order_by("-at", "-id")
+        .first()
+    )
+    return last if last is not None and last.kind == "slip_extension_requested" else None
+
+
+def _extension_days(days: Any) -> int:
+    try:
+        value = int(days)
+    except (TypeError, ValueError):
+        value = 0
+    if not 1 <= value <= EXTENSION_MAX_DAYS:
+        message = _("Give between 1 and %(max)d working days.") % {"max": EXTENSION_MAX_DAYS}
+        raise ValidationError({"days": [message]})
+    return value
+
+
+def _note(value: str, field: str, required_message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: [required_message]})
+    if len(value) > NOTE_MAX_LENGTH:
+        message = _("The reason is too long (at most %(limit)d characters).") % {"limit": NOTE_MAX_LENGTH}
+        raise ValidationError({field: [message]})
+    return value
+
+
+@transaction.atomic
+def slip_extension_request(
+    *, slip: TransferSlip, actor: Any, days: Any, reason: str, expected_version: int | None = None
+) -> TransferSlip:
+    """The department asks the hall's lead for more time to answer a slip (延期, rule art. 5(3)): how many
+    working days (1–10) and why. Recorded on the timeline, the hall's leads told; the deadline runs on
+    until the lead decides. One open request at a time; not on a paused slip (waiting for materials,
+    补正) or one already answered. Audited; a refusal changes nothing."""
+    ensure_slip_department(actor, slip)
+    slip = _locked_slip(slip, expected_version)
+    _require_slip_status(slip, *SLIP_STEP_STATES["reply"])
+    if slip_extension_pending(slip=slip) is not None:
+        message = _("A request for more time on this slip is waiting for the hall's lead.")
+        raise ValidationError({"status": ValidationError(message, code="invalid_transition")})
+    hall = _hall()
+    deadline = _live_deadline(hall, DeadlineKind.SLIP_REPLY, slip)
+    if deadline is None or deadline.state == DeadlineState.PAUSED:
+        message = _("The slip's deadline is not running: there is nothing to extend.")
+        raise ValidationError({"status": ValidationError(message, code="invalid_transition")})
+    value = _extension_days(days)
+    reason = _note(reason, "reason", _("Say why the department needs more time."))
+    case = Case.objects.get(pk=slip.case_id)
+    slip.version += 1
+    slip.save(update_fields=["version"])
+    event = case_event_record(
+        case=case, actor=actor, kind="slip_extension_requested", slip=slip,
+        changes={"slip": slip.number, "department": slip.department.name, "days": value, "reason": reason},
+    )  # fmt: skip
+    audit_record(
+        action="slip.extension_request", actor=actor, hall=hall, target=slip,
+        changes={"slip": slip.number, "days": value},
+    )  # fmt: skip
+    notices.notify_staff(
+        kind="slip_extension_requested",
+        event_key=f"slip:{hall.pk}:{slip.pk}:extension:{event.pk}",
+        hall=hall,
+        user_ids=notices.hall_lead_ids(hall.pk),
+        context={
+            **_slip_context(slip, case, hall, deadline),
+            "days": value,
+            "reason": free_text(reason, revealed=False)[:300],
+        },
+        link=notices.case_link(hall, case.pk),
+    )
+    return slip
+
+
+@transaction.atomic
+def slip_extension_decide(
+    *,
+    slip: TransferSlip,
+    actor: Any,
+    grant: bool,
+    days: Any = None,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> TransferSlip:
+    """The hall's lead decides a department's request for more time: granted, the slip's deadline gets
+    ``days`` more working days from its due time (the days asked for unless the lead gives others; the
+    working-day calendar of the deadline engine); refused, with the reason. On the timeline, the
+    department told, audited. Only the hall's lead; only a request still open on a slip still to be
+    answered. A refusal changes nothing."""
+    hall = _hall()
+    if not RoleAssignment.objects.filter(user_id=actor.pk, kind=RoleKind.HALL_LEAD, hall_id=hall.pk).exists():
+        raise PermissionDenied(_("Only the hall's lead decides requests for more time."))
+    slip = _locked_slip(slip, expected_version)
+    request = slip_extension_pending(slip=slip)
+    if request is None:
+        message = _("No request for more time is waiting on this slip (any more).")
+        raise ValidationError({"status": ValidationError(message, code="invalid_transition")})
+    _require_slip_status(slip, *SLIP_STEP_STATES["reply"])
+    case = Case.objects.get(pk=slip.case_id)
+    deadline = _live_deadline(hall, DeadlineKind.SLIP_REPLY, slip)
+    if grant:
+        value = _extension_days(days if days not in (None, "") else (request.changes or {}).get("days"))
+        reason = (reason or "").strip()[:NOTE_MAX_LENGTH]
+        if deadline is None:
+            message = _("The slip's deadline is not running: there is nothing to extend.")
+            raise ValidationError({"status": ValidationError(message, code="invalid_transition")})
+        before = deadline.due_at
+        deadline = deadline_extend(deadline=deadline, days=value, actor=actor)
+        changes: dict[str, Any] = {
+            "slip": slip.number, "granted": True, "days": value, "due_at": local_minute(deadline.due_at),
+            "from_due_at": local_minute(before), "reason": reason,
+        }  # fmt: skip
+    else:
+        value = 0
+        reason = _note(reason, "reason", _("Say why more time is not given."))
+        changes = {"slip": slip.number, "granted": False, "reason": reason}
+    slip.version += 1
+    slip.save(update_fields=["version"])
+    _index_write(slip, case, hall, deadline)
+    event = case_event_record(case=case, actor=actor, kind="slip_extension_decided", slip=slip, changes=changes)
+    audit_record(
+        action="slip.extension_decide", actor=actor, hall=hall, target=slip,
+        changes={"slip": slip.number, "granted": grant, "days": value},
+    )  # fmt: skip
+    notices.notify_staff(
+        kind="slip_extension_decided",
+        event_key=f"slip:{hall.pk}:{slip.pk}:extension_decided:{event.pk}",
+        hall=hall,
+        # the department's handlers, and whoever asked (a department lead may have)
+        user_ids=sorted({*notices.department_staff_ids(slip.department_id), *filter(None, [request.actor_id])}),
+        context={
+            **_slip_context(slip, case, hall, deadline),
+            "days": value,
+            "granted": grant,
+            "reason": free_text(reason, revealed=False)[:300],
+        },
+        link=notices.slip_link(hall, slip.pk),
+    )
+    return slip
 
 
 # --- Taking back an irreversible step (a recorded reversal, never a deleted event) ------------------

@@ -423,6 +423,29 @@ class UndoForm(ActionForm):
     )
 
 
+class ExtensionDecisionForm(forms.Form):
+    """The hall's lead decides a department's request for more time on ``slip`` (延期)."""
+
+    DECISIONS = (("grant", _("Give more time")), ("refuse", _("Refuse")))
+
+    slip = forms.IntegerField(widget=forms.HiddenInput)
+    slip_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS, widget=forms.RadioSelect, initial="grant")
+    days = forms.IntegerField(label=_("Working days more"), required=False, min_value=1, max_value=10)
+    reason = forms.CharField(
+        max_length=limits.NOTE_MAX_LENGTH,
+        label=_("Reason (required to refuse)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, slip_id: int, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"extension_{slip_id}_%s")
+        super().__init__(*args, **kwargs)
+        self.slip_id = slip_id
+        self.action = f"extension-{slip_id}"
+
+
 def mark_first_error(form: forms.BaseForm) -> str | None:
     """Mark a refused form's invalid fields (``aria-invalid``) and give the first one ``autofocus``, so
     that the page opens at it even without JavaScript (hallplatform/static/hallplatform/forms.js does

@@ -36,6 +36,7 @@ from casework.selectors import (
     deadline_badge,
     feedback_deadline_for_case,
     meeting_request_list_for_hall,
+    slip_extension_requests_for_case,
     slip_list_for_case,
     slip_steps_allowed,
 )
@@ -60,6 +61,7 @@ from casework.services import (
     case_supplement_received,
     case_transfer,
     case_undo_minutes,
+    slip_extension_decide,
     slip_reroute,
     slip_withdraw,
 )
@@ -69,6 +71,7 @@ from casework.web.forms import (
     AnswerForm,
     CaseFilterForm,
     CloseForm,
+    ExtensionDecisionForm,
     FeedbackForm,
     FollowUpForm,
     MeetingDeclineForm,
@@ -454,7 +457,74 @@ def _case_context(
         # who may start a joint meeting or a supervision order from the case (the links, ``start_links``,
         # come from the app that owns them, through casework.interface.register_case_page_extra)
         "may_coordinate": bool(request_roles(request) & {RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR}),
+        # the departments' requests for more time (延期) waiting for the hall's lead
+        "extension_requests": _extension_requests(request, case, [slip for slip, _badge in slips], bound),
     }
+
+
+def _extension_requests(
+    request: HttpRequest, case: Case, slips: list[TransferSlip], bound: Any
+) -> list[dict[str, Any]]:
+    """Each waiting request for more time: the slip, the request (days, reason) and, for the hall's
+    lead, the form to decide it (``bound``: the one just refused)."""
+    pending = slip_extension_requests_for_case(case=case)
+    if not pending:
+        return []
+    lead = RoleKind.HALL_LEAD in request_roles(request)
+    rows = []
+    for slip in slips:
+        event = pending.get(slip.pk)
+        if event is None:
+            continue
+        form = None
+        if lead:
+            same = isinstance(bound, ExtensionDecisionForm) and bound.slip_id == slip.pk
+            form = bound if same else ExtensionDecisionForm(
+                initial={"slip": slip.pk, "slip_version": slip.version, "days": (event.changes or {}).get("days")},
+                slip_id=slip.pk,
+            )  # fmt: skip
+        rows.append({"slip": slip, "event": event, "changes": event.changes or {}, "form": form})
+    return rows
+
+
+@requires_roles(RoleKind.HALL_LEAD)
+@require_POST
+def case_extension_decide_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The hall's lead grants (with the working days) or refuses (with a reason) a department's request
+    for more time on one of the case's slips. A refusal: the page again with the error, nothing changed."""
+    case = case_get_for_staff(actor=request.user, case_id=case_id)
+    slip_id = int(request.POST["slip"]) if request.POST.get("slip", "").isdigit() else 0
+    slip = TransferSlip.objects.filter(case=case, pk=slip_id).select_related("department").first()
+    if slip is None:
+        raise Http404
+    form = ExtensionDecisionForm(request.POST, slip_id=slip.pk)
+    if form.is_valid():
+        data = form.cleaned_data
+        grant = data["decision"] == "grant"
+        try:
+            slip_extension_decide(
+                slip=slip, actor=request.user, grant=grant, days=data["days"], reason=data["reason"],
+                expected_version=data["slip_version"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            errors = _errors(exc)
+            blocking = version_error(errors)
+            if blocking:
+                for text in blocking:
+                    messages.error(request, text)
+                return redirect("cases:detail", case_id=case.pk)
+            add_service_errors(form, errors)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+            return redirect("cases:detail", case_id=case.pk)
+        else:
+            if grant:
+                messages.success(request, _("More time is given; the department is told."))
+            else:
+                messages.success(request, _("The request for more time is refused; the department is told."))
+            return redirect("cases:detail", case_id=case.pk)
+    messages.error(request, _("The step was not saved; see the errors below."))
+    return render(request, "casework/case_detail.html", _case_context(request, case, bound=form))  # type: ignore[arg-type]
 
 
 @requires_roles(*READ_ROLES)

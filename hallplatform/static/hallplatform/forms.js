@@ -1,5 +1,5 @@
 // After a refused submit, the page opens at the first error: the first invalid field of any form
-// (aria-invalid, or inside .field-invalid), else an error summary or error list, gets the focus and is
+// (aria-invalid, or inside .field-invalid / .has-error), else an error summary or error list, gets the focus and is
 // scrolled into view; a closed <details> around it is opened. Server-side `autofocus` does the same
 // without JavaScript as far as a browser allows (casework/web/forms.py: mark_first_error).
 (function () {
@@ -15,7 +15,7 @@
   function firstError() {
     var marked = document.querySelector("main [aria-invalid=true]");
     if (marked) return marked;
-    var wrapper = document.querySelector("main .field-invalid");
+    var wrapper = document.querySelector("main .field-invalid, main .has-error");
     if (wrapper) {
       var field = wrapper.querySelector(FIELDS);
       if (field) return field;
