@@ -13,18 +13,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from casework.choices import CaseStatus
 
 # The stages of a case (rule art. 5, 7, 8), with the field that dates each.
 STAGES: tuple[tuple[str, Any, str], ...] = (
-    ("register", _("Registered"), "registered_at"),
-    ("transfer", _("Transferred"), "transferred_at"),
-    ("reply", _("Replied"), "replied_at"),
-    ("feedback", _("Told the person"), "fed_back_at"),
-    ("follow_up", _("Followed up"), "followed_up_at"),
-    ("close", _("Closed"), "closed_at"),
+    ("register", pgettext_lazy("case stage", "Registration"), "registered_at"),
+    ("transfer", pgettext_lazy("case stage", "Transfer"), "transferred_at"),
+    ("reply", pgettext_lazy("case stage", "Reply"), "replied_at"),
+    ("feedback", pgettext_lazy("case stage", "Feedback"), "fed_back_at"),
+    ("follow_up", pgettext_lazy("case stage", "Follow-up"), "followed_up_at"),
+    ("close", pgettext_lazy("case stage", "Closing"), "closed_at"),
 )
 STAGE_KEYS = tuple(key for key, _label, _field in STAGES)
 
