@@ -197,6 +197,22 @@ def slip_extension_requests_for_case(*, case: Case) -> dict[int, CaseEvent]:
     }
 
 
+def slip_extension_request_list_for_hall() -> list[tuple[TransferSlip, CaseEvent]]:
+    """The hall's requests for more time waiting for its lead (the lead's to-do), oldest first: each
+    slip still to be answered whose last extension event is a request. Two queries."""
+    last: dict[int, CaseEvent] = {}
+    events = CaseEvent.objects.filter(
+        kind__in=["slip_extension_requested", "slip_extension_decided"], slip__isnull=False
+    ).order_by("at", "id")
+    for event in events.only("id", "at", "kind", "slip_id", "changes"):
+        last[int(event.slip_id)] = event  # type: ignore[arg-type]
+    waiting = {slip_id: e for slip_id, e in last.items() if e.kind == "slip_extension_requested"}
+    slips = TransferSlip.objects.filter(pk__in=list(waiting), status__in=SLIP_STEP_STATES["reply"]).select_related(
+        "case", "department"
+    )
+    return sorted(((slip, waiting[slip.pk]) for slip in slips), key=lambda pair: (pair[1].at, pair[1].pk))
+
+
 def case_timeline(*, case: Case) -> QuerySet[CaseEvent]:
     return CaseEvent.objects.filter(case=case).select_related("actor", "slip").order_by("at", "id")
 

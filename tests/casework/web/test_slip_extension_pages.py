@@ -43,6 +43,8 @@ def test_the_department_asks_for_more_time_and_the_lead_grants_it(case: Case, we
     assert 'id="extensions"' in window_page and f'action="/cases/{case.pk}/extension/"' not in window_page
     lead = client_for("wengyuan_lead", "wengyuan")
     assert f'action="/cases/{case.pk}/extension/"' in lead.get(f"/cases/{case.pk}/").content.decode()
+    home = lead.get("/").content.decode()  # the lead's to-do lists the request
+    assert 'id="todo-extension_requests"' in home and f"/cases/{case.pk}/#extensions" in home
     assert (
         client_for("wengyuan_window", "wengyuan")
         .post(f"/cases/{case.pk}/extension/", {"slip": slip.pk, "slip_version": slip.version, "decision": "grant"})
@@ -65,3 +67,4 @@ def test_the_department_asks_for_more_time_and_the_lead_grants_it(case: Case, we
     in_hall(wengyuan)
     assert Deadline.objects.filter(kind=DeadlineKind.SLIP_REPLY, subject_id=str(slip.pk)).latest("pk").due_at > due
     assert 'id="extensions"' not in lead.get(f"/cases/{case.pk}/").content.decode()
+    assert f"/cases/{case.pk}/#extensions" not in lead.get("/").content.decode()
