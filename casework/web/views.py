@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casework.choices import ApplicantKind, CaseResult, CaseStatus, Channel, HandlingCategory
+from casework.choices import UNSATISFIED, ApplicantKind, CaseResult, CaseStatus, Channel, HandlingCategory
 from casework.freetext import FREE_TEXT
 from casework.interface import case_page_extras, home_sections
 from casework.models import Case, TransferSlip
@@ -358,15 +358,11 @@ def _steps_shown(
     """Which step the page shows first (the one the rule expects next, casework.web.progress) and
     which behind "其他操作"; those open when the form just refused is among them."""
     offered = [step for action, step in STEP_NAMES.items() if action.replace("-", "_") in forms]
-    steps = ordered_steps(
-        status=case.status, allowed=offered, satisfied=case.satisfaction not in ("dissatisfied", "very_dissatisfied")
-    )
+    satisfied = case.satisfaction not in UNSATISFIED
+    steps = ordered_steps(status=case.status, allowed=offered, satisfied=satisfied)
     if reroutes:
         steps.insert(0, "reroute")
-    primary = primary_step(
-        status=case.status, allowed=offered, satisfied=case.satisfaction not in ("dissatisfied", "very_dissatisfied"),
-        returned_slips=bool(reroutes),
-    )  # fmt: skip
+    primary = primary_step(status=case.status, allowed=offered, satisfied=satisfied, returned_slips=bool(reroutes))
     if "undo" in forms:  # just closed or not accepted: taking it back is what may be wanted now
         steps.insert(0, "undo")
         primary = "undo"
