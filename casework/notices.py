@@ -15,7 +15,7 @@ from hallplatform.accounts.models import RoleAssignment, RoleKind
 from hallplatform.deadlines.notices import SUBJECT_LABELS, SUBJECT_LINKS
 from notifications.kinds import NoticeKind, notice_kind_register
 from notifications.links import NoticeLink
-from notifications.models import NoticeChannel
+from notifications.models import Notice, NoticeChannel, NoticeState
 from notifications.resolvers import register_person_resolver
 from notifications.services import notice_enqueue, notice_enqueue_inbox
 
@@ -134,6 +134,38 @@ MEETING_REQUEST_DECLINED = notice_kind_register(
         sms="{{ case_number }}的联席会议申请未获同意，请登录系统查看。",
         sms_params=("case_number",),
         variables=("case_number", "matter_name", "hall_name", "declined_by", "reason"),
+    )
+)
+SLIP_EXTENSION_REQUESTED = notice_kind_register(
+    NoticeKind(
+        code="slip_extension_requested",
+        label="申请延期",
+        subject="【延期申请】{{ department_name }}申请{{ slip_number }}延期{{ days }}个工作日",
+        body=(
+            "{{ department_name }}申请将转办单{{ slip_number }}（{{ matter_name }}）的答复期限延长{{ days }}个工作日"
+            "（现期限{{ due_at }}），理由：{{ reason }}。请审批。"
+        ),
+        sms="{{ department_name }}申请{{ slip_number }}延期，请登录系统审批。",
+        sms_params=("department_name", "slip_number"),
+        variables=(*_SLIP_VARIABLES, "days", "reason"),
+    )
+)
+SLIP_EXTENSION_DECIDED = notice_kind_register(
+    NoticeKind(
+        code="slip_extension_decided",
+        label="延期申请已审批",
+        subject=(
+            "【延期申请】{{ slip_number }}"
+            "{% if granted %}延期已批准，新期限{{ due_at }}{% else %}延期未获批准{% endif %}"
+        ),
+        body=(
+            "{{ hall_name }}{% if granted %}同意转办单{{ slip_number }}（{{ matter_name }}）延期{{ days }}个工作日，"
+            "请于{{ due_at }}前答复。{% else %}未同意转办单{{ slip_number }}（{{ matter_name }}）的延期申请，"
+            "请于{{ due_at }}前答复。{% endif %}{% if reason %}说明：{{ reason }}{% endif %}"
+        ),
+        sms="{{ slip_number }}延期申请已审批，请于{{ due_at }}前答复。",
+        sms_params=("slip_number", "due_at"),
+        variables=(*_SLIP_VARIABLES, "days", "granted", "reason"),
     )
 )
 PERSON_REGISTERED = notice_kind_register(
@@ -269,3 +301,15 @@ def notify_person(*, kind: str, event_key: str, hall: Any, case: Any, context: d
         context=context,
     )
     return notice is not None
+
+
+def person_sms_since(*, hall: Any, case: Any, since: Any) -> bool:
+    """Whether an SMS to the case's person was queued or sent since ``since`` (a step that has told
+    the person cannot be taken back: casework.services.case_close_undo, case_screen_out_undo)."""
+    return Notice.objects.filter(
+        hall_id=hall.pk,
+        channel=NoticeChannel.SMS,
+        recipient_ref=f"case:{case.pk}",
+        created_at__gte=since,
+        state__in=[NoticeState.QUEUED, NoticeState.SENDING, NoticeState.SENT],
+    ).exists()

@@ -14,7 +14,14 @@ from django.utils import timezone
 from casework.access import is_hall_staff, may_reveal
 from casework.choices import UNSATISFIED, CaseStatus, SlipStatus
 from casework.models import Case, CaseEvent, TransferSlip
-from casework.services import CASE_STEP_STATES, SLIP_STEP_STATES, document_indexes, phone_indexes
+from casework.services import (
+    CASE_STEP_STATES,
+    SLIP_STEP_STATES,
+    UNDOABLE_STEPS,
+    case_undo_refusal,
+    document_indexes,
+    phone_indexes,
+)
 from hallindex.models import SlipIndex
 from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment
 from hallplatform.accounts.selectors import department_ids_of
@@ -157,11 +164,53 @@ def case_steps_allowed(*, actor: Any, case: Case, window: bool) -> list[str]:
     return steps
 
 
+def case_undo_step(*, actor: Any, case: Case) -> str:
+    """The step ``actor`` can take back on ``case`` now ("close" or "screen_out", see
+    casework.services.case_undo_refusal), or ""."""
+    for step, (_kind, status) in UNDOABLE_STEPS.items():
+        if case.status == status and not case_undo_refusal(case=case, actor=actor, step=step)[0]:
+            return step
+    return ""
+
+
 def slip_steps_allowed(*, slip: TransferSlip, for_department: bool) -> list[str]:
     """The steps possible on ``slip`` now: receive, reply and return for its department, re-route
     (of a returned slip) for the window."""
     steps = ("receive", "reply", "return") if for_department else ("reroute", "withdraw")
     return [step for step in steps if slip.status in SLIP_STEP_STATES[step]]
+
+
+def slip_extension_requests_for_case(*, case: Case) -> dict[int, CaseEvent]:
+    """The case's slips with a request for more time still waiting for the hall's lead (slip id → the
+    request's event): one query (casework.services.slip_extension_pending, for all slips at once)."""
+    last: dict[int, CaseEvent] = {}
+    events = CaseEvent.objects.filter(
+        case=case, kind__in=["slip_extension_requested", "slip_extension_decided"], slip__isnull=False
+    ).order_by("at", "id")
+    for event in events.select_related("actor"):
+        last[int(event.slip_id)] = event  # type: ignore[arg-type]
+    return {
+        slip_id: event
+        for slip_id, event in last.items()
+        if event.kind == "slip_extension_requested"
+        and TransferSlip.objects.filter(pk=slip_id, status__in=SLIP_STEP_STATES["reply"]).exists()
+    }
+
+
+def slip_extension_request_list_for_hall() -> list[tuple[TransferSlip, CaseEvent]]:
+    """The hall's requests for more time waiting for its lead (the lead's to-do), oldest first: each
+    slip still to be answered whose last extension event is a request. Two queries."""
+    last: dict[int, CaseEvent] = {}
+    events = CaseEvent.objects.filter(
+        kind__in=["slip_extension_requested", "slip_extension_decided"], slip__isnull=False
+    ).order_by("at", "id")
+    for event in events.only("id", "at", "kind", "slip_id", "changes"):
+        last[int(event.slip_id)] = event  # type: ignore[arg-type]
+    waiting = {slip_id: e for slip_id, e in last.items() if e.kind == "slip_extension_requested"}
+    slips = TransferSlip.objects.filter(pk__in=list(waiting), status__in=SLIP_STEP_STATES["reply"]).select_related(
+        "case", "department"
+    )
+    return sorted(((slip, waiting[slip.pk]) for slip in slips), key=lambda pair: (pair[1].at, pair[1].pk))
 
 
 def case_timeline(*, case: Case) -> QuerySet[CaseEvent]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
@@ -44,6 +45,7 @@ from hallplatform.audit.services import audit_record
 from hallplatform.deadlines.models import LIVE_STATES, Deadline, DeadlineKind, DeadlineRule, DeadlineState
 from hallplatform.deadlines.services import (
     deadline_cancel,
+    deadline_extend,
     deadline_meet,
     deadline_open,
     deadline_pause,
@@ -284,12 +286,9 @@ def _require_status(case: Case, *allowed: str) -> None:
         raise ValidationError({"status": ValidationError(message, code="invalid_transition")})
 
 
-@transaction.atomic
-def case_screen_out(*, case: Case, actor: Any, reason: str, referral: str, expected_version: int | None = None) -> Case:
-    """Record that a case is outside the scope of the window (rule art. 4: 涉法涉诉, 信访, 已立案, or
-    excluded by law), with the reason and where the person was referred. Never discarded: the case
-    stays, not accepted, in the register and the statistics."""
-    case = _locked_case(case, expected_version)
+def case_screen_out_check(*, case: Case, reason: str, referral: str) -> None:
+    """What ``case_screen_out`` would refuse, without writing anything (the page asks for a
+    confirmation only of a step that would be taken): the case's status, the reason, the referral."""
     _require_status(case, *CASE_STEP_STATES["screen_out"])
     errors: dict[str, list[str]] = {}
     if reason not in ExclusionReason.values:
@@ -298,6 +297,15 @@ def case_screen_out(*, case: Case, actor: Any, reason: str, referral: str, expec
         errors["referral"] = [_("Say where the person was referred.")]
     if errors:
         raise ValidationError(errors)
+
+
+@transaction.atomic
+def case_screen_out(*, case: Case, actor: Any, reason: str, referral: str, expected_version: int | None = None) -> Case:
+    """Record that a case is outside the scope of the window (rule art. 4: 涉法涉诉, 信访, 已立案, or
+    excluded by law), with the reason and where the person was referred. Never discarded: the case
+    stays, not accepted, in the register and the statistics."""
+    case = _locked_case(case, expected_version)
+    case_screen_out_check(case=case, reason=reason, referral=referral)
     previous = case.status
     case.status = CaseStatus.NOT_ACCEPTED
     case.exclusion_reason = reason
@@ -1219,11 +1227,9 @@ def case_reopen(*, case: Case, actor: Any, reason: str, expected_version: int | 
     return case
 
 
-@transaction.atomic
-def case_close(*, case: Case, actor: Any, note: str = "", expected_version: int | None = None) -> Case:
-    """Close a case (art. 8: registered and filed). Needs the result and the feedback to the person
-    recorded: an answer on the spot, or a recorded feedback (and, if made, the follow-up)."""
-    case = _locked_case(case, expected_version)
+def case_close_check(*, case: Case) -> None:
+    """What ``case_close`` would refuse, without writing anything: the case's status, the result and
+    what the person was told."""
     _require_status(case, *CASE_STEP_STATES["close"])
     errors: dict[str, list[str]] = {}
     if not case.result:
@@ -1232,6 +1238,14 @@ def case_close(*, case: Case, actor: Any, note: str = "", expected_version: int 
         errors["feedback"] = [_("Record what the person was told before closing.")]
     if errors:
         raise ValidationError(errors)
+
+
+@transaction.atomic
+def case_close(*, case: Case, actor: Any, note: str = "", expected_version: int | None = None) -> Case:
+    """Close a case (art. 8: registered and filed). Needs the result and the feedback to the person
+    recorded: an answer on the spot, or a recorded feedback (and, if made, the follow-up)."""
+    case = _locked_case(case, expected_version)
+    case_close_check(case=case)
     previous = case.status
     case.status = CaseStatus.CLOSED
     case.closed_at = timezone.now()
@@ -1261,6 +1275,267 @@ def case_sms_opt_out_set(*, case: Case, actor: Any, opt_out: bool, expected_vers
     case.version += 1
     case.save(update_fields=["sms_opt_out", "version"])
     case_event_record(case=case, actor=actor, kind="sms_opt_out", changes={"sms_opt_out": opt_out})
+    return case
+
+
+# --- More time for a slip (延期): the department asks, the hall's lead decides -------------------------
+
+EXTENSION_MAX_DAYS = 10
+
+
+def slip_extension_pending(*, slip: TransferSlip) -> CaseEvent | None:
+    """The department's request for more time on ``slip`` not decided yet (its timeline event), or None."""
+    last = (
+        CaseEvent.objects.filter(slip=slip, kind__in=["slip_extension_requested", "slip_extension_decided"])
+        .order_by("-at", "-id")
+        .first()
+    )
+    return last if last is not None and last.kind == "slip_extension_requested" else None
+
+
+def _extension_days(days: Any) -> int:
+    try:
+        value = int(days)
+    except (TypeError, ValueError):
+        value = 0
+    if not 1 <= value <= EXTENSION_MAX_DAYS:
+        message = _("Give between 1 and %(max)d working days.") % {"max": EXTENSION_MAX_DAYS}
+        raise ValidationError({"days": [message]})
+    return value
+
+
+def _note(value: str, field: str, required_message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: [required_message]})
+    if len(value) > NOTE_MAX_LENGTH:
+        message = _("The reason is too long (at most %(limit)d characters).") % {"limit": NOTE_MAX_LENGTH}
+        raise ValidationError({field: [message]})
+    return value
+
+
+@transaction.atomic
+def slip_extension_request(
+    *, slip: TransferSlip, actor: Any, days: Any, reason: str, expected_version: int | None = None
+) -> TransferSlip:
+    """The department asks the hall's lead for more time to answer a slip (延期, rule art. 5(3)): how many
+    working days (1–10) and why. Recorded on the timeline, the hall's leads told; the deadline runs on
+    until the lead decides. One open request at a time; not on a paused slip (waiting for materials,
+    补正) or one already answered. Audited; a refusal changes nothing."""
+    ensure_slip_department(actor, slip)
+    slip = _locked_slip(slip, expected_version)
+    _require_slip_status(slip, *SLIP_STEP_STATES["reply"])
+    if slip_extension_pending(slip=slip) is not None:
+        message = _("A request for more time on this slip is waiting for the hall's lead.")
+        raise ValidationError({"status": ValidationError(message, code="invalid_transition")})
+    hall = _hall()
+    deadline = _live_deadline(hall, DeadlineKind.SLIP_REPLY, slip)
+    if deadline is None or deadline.state == DeadlineState.PAUSED:
+        message = _("The slip's deadline is not running: there is nothing to extend.")
+        raise ValidationError({"status": ValidationError(message, code="invalid_transition")})
+    value = _extension_days(days)
+    reason = _note(reason, "reason", _("Say why the department needs more time."))
+    case = Case.objects.get(pk=slip.case_id)
+    slip.version += 1
+    slip.save(update_fields=["version"])
+    event = case_event_record(
+        case=case, actor=actor, kind="slip_extension_requested", slip=slip,
+        changes={"slip": slip.number, "department": slip.department.name, "days": value, "reason": reason},
+    )  # fmt: skip
+    audit_record(
+        action="slip.extension_request", actor=actor, hall=hall, target=slip,
+        changes={"slip": slip.number, "days": value},
+    )  # fmt: skip
+    notices.notify_staff(
+        kind="slip_extension_requested",
+        event_key=f"slip:{hall.pk}:{slip.pk}:extension:{event.pk}",
+        hall=hall,
+        user_ids=notices.hall_lead_ids(hall.pk),
+        context={
+            **_slip_context(slip, case, hall, deadline),
+            "days": value,
+            "reason": free_text(reason, revealed=False)[:300],
+        },
+        link=notices.case_link(hall, case.pk),
+    )
+    return slip
+
+
+@transaction.atomic
+def slip_extension_decide(
+    *,
+    slip: TransferSlip,
+    actor: Any,
+    grant: bool,
+    days: Any = None,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> TransferSlip:
+    """The hall's lead decides a department's request for more time: granted, the slip's deadline gets
+    ``days`` more working days from its due time (the days asked for unless the lead gives others; the
+    working-day calendar of the deadline engine); refused, with the reason. On the timeline, the
+    department told, audited. Only the hall's lead; only a request still open on a slip still to be
+    answered. A refusal changes nothing."""
+    hall = _hall()
+    if not RoleAssignment.objects.filter(user_id=actor.pk, kind=RoleKind.HALL_LEAD, hall_id=hall.pk).exists():
+        raise PermissionDenied(_("Only the hall's lead decides requests for more time."))
+    slip = _locked_slip(slip, expected_version)
+    request = slip_extension_pending(slip=slip)
+    if request is None:
+        message = _("No request for more time is waiting on this slip (any more).")
+        raise ValidationError({"status": ValidationError(message, code="invalid_transition")})
+    _require_slip_status(slip, *SLIP_STEP_STATES["reply"])
+    case = Case.objects.get(pk=slip.case_id)
+    deadline = _live_deadline(hall, DeadlineKind.SLIP_REPLY, slip)
+    if grant:
+        value = _extension_days(days if days not in (None, "") else (request.changes or {}).get("days"))
+        reason = (reason or "").strip()[:NOTE_MAX_LENGTH]
+        if deadline is None:
+            message = _("The slip's deadline is not running: there is nothing to extend.")
+            raise ValidationError({"status": ValidationError(message, code="invalid_transition")})
+        before = deadline.due_at
+        deadline = deadline_extend(deadline=deadline, days=value, actor=actor)
+        changes: dict[str, Any] = {
+            "slip": slip.number, "granted": True, "days": value, "due_at": local_minute(deadline.due_at),
+            "from_due_at": local_minute(before), "reason": reason,
+        }  # fmt: skip
+    else:
+        value = 0
+        reason = _note(reason, "reason", _("Say why more time is not given."))
+        changes = {"slip": slip.number, "granted": False, "reason": reason}
+    slip.version += 1
+    slip.save(update_fields=["version"])
+    _index_write(slip, case, hall, deadline)
+    event = case_event_record(case=case, actor=actor, kind="slip_extension_decided", slip=slip, changes=changes)
+    audit_record(
+        action="slip.extension_decide", actor=actor, hall=hall, target=slip,
+        changes={"slip": slip.number, "granted": grant, "days": value},
+    )  # fmt: skip
+    notices.notify_staff(
+        kind="slip_extension_decided",
+        event_key=f"slip:{hall.pk}:{slip.pk}:extension_decided:{event.pk}",
+        hall=hall,
+        # the department's handlers, and whoever asked (a department lead may have)
+        user_ids=sorted({*notices.department_staff_ids(slip.department_id), *filter(None, [request.actor_id])}),
+        context={
+            **_slip_context(slip, case, hall, deadline),
+            "days": value,
+            "granted": grant,
+            "reason": free_text(reason, revealed=False)[:300],
+        },
+        link=notices.slip_link(hall, slip.pk),
+    )
+    return slip
+
+
+# --- Taking back an irreversible step (a recorded reversal, never a deleted event) ------------------
+
+# The steps that can be taken back, by the kind of their timeline event: (the reversal's event kind,
+# the status the step led to).
+UNDOABLE_STEPS: dict[str, tuple[str, str]] = {
+    "close": ("close_undone", CaseStatus.CLOSED),
+    "screen_out": ("screen_out_undone", CaseStatus.NOT_ACCEPTED),
+}
+_STEP_EVENTS = {"close": "closed", "screen_out": "screened_out"}
+
+
+def case_undo_minutes() -> int:
+    """How long after closing or not accepting a case it can be taken back (settings.CASE_UNDO_MINUTES)."""
+    return int(getattr(settings, "CASE_UNDO_MINUTES", 10))
+
+
+def case_undo_refusal(
+    *, case: Case, actor: Any, step: str, now: datetime | None = None
+) -> tuple[str, CaseEvent | None]:
+    """Why ``actor`` may not take back ``step`` ("close" or "screen_out") on ``case`` now ("" if they
+    may), and the step's timeline event. Allowed to whoever took the step and to the hall's lead,
+    within ``case_undo_minutes()`` of it, and only while no SMS went to the person since."""
+    _event_kind, status = UNDOABLE_STEPS[step]
+    if case.status != status:
+        return _("This step is not possible while the case is “%(status)s”.") % {
+            "status": case.get_status_display()
+        }, None
+    event = case.events.filter(kind=_STEP_EVENTS[step]).order_by("-at", "-id").first()
+    if event is None:
+        return _("There is no step to take back."), None
+    now = now or timezone.now()
+    minutes = case_undo_minutes()
+    if now - event.at > timedelta(minutes=minutes):
+        return _("It can only be taken back within %(minutes)d minutes; that time is over.") % {
+            "minutes": minutes
+        }, event
+    hall = _hall()
+    lead = RoleAssignment.objects.filter(user_id=actor.pk, kind=RoleKind.HALL_LEAD, hall_id=hall.pk).exists()
+    if event.actor_id != actor.pk and not lead:
+        return _("Only who took the step, or the hall's lead, can take it back."), event
+    if notices.person_sms_since(hall=hall, case=case, since=event.at):
+        return _("An SMS about it has gone to the person: it can no longer be taken back."), event
+    return "", event
+
+
+def _undo(*, case: Case, actor: Any, step: str, reason: str, expected_version: int | None) -> tuple[Case, CaseEvent]:
+    case = _locked_case(case, expected_version)
+    refusal, event = case_undo_refusal(case=case, actor=actor, step=step)
+    if refusal:
+        raise ValidationError({"status": ValidationError(refusal, code="invalid_transition")})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Say why the step is taken back.")]})
+    if len(reason.strip()) > NOTE_MAX_LENGTH:
+        raise ValidationError(
+            {"reason": [_("The reason is too long (at most %(limit)d characters).") % {"limit": NOTE_MAX_LENGTH}]}
+        )
+    assert event is not None
+    return case, event
+
+
+@transaction.atomic
+def case_close_undo(*, case: Case, actor: Any, reason: str, expected_version: int | None = None) -> Case:
+    """Take back the closing of a case (撤销办结) shortly after it (rule art. 8; a wrong click on 办结归档):
+    the case is back in the status it was closed from, its closing note taken out of the remarks; the
+    closing stays on the timeline and a reversal event follows it. Audited. Refused after
+    ``case_undo_minutes()``, to anyone but who closed it and the hall's lead, and once an SMS went to
+    the person since; a refusal changes nothing."""
+    case, event = _undo(case=case, actor=actor, step="close", reason=reason, expected_version=expected_version)
+    previous = case.status
+    case.status = event.from_status or CaseStatus.FOLLOWED_UP
+    case.closed_at = None
+    note = str((event.changes or {}).get("note") or "")
+    if note and case.remarks.endswith(note):
+        case.remarks = case.remarks[: -len(note)].rstrip()
+    case.version += 1
+    case.save()
+    case_event_record(
+        case=case, actor=actor, kind="close_undone", from_status=previous, to_status=case.status,
+        changes={"reason": reason.strip()},
+    )  # fmt: skip
+    audit_record(
+        action="case.close_undo", actor=actor, hall=_hall(), target=case,
+        changes={"number": case.number, "status": [previous, case.status]},
+    )  # fmt: skip
+    return case
+
+
+@transaction.atomic
+def case_screen_out_undo(*, case: Case, actor: Any, reason: str, expected_version: int | None = None) -> Case:
+    """Take back a 不予受理 (撤销不予受理) shortly after it (rule art. 4): the case is registered again,
+    for the window to transfer or answer it; the reason and referral are cleared (they stay on the
+    timeline). Same limits as ``case_close_undo``. Audited."""
+    case, event = _undo(case=case, actor=actor, step="screen_out", reason=reason, expected_version=expected_version)
+    previous = case.status
+    case.status = event.from_status or CaseStatus.REGISTERED
+    case.exclusion_reason = ""
+    case.referral = ""
+    case.screened_at = None
+    case.version += 1
+    case.save()
+    case_event_record(
+        case=case, actor=actor, kind="screen_out_undone", from_status=previous, to_status=case.status,
+        changes={"reason": reason.strip()},
+    )  # fmt: skip
+    audit_record(
+        action="case.screen_out_undo", actor=actor, hall=_hall(), target=case,
+        changes={"number": case.number, "status": [previous, case.status]},
+    )  # fmt: skip
     return case
 
 

@@ -511,6 +511,11 @@ LOGGING = {
 # Celery workers keep Django's log configuration (and so the JSON lines) instead of their own.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 
+# --- Casework (docs/casework.md) -------------------------------------------------------------------
+# How long after 办结归档 or 不予受理 the window (who took the step, or the hall's lead) can take it
+# back with a recorded reversal (撤销办结 / 撤销不予受理), as long as no SMS went to the person since.
+CASE_UNDO_MINUTES = int(os.environ.get("CASE_UNDO_MINUTES", "10"))
+
 # --- Prometheus metrics (hallplatform/metrics.py) ----------------------------------------------
 # /metrics answers only requests made straight to a process (never through the ingress) from these
 # networks, and with METRICS_TOKEN set only those bearing it. Empty: nobody.

@@ -40,7 +40,15 @@ from casework.selectors import (
     slip_steps_allowed,
     slip_timeline,
 )
-from casework.services import case_reveal_free_text, slip_receive, slip_reply, slip_return
+from casework.services import (
+    EXTENSION_MAX_DAYS,
+    case_reveal_free_text,
+    slip_extension_pending,
+    slip_extension_request,
+    slip_receive,
+    slip_reply,
+    slip_return,
+)
 from casework.web.display import due_html, inbox_rows_html, revealed_fields_text
 from hallindex.models import SlipIndex
 from hallplatform.accounts.access import requires_roles
@@ -209,7 +217,30 @@ class ReturnForm(StepForm):
     )
 
 
-STEP_FORMS: dict[str, type[StepForm]] = {"receive": ReceiveForm, "reply": ReplyForm, "return": ReturnForm}
+class ExtensionForm(StepForm):
+    """Ask the hall's lead for more time (延期): how many working days, and why."""
+
+    step = "extension"
+    # what is allowed (1–10 working days, a reason) is the service's rule, which names the field
+    days = forms.CharField(
+        label=gettext_lazy("Working days more"),
+        required=False,
+        max_length=3,
+        widget=forms.NumberInput(attrs={"min": 1, "max": EXTENSION_MAX_DAYS}),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Why the department needs more time"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+STEP_FORMS: dict[str, type[StepForm]] = {
+    "receive": ReceiveForm,
+    "reply": ReplyForm,
+    "return": ReturnForm,
+    "extension": ExtensionForm,
+}
 
 EVENT_LABELS = {
     "slip_received": gettext_lazy("Received (签收)"),
@@ -219,6 +250,8 @@ EVENT_LABELS = {
     "slip_rerouted": gettext_lazy("Re-routed here from another department"),
     "supplement_received": gettext_lazy("Materials supplied; clock resumed"),
     "revealed": gettext_lazy("Texts viewed unmasked"),
+    "slip_extension_requested": gettext_lazy("Asked for more time (延期)"),
+    "slip_extension_decided": gettext_lazy("Request for more time decided"),
 }
 
 
@@ -237,6 +270,16 @@ def _history(slip: TransferSlip, *, revealed: bool = False) -> list[dict[str, An
             detail = changes.get("from_slip", "")
         elif event.kind == "revealed":
             detail = revealed_fields_text(changes.get("fields") or [])
+        elif event.kind == "slip_extension_requested":
+            detail = _("%(days)s working days: %(reason)s") % {
+                "days": changes.get("days"),
+                "reason": changes.get("reason"),
+            }
+        elif event.kind == "slip_extension_decided":
+            if changes.get("granted"):
+                detail = _("Granted: due %(due)s") % {"due": changes.get("due_at", "")}
+            else:
+                detail = _("Refused: %(reason)s") % {"reason": changes.get("reason", "")}
         else:
             detail = ""
         items.append(
@@ -274,6 +317,12 @@ def _render_slip(
     step_forms = {
         step: (bound or {}).get(step) or STEP_FORMS[step](initial={"version": slip.version}) for step in steps
     }
+    # more time (延期): while the slip is to be answered and its clock runs, one request at a time
+    extension_pending = slip_extension_pending(slip=slip) if "reply" in steps else None
+    deadline_context = _deadline_context(slip)
+    running = deadline_context["deadline"] is not None and deadline_context["deadline"].state in ("open", "breached")
+    if "reply" in steps and extension_pending is None and running:
+        step_forms["extension"] = (bound or {}).get("extension") or ExtensionForm(initial={"version": slip.version})
     applicant = mask_name(case.applicant_name)
     if case.enterprise_name:
         applicant = f"{case.enterprise_name}（{applicant}）"
@@ -296,7 +345,8 @@ def _render_slip(
             "forms": step_forms,
             "problem": problem,
             "history": _history(slip, revealed=free_text_revealed),
-            **_deadline_context(slip),
+            "extension_pending": extension_pending.changes if extension_pending is not None else None,
+            **deadline_context,
         },
         status=status,
     )
@@ -416,6 +466,21 @@ def slip_reveal_view(request: HttpRequest, slip_id: int) -> HttpResponse:
     except PermissionDenied as exc:
         return _render_slip(request, slip, problem=str(exc), status=403)
     return _render_slip(request, slip, free_text_revealed=True)
+
+
+@requires_roles(*DEPARTMENT_ROLES)
+@require_POST
+def slip_extension_request_view(request: HttpRequest, slip_id: int) -> HttpResponse:
+    """延期: the department asks the hall's lead for more working days, with the reason."""
+    refused = _step(
+        request,
+        slip_id,
+        "extension",
+        lambda slip, data: slip_extension_request(
+            slip=slip, actor=request.user, days=data["days"], reason=data["reason"], expected_version=data["version"]
+        ),
+    )
+    return refused or _done(request, slip_id, _("Your request for more time is sent to the hall's lead."))
 
 
 # --- The printable transfer slip (转办单) ----------------------------------------------------------

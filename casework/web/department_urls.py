@@ -12,5 +12,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:slip_id>/reply/", department.slip_reply_view, name="reply"),
     path("<int:slip_id>/return/", department.slip_return_view, name="return"),
     path("<int:slip_id>/reveal/", department.slip_reveal_view, name="reveal"),
+    path("<int:slip_id>/extension/", department.slip_extension_request_view, name="extension"),
     path("<int:slip_id>/print/", department.slip_print, name="print"),
 ]

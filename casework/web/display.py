@@ -115,6 +115,10 @@ EVENT_LABELS: dict[str, Any] = {
     "followed_up": _("Followed up"),
     "reopened": _("Reopened"),
     "closed": _("Closed"),
+    "close_undone": _("Closing taken back (撤销办结)"),
+    "slip_extension_requested": _("Department asked for more time (延期)"),
+    "slip_extension_decided": _("Request for more time decided"),
+    "screen_out_undone": _("“Not accepted” taken back (撤销不予受理)"),
     "sms_opt_out": _("SMS preference changed"),
     "revealed": _("Personal data viewed unmasked"),
     # written by the city level (coordination/services.py) into the linked case's timeline
@@ -166,6 +170,9 @@ CHANGE_LABELS: dict[str, Any] = {
     "days": _("Working days"),
     "response": _("Response"),
     "fields": _("Fields shown"),
+    "granted": _("Granted"),
+    "due_at": _("New due time"),
+    "from_due_at": _("Due before"),
 }
 
 

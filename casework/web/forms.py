@@ -187,6 +187,11 @@ class ScreenOutForm(ActionForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    def reason_label(self) -> str:
+        """The chosen reason's label (the confirmation says what will be recorded)."""
+        value = self.cleaned_data.get("reason", "") if hasattr(self, "cleaned_data") else ""
+        return str(dict(ExclusionReason.choices).get(value, ""))
+
 
 class AnswerForm(ActionForm):
     ON_SPOT = ((HandlingCategory.CONSULTATION, HandlingCategory.CONSULTATION.label),
@@ -405,6 +410,54 @@ class CloseForm(ActionForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class UndoForm(ActionForm):
+    """Take back 办结归档 or 不予受理 shortly after it (a recorded reversal): why."""
+
+    reason = forms.CharField(
+        max_length=limits.NOTE_MAX_LENGTH,
+        label=_("Why it is taken back"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ExtensionDecisionForm(forms.Form):
+    """The hall's lead decides a department's request for more time on ``slip`` (延期)."""
+
+    DECISIONS = (("grant", _("Give more time")), ("refuse", _("Refuse")))
+
+    slip = forms.IntegerField(widget=forms.HiddenInput)
+    slip_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS, widget=forms.RadioSelect, initial="grant")
+    days = forms.IntegerField(label=_("Working days more"), required=False, min_value=1, max_value=10)
+    reason = forms.CharField(
+        max_length=limits.NOTE_MAX_LENGTH,
+        label=_("Reason (required to refuse)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, slip_id: int, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"extension_{slip_id}_%s")
+        super().__init__(*args, **kwargs)
+        self.slip_id = slip_id
+        self.action = f"extension-{slip_id}"
+
+
+def mark_first_error(form: forms.BaseForm) -> str | None:
+    """Mark a refused form's invalid fields (``aria-invalid``) and give the first one ``autofocus``, so
+    that the page opens at it even without JavaScript (hallplatform/static/hallplatform/forms.js does
+    the rest). Returns the first invalid field's name, None if the errors are the form's own."""
+    first = None
+    for name, field in form.fields.items():
+        if name in form.errors and not field.widget.is_hidden:
+            field.widget.attrs["aria-invalid"] = "true"
+            if first is None:
+                first = name
+                field.widget.attrs["autofocus"] = True
+    return first
 
 
 class SmsOptOutForm(ActionForm):

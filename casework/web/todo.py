@@ -18,6 +18,7 @@ from casework.selectors import (
     TO_SCREEN_STATES,
     case_badges,
     case_list_open_for_home,
+    slip_extension_request_list_for_hall,
     slip_inbox_for_department,
     slip_list_returned,
 )
@@ -94,6 +95,22 @@ def _window_and_lead(request: HttpRequest, *, window: bool, lead: bool) -> list[
                 _("Overdue work of the hall"),
                 (_case_item(c, _("Open the case"), badges) for c in overdue),
                 more_url=reverse("cases:list") + "?open_only=on",
+            )
+        )
+        sections.append(
+            TodoSection.of(
+                "extension_requests",
+                _("Requests for more time (延期)"),
+                (
+                    TodoItem(
+                        number=slip.number,
+                        matter=f"{slip.case.matter_name} · {slip.department.name}",
+                        url=reverse("cases:detail", args=[slip.case.pk]) + "#extensions",
+                        action=_("Decide"),
+                        since=event.at,
+                    )
+                    for slip, event in slip_extension_request_list_for_hall()
+                ),
             )
         )
     return sections

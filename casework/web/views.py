@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casework.choices import ApplicantKind, CaseResult, CaseStatus, Channel, HandlingCategory
+from casework.choices import UNSATISFIED, ApplicantKind, CaseResult, CaseStatus, Channel, HandlingCategory
 from casework.freetext import FREE_TEXT
 from casework.interface import case_page_extras, home_sections
 from casework.models import Case, TransferSlip
@@ -32,9 +32,11 @@ from casework.selectors import (
     case_list_for_staff,
     case_steps_allowed,
     case_timeline,
+    case_undo_step,
     deadline_badge,
     feedback_deadline_for_case,
     meeting_request_list_for_hall,
+    slip_extension_requests_for_case,
     slip_list_for_case,
     slip_steps_allowed,
 )
@@ -42,6 +44,8 @@ from casework.services import (
     REVEALABLE_FIELDS,
     case_answer_on_spot,
     case_close,
+    case_close_check,
+    case_close_undo,
     case_feedback_record,
     case_follow_up,
     case_meeting_request_decline,
@@ -50,10 +54,14 @@ from casework.services import (
     case_reveal,
     case_reveal_free_text,
     case_screen_out,
+    case_screen_out_check,
+    case_screen_out_undo,
     case_sms_opt_out_set,
     case_supervisor_view_record,
     case_supplement_received,
     case_transfer,
+    case_undo_minutes,
+    slip_extension_decide,
     slip_reroute,
     slip_withdraw,
 )
@@ -63,6 +71,7 @@ from casework.web.forms import (
     AnswerForm,
     CaseFilterForm,
     CloseForm,
+    ExtensionDecisionForm,
     FeedbackForm,
     FollowUpForm,
     MeetingDeclineForm,
@@ -73,14 +82,17 @@ from casework.web.forms import (
     SmsOptOutForm,
     SupplementForm,
     TransferForm,
+    UndoForm,
     WithdrawForm,
     add_service_errors,
+    mark_first_error,
     version_error,
 )
+from casework.web.progress import case_progress, ordered_steps, primary_step
 from casework.web.todo import home_todo_sections
 from hallplatform.accounts.access import request_roles, requires_roles
 from hallplatform.accounts.models import RoleKind
-from hallplatform.deadlines.badges import badge_html
+from hallplatform.deadlines.badges import badge_html, worst_badge
 from hallplatform.personal import DocumentType, free_text, mask_name, normalise_mobile
 from hallplatform.todo import todo_summary
 from tenants.models import Hall
@@ -233,6 +245,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
             document_type=request.POST.get("document_type", ""),
             document_number=request.POST.get("document_number", ""),
         )
+        mark_first_error(form)
     else:
         form = RegistrationForm()
     return render(request, "casework/case_register.html", {"form": form, "earlier": earlier})
@@ -295,6 +308,11 @@ def _action_forms(
     for action, make in makers.items():
         if STEP_NAMES[action] in steps:
             forms[action.replace("-", "_")] = bound if bound is not None and bound.action == action else make()
+    undo = case_undo_step(actor=request.user, case=case)
+    if undo:
+        action = "undo-" + undo.replace("_", "-")
+        same = bound is not None and bound.action == action
+        forms["undo"] = bound if same and bound is not None else UndoForm(initial=initial, action=action)
     reroutes: list[tuple[TransferSlip, ActionForm]] = []
     for slip in slips:
         if "reroute" not in slip_steps_allowed(slip=slip, for_department=False):
@@ -323,6 +341,38 @@ def _action_forms(
             )
             reroutes.append((slip, withdraw))
     return forms, reroutes
+
+
+def _step_of(action: str) -> str:
+    """The step (as the page orders them) a form's action belongs to."""
+    if action.startswith(("reroute-", "withdraw-")):
+        return "reroute"
+    if action.startswith("undo-"):
+        return "undo"
+    return STEP_NAMES.get(action, action)
+
+
+def _steps_shown(
+    case: Case, forms: dict[str, ActionForm], reroutes: list[tuple[TransferSlip, ActionForm]], bound: ActionForm | None
+) -> dict[str, Any]:
+    """Which step the page shows first (the one the rule expects next, casework.web.progress) and
+    which behind "其他操作"; those open when the form just refused is among them."""
+    offered = [step for action, step in STEP_NAMES.items() if action.replace("-", "_") in forms]
+    satisfied = case.satisfaction not in UNSATISFIED
+    steps = ordered_steps(status=case.status, allowed=offered, satisfied=satisfied)
+    if reroutes:
+        steps.insert(0, "reroute")
+    primary = primary_step(status=case.status, allowed=offered, satisfied=satisfied, returned_slips=bool(reroutes))
+    if "undo" in forms:  # just closed or not accepted: taking it back is what may be wanted now
+        steps.insert(0, "undo")
+        primary = "undo"
+    first = [step for step in steps if step == primary]
+    others = [step for step in steps if step != primary]
+    return {
+        "primary_steps": first,
+        "other_steps": others,
+        "others_open": bound is not None and _step_of(bound.action) in others,
+    }
 
 
 def _told(case: Case) -> list[tuple[str, str]]:
@@ -365,7 +415,14 @@ def _case_context(
     forms, reroutes = (
         _action_forms(request, case, [slip for slip, _badge in slips], steps, bound) if works else ({}, [])
     )
+    if bound is not None and bound.errors:
+        mark_first_error(bound)
+    feedback_badge = deadline_badge(feedback) if feedback is not None and feedback.is_live else None
+    reply_badge = worst_badge([badge for _slip, badge in slips if badge is not None])
     return {
+        "progress": case_progress(case, reply_badge=reply_badge, feedback_badge=feedback_badge),
+        **(_steps_shown(case, forms, reroutes, bound) if works else {}),
+        "undo_minutes": case_undo_minutes(),
         "case": case,
         "hall": hall,
         "personal": personal_fields(case, revealed),
@@ -376,7 +433,7 @@ def _case_context(
         "works": works,
         "slips": slips,
         "feedback_deadline": feedback,
-        "feedback_badge": deadline_badge(feedback) if feedback is not None and feedback.is_live else None,
+        "feedback_badge": feedback_badge,
         "timeline": [timeline_entry(event, revealed=free_text_revealed) for event in case_timeline(case=case)],
         "earlier": _earlier(
             phone=case.phone,
@@ -393,7 +450,77 @@ def _case_context(
         "has_notice": bool(_told(case)),
         # the hall lead decides the window's request for a joint meeting: convene, or decline
         "may_decide_meeting": case.meeting_requested and RoleKind.HALL_LEAD in request_roles(request),
+        # who may start a joint meeting or a supervision order from the case (the links, ``start_links``,
+        # come from the app that owns them, through casework.interface.register_case_page_extra)
+        "may_coordinate": bool(request_roles(request) & {RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR}),
+        # the departments' requests for more time (延期) waiting for the hall's lead
+        "extension_requests": _extension_requests(request, case, [slip for slip, _badge in slips], bound),
     }
+
+
+def _extension_requests(
+    request: HttpRequest, case: Case, slips: list[TransferSlip], bound: Any
+) -> list[dict[str, Any]]:
+    """Each waiting request for more time: the slip, the request (days, reason) and, for the hall's
+    lead, the form to decide it (``bound``: the one just refused)."""
+    pending = slip_extension_requests_for_case(case=case)
+    if not pending:
+        return []
+    lead = RoleKind.HALL_LEAD in request_roles(request)
+    rows = []
+    for slip in slips:
+        event = pending.get(slip.pk)
+        if event is None:
+            continue
+        form = None
+        if lead:
+            same = isinstance(bound, ExtensionDecisionForm) and bound.slip_id == slip.pk
+            form = bound if same else ExtensionDecisionForm(
+                initial={"slip": slip.pk, "slip_version": slip.version, "days": (event.changes or {}).get("days")},
+                slip_id=slip.pk,
+            )  # fmt: skip
+        rows.append({"slip": slip, "event": event, "changes": event.changes or {}, "form": form})
+    return rows
+
+
+@requires_roles(RoleKind.HALL_LEAD)
+@require_POST
+def case_extension_decide_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The hall's lead grants (with the working days) or refuses (with a reason) a department's request
+    for more time on one of the case's slips. A refusal: the page again with the error, nothing changed."""
+    case = case_get_for_staff(actor=request.user, case_id=case_id)
+    slip_id = int(request.POST["slip"]) if request.POST.get("slip", "").isdigit() else 0
+    slip = TransferSlip.objects.filter(case=case, pk=slip_id).select_related("department").first()
+    if slip is None:
+        raise Http404
+    form = ExtensionDecisionForm(request.POST, slip_id=slip.pk)
+    if form.is_valid():
+        data = form.cleaned_data
+        grant = data["decision"] == "grant"
+        try:
+            slip_extension_decide(
+                slip=slip, actor=request.user, grant=grant, days=data["days"], reason=data["reason"],
+                expected_version=data["slip_version"],
+            )  # fmt: skip
+        except ValidationError as exc:
+            errors = _errors(exc)
+            blocking = version_error(errors)
+            if blocking:
+                for text in blocking:
+                    messages.error(request, text)
+                return redirect("cases:detail", case_id=case.pk)
+            add_service_errors(form, errors)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+            return redirect("cases:detail", case_id=case.pk)
+        else:
+            if grant:
+                messages.success(request, _("More time is given; the department is told."))
+            else:
+                messages.success(request, _("The request for more time is refused; the department is told."))
+            return redirect("cases:detail", case_id=case.pk)
+    messages.error(request, _("The step was not saved; see the errors below."))
+    return render(request, "casework/case_detail.html", _case_context(request, case, bound=form))  # type: ignore[arg-type]
 
 
 @requires_roles(*READ_ROLES)
@@ -545,6 +672,18 @@ def _close(case: Case, actor: Any, form: Any) -> str:
     return _("The case is closed.")
 
 
+def _undo_close(case: Case, actor: Any, form: Any) -> str:
+    data = form.cleaned_data
+    case_close_undo(case=case, actor=actor, reason=data["reason"], expected_version=data["version"])
+    return _("The closing is taken back; the case is open again.")
+
+
+def _undo_screen_out(case: Case, actor: Any, form: Any) -> str:
+    data = form.cleaned_data
+    case_screen_out_undo(case=case, actor=actor, reason=data["reason"], expected_version=data["version"])
+    return _("“Not accepted” is taken back; the case is registered again.")
+
+
 def _sms_opt_out(case: Case, actor: Any, form: Any) -> str:
     case_sms_opt_out_set(case=case, actor=actor, opt_out=form.cleaned_data["opt_out"])
     return _("The SMS preference is saved.")
@@ -577,6 +716,8 @@ def _bind(request: HttpRequest, case: Case, action: str) -> tuple[ActionForm, Pe
         "reopen": (ReopenForm, _reopen),
         "close": (CloseForm, _close),
         "sms-opt-out": (SmsOptOutForm, _sms_opt_out),
+        "undo-close": (UndoForm, _undo_close),
+        "undo-screen-out": (UndoForm, _undo_screen_out),
     }
     if action not in simple:
         raise Http404
@@ -584,7 +725,14 @@ def _bind(request: HttpRequest, case: Case, action: str) -> tuple[ActionForm, Pe
     return form_class(data, action=action), perform
 
 
-ACTIONS = (*STEP_NAMES, "reroute", "withdraw")
+ACTIONS = (*STEP_NAMES, "reroute", "withdraw", "undo-close", "undo-screen-out")
+
+# Steps that cannot simply be done again: the first submit shows what will happen and asks for a
+# confirmation (``confirm=1``); nothing is written before it.
+CONFIRMED_STEPS: dict[str, Callable[[Case, Any], None]] = {
+    "screen-out": lambda case, data: case_screen_out_check(case=case, reason=data["reason"], referral=data["referral"]),
+    "close": lambda case, data: case_close_check(case=case),
+}
 
 
 @requires_roles(*WORK_ROLES)
@@ -597,6 +745,13 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     form, perform = _bind(request, case, action)
     if form.is_valid():
         try:
+            check = CONFIRMED_STEPS.get(action)
+            asked = request.POST.get("confirm") != "1" and form.cleaned_data["version"] == case.version
+            if check is not None and asked:
+                check(case, form.cleaned_data)  # refusals as the step's own; nothing written
+                context = _case_context(request, case)
+                context["confirm"] = {"action": action, "form": form, "step": STEP_NAMES[action]}
+                return render(request, "casework/case_detail.html", context)
             message = perform(case, request.user, form)
         except ValidationError as exc:
             errors = _errors(exc)

@@ -14,10 +14,12 @@ from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, pgettext
 
 from coordination.selectors import HallOverview
+from hallindex.models import CaseIndex
 from hallplatform.deadlines.badges import badge_html
 from hallplatform.formats import local_minute
 from tenants.models import Hall, HallLevel
@@ -113,3 +115,19 @@ def red_slip_rows_html(items: Iterable[dict[str, Any]], order_url: str) -> SafeS
             f"{actions}</tr>"
         )
     return mark_safe("".join(rows))  # noqa: S308 (every value escaped)
+
+
+def case_page_start_links(hall_id: int, case_id: int) -> dict[str, Any]:
+    """The case page's links to start a joint meeting or a supervision order on an open case, the case
+    prefilled (registered with casework.interface; the page shows them only to whoever may convene
+    or issue, and the forms check again)."""
+    row = CaseIndex.objects.filter(hall_id=hall_id, case_id=case_id).values("number", "status").first()
+    if row is None or row["status"] in ("closed", "not_accepted"):
+        return {"start_links": []}
+    query = urlencode({"case": row["number"]})
+    return {
+        "start_links": [
+            {"label": gettext("Convene a joint meeting on this case"), "url": f"{reverse('meetings:new')}?{query}"},
+            {"label": gettext("Issue a supervision order on this case"), "url": f"{reverse('orders:new')}?{query}"},
+        ]
+    }

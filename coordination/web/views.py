@@ -311,7 +311,8 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("The meeting was not convened; see the errors below."))
     else:
         form = _convene_form(scope)
-        form.initial = {"lead_is_hall": False, "cases": request.GET.get("cases", "")}
+        # ?cases=<NO> (one a line) or ?case=<NO>: started from a case page or a meeting request
+        form.initial = {"lead_is_hall": False, "cases": request.GET.get("cases", "") or request.GET.get("case", "")}
     return render(request, "coordination/meeting_new.html", {"form": form, "scope": scope})
 
 
@@ -803,7 +804,16 @@ def order_accept_view(request: HttpRequest, order_id: int) -> HttpResponse:
         order_accept(actor=actor, order=order, expected_version=data["version"])
         return _("The response is accepted; the order is closed.")
 
-    return _order_step(request, order_id, VersionForm(request.POST), perform, None)
+    form = VersionForm(request.POST)
+    if request.POST.get("confirm") != "1" and form.is_valid():
+        # the first submit says what accepting does and asks for a confirmation; nothing is written.
+        # A stale version or an order not (any more) to decide goes on to the service's refusal.
+        order = _order(request, order_id)
+        context = _order_context(request, order)
+        if context["may_decide"] and form.cleaned_data["version"] == order.version:
+            context["confirm_accept"] = True
+            return render(request, "coordination/order_detail.html", context)
+    return _order_step(request, order_id, form, perform, None)
 
 
 @requires_roles(SUPERVISOR, HALL_LEAD)

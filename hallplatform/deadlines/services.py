@@ -229,6 +229,47 @@ def deadline_meet(*, deadline: Deadline, at: datetime | None = None, actor: Any 
 
 
 @transaction.atomic
+def deadline_extend(*, deadline: Deadline, days: int, at: datetime | None = None, actor: Any = None) -> Deadline:
+    """Give a running deadline ``days`` more working days from its due time (a granted 延期): its rule
+    amount grows by as much, so a calendar recompute keeps the extension. A deadline already breached
+    runs again if the new due time is still ahead (its breach stays recorded); the warning comes again
+    before the new due time. Refused for a paused or finished deadline, or a new due time already past."""
+    at = at or timezone.now()
+    deadline = _locked(deadline)
+    if deadline.rule != DeadlineRule.WORKING_DAYS or deadline.state not in (DeadlineState.OPEN, DeadlineState.BREACHED):
+        raise _refuse(_("Only a running deadline in working days can be extended."))
+    if days < 1:
+        raise ValidationError({"days": [_("Give at least one working day.")]})
+    before = deadline.due_at
+
+    def compute(calendar: worktime.WorkCalendar) -> tuple[worktime.Due, datetime]:
+        due = worktime.add_working_days(calendar, before, days)
+        return due, worktime.warning_time(calendar, max(before, at), due.at)
+
+    due, warn_at = _with_calendar(deadline.hall_id, min(before, at), compute)
+    if due.at <= at:
+        raise ValidationError({"days": [_("The new due time would already be past; give more working days.")]})
+    previous = deadline.state
+    deadline.state = DeadlineState.OPEN
+    deadline.due_at = due.at
+    deadline.warn_at = max(warn_at, at)
+    deadline.warned_at = None
+    deadline.next_escalation_at = None
+    deadline.provisional = deadline.provisional or due.provisional
+    deadline.rule_amount += days
+    fields = ["state", "due_at", "warn_at", "warned_at", "next_escalation_at", "provisional", "rule_amount"]
+    deadline.save(update_fields=[*fields, "updated_at"])
+    audit_record(
+        action="deadline.extend",
+        actor=actor,
+        hall=deadline.hall,
+        target=deadline,
+        changes={"from": before.isoformat(), "to": due.at.isoformat(), "days": days, "state": previous},
+    )
+    return deadline
+
+
+@transaction.atomic
 def deadline_cancel(*, deadline: Deadline, at: datetime | None = None, actor: Any = None, reason: str = "") -> Deadline:
     """The awaited thing is no longer awaited (e.g. a slip returned and re-routed)."""
     at = at or timezone.now()

@@ -118,10 +118,15 @@ def test_a_case_goes_from_registration_through_transfer_reply_feedback_and_follo
         close = window.locator("form[action$='/close/']")
         close.locator("textarea[name=note]").fill("办结归档")
         submit(window, close)
+        # closing cannot simply be redone: the first submit asks for a confirmation, nothing is saved yet
+        assert window.locator("span.status.status-followed_up").count() == 1, messages_on(window)
+        submit(window, window.locator("form.confirm[action$='/close/']"))
         status = window.locator("span.status.status-closed")
         assert status.count() == 1, messages_on(window)
         assert status.inner_text().strip() == ui(CaseStatus.CLOSED.label)
         assert window.locator("form[action$='/close/'], form[action$='/feedback/']").count() == 0
+        # within CASE_UNDO_MINUTES the closing can be taken back (a recorded reversal, 撤销办结)
+        assert window.locator("form[action$='/undo-close/']").count() == 1
 
         # The timeline lists every step, in order.
         step = "timeline"

@@ -128,6 +128,9 @@ def test_a_supervisor_convenes_a_meeting_on_a_refused_case_and_issues_an_order_t
         supervisor.goto(live_system.url(None, f"/orders/{order_id}/"))
         assert "已于今日受理申领" in supervisor.locator("#response").inner_text()
         submit(supervisor, supervisor.locator(f"form[action$='/orders/{order_id}/accept/']"))
+        # accepting closes the order: the first submit asks for a confirmation
+        assert supervisor.locator("span.status.status-responded").count() == 1, messages_on(supervisor)
+        submit(supervisor, supervisor.locator(f"form.confirm[action$='/orders/{order_id}/accept/']"))
         assert supervisor.locator("span.status.status-closed").count() == 1, messages_on(supervisor)
         assert supervisor.locator(f"form[action$='/orders/{order_id}/accept/']").count() == 0
 

@@ -47,7 +47,7 @@ def transferred(case: Case, *codes: str) -> Case:
 
 
 def test_screen_out(case: Case, wengyuan: Hall) -> None:
-    response = post(window(), case, "screen-out", {"reason": "petition", "referral": "县信访局"})
+    response = post(window(), case, "screen-out", {"reason": "petition", "referral": "县信访局", "confirm": "1"})
 
     case = reload(case, wengyuan)
     assert case.status == CaseStatus.NOT_ACCEPTED and case.referral == "县信访局"
@@ -69,7 +69,7 @@ def test_answer_on_the_spot_then_follow_up_and_close(case: Case, wengyuan: Hall)
     case = reload(case, wengyuan)
     assert case.status == CaseStatus.FOLLOWED_UP and case.satisfaction == "satisfied"
 
-    response = post(client, case, "close", {"note": "归档"})
+    response = post(client, case, "close", {"note": "归档", "confirm": "1"})
     case = reload(case, wengyuan)
     assert case.status == CaseStatus.CLOSED
     assert zh("The case is closed.") in response.content.decode()

@@ -76,7 +76,15 @@ def test_issue_respond_accept_through_the_pages(demo: dict[str, Hall]) -> None:
     assert handler.post(f"/orders/{order.pk}/accept/", {"version": order.version}).status_code == 404
     page = supervisor.get(f"/orders/{order.pk}/").content.decode()
     assert "已办结并答复群众" in page and f'action="/orders/{order.pk}/accept/"' in page
-    assert supervisor.post(f"/orders/{order.pk}/accept/", {"version": order.version}).status_code == 302
+    # the first submit only asks for a confirmation, saying what accepting does: nothing is written
+    asked = supervisor.post(f"/orders/{order.pk}/accept/", {"version": order.version})
+    assert asked.status_code == 200
+    assert zh("Accept the response? Please confirm") in asked.content.decode()
+    assert 'name="confirm" value="1"' in asked.content.decode()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.RESPONDED and order.accepted_at is None
+    confirmed = supervisor.post(f"/orders/{order.pk}/accept/", {"version": order.version, "confirm": "1"})
+    assert confirmed.status_code == 302
     order.refresh_from_db()
     assert order.status == OrderStatus.CLOSED
 
