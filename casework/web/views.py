@@ -233,6 +233,8 @@ def case_search(request: HttpRequest) -> HttpResponse:
         found = list(cases[: SEARCH_SHOWN + 1])
         total = len(found)
         rows = _case_rows(request, found[:SEARCH_SHOWN])
+        if any(ch.isdigit() for ch in form.cleaned_data["q"]):
+            form = CaseSearchForm()  # a phone or ID number typed is not shown back on the page
     return render(
         request,
         "casework/case_search.html",
