@@ -14,7 +14,11 @@ from functools import lru_cache
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from pypinyin import Style, lazy_pinyin
+
+# What picker.js says under the filter box while it filters ({shown} and {total} are filled in there).
+PICKER_SHOWN = _("{shown} of {total} shown")
 
 
 @lru_cache(maxsize=4096)
@@ -32,7 +36,7 @@ class PickerSelectMultiple(forms.SelectMultiple):
     same options, so the form posts exactly what it posted before."""
 
     def __init__(self, attrs: dict[str, Any] | None = None, choices: Any = ()) -> None:
-        super().__init__({"data-picker": "multiple", **(attrs or {})}, choices)
+        super().__init__({"data-picker": "multiple", "data-picker-shown": PICKER_SHOWN, **(attrs or {})}, choices)
 
     def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         option = super().create_option(*args, **kwargs)
@@ -45,7 +49,7 @@ class PickerSelect(forms.Select):
     """A single choice picker: a ``<select>`` whose options picker.js filters by the typed text."""
 
     def __init__(self, attrs: dict[str, Any] | None = None, choices: Any = ()) -> None:
-        super().__init__({"data-picker": "single", **(attrs or {})}, choices)
+        super().__init__({"data-picker": "single", "data-picker-shown": PICKER_SHOWN, **(attrs or {})}, choices)
 
     def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         option = super().create_option(*args, **kwargs)
