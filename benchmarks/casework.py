@@ -771,7 +771,8 @@ def _cookies(answer: Answer) -> dict[str, str]:
 
 def login(port: int, host: str, username: str, password: str) -> str:
     """Log in through the login form (CSRF token and all); returns the Cookie header to send."""
-    page = send(port, "GET", host, "/accounts/login/")
+    # the hall's own form (?sso=none), not the visit to the city login (docs/architecture.md)
+    page = send(port, "GET", host, "/accounts/login/?sso=none")
     if page.status != 200:
         raise BenchError(f"GET /accounts/login/ on {host} answered {page.status}")
     jar = _cookies(page)
@@ -785,7 +786,7 @@ def login(port: int, host: str, username: str, password: str) -> str:
         port,
         "POST",
         host,
-        "/accounts/login/",
+        "/accounts/login/?sso=none",
         {"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={jar['csrftoken']}"},
         form,
     )

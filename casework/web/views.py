@@ -30,7 +30,7 @@ from casework.selectors import (
     case_badges,
     case_get_for_staff,
     case_list_earlier_of_person,
-    case_list_for_staff,
+    case_list_ordered_for_staff,
     case_search_for_staff,
     case_steps_allowed,
     case_timeline,
@@ -153,7 +153,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     of queries whatever the number of rows."""
     form = CaseFilterForm(request.GET, departments=_routable(request))
     filters = form.filters() if form.is_valid() else CaseFilters()
-    cases = case_list_for_staff(actor=request.user, filters=filters).defer(*_NOT_LISTED)
+    cases = case_list_ordered_for_staff(actor=request.user, filters=filters).defer(*_NOT_LISTED)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

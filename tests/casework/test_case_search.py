@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core.paginator import Paginator
 from django.db import connection
 from django.utils import timezone
 
@@ -20,7 +21,7 @@ from casework.selectors import (
     CaseSort,
     DueFilter,
     InboxFilters,
-    case_list_for_staff,
+    case_list_ordered_for_staff,
     case_search_for_staff,
     slip_inbox_for_department,
 )
@@ -47,7 +48,7 @@ def numbers(cases: Any) -> list[str]:
 
 
 def listed(actor: str = "wengyuan_window", **filters: Any) -> list[str]:
-    return numbers(case_list_for_staff(actor=user(actor), filters=CaseFilters(**filters)))
+    return numbers(case_list_ordered_for_staff(actor=user(actor), filters=CaseFilters(**filters)))
 
 
 def found(text: str, actor: str = "wengyuan_window") -> list[str]:
@@ -291,3 +292,17 @@ def test_the_inbox_filters_due_today_and_sorts_by_deadline(urgent: dict[str, Cas
     assert by_deadline[4:] == [urgent["paused"].number]
     # newest first by default
     assert inbox() == numbers(urgent[k] for k in ("paused", "later", "today", "breached", "overdue"))
+
+
+def test_the_deadline_order_pages_like_a_list(urgent: dict[str, Case]) -> None:
+    ordered = case_list_ordered_for_staff(actor=user("wengyuan_window"), filters=CaseFilters(sort=CaseSort.DEADLINE))
+    pages = Paginator(ordered, 4)
+
+    assert pages.count == 6 and pages.num_pages == 2
+    walked = numbers(pages.page(1).object_list) + numbers(pages.page(2).object_list)
+    assert walked == listed(sort=CaseSort.DEADLINE)
+    assert ordered[0].number == urgent["breached"].number
+    assert ordered[6:10] == []
+    # a filter that leaves nothing, and one the database cannot even be asked (an empty IN)
+    assert list(case_search_for_staff(actor=user("wengyuan_window"), text="")) == []
+    assert listed(sort=CaseSort.DEADLINE, department_id=dept("wengyuan/gaj").pk) == []
