@@ -118,3 +118,21 @@ def test_search_from_the_header_and_filter_the_transfer_picker_by_pinyin(live_sy
     except Exception:
         shoot(lead, "search-and-pickers-lead")
         raise
+
+
+def test_without_script_the_pickers_are_the_forms_of_before(live_system: LiveSystem, browser: Any) -> None:
+    context = browser.new_context(locale="zh-CN", java_script_enabled=False)
+    page = context.new_page()
+    try:
+        log_in(page, live_system, "wengyuan", "wengyuan_lead", "/meetings/new/")
+        form = page.locator("form[action$='/meetings/new/']")
+        assert form.locator("input[data-picker-filter]").count() == 0
+        assert form.locator("select[name=departments]").is_visible()
+        assert form.locator("textarea[name=cases]").is_visible()
+        page.goto(live_system.url("wengyuan", "/cases/"))
+        assert page.locator("form.header-search input[name=q]").is_visible()
+    except Exception:
+        shoot(page, "search-and-pickers-no-script")
+        raise
+    finally:
+        context.close()
