@@ -378,6 +378,7 @@ class HallLoader:
         from django.utils import timezone
 
         from casework.crypto import encrypt
+        from casework.search import matter_lexemes
         from casework.services import document_index, phone_index
         from hallplatform.personal import mask_id, mask_mobile
 
@@ -407,6 +408,8 @@ class HallLoader:
             "document_index": document_index("resident_id", id_number),
             "address": encrypt(address, purpose="case.address") if rng.random() < 0.6 else "",
             "matter_name": matter,
+            # the search box's words, as case_register writes them (tsvector text: quoted lexemes)
+            "matter_search": " ".join(f"'{lexeme}'" for lexeme in matter_lexemes(matter)),
             "problem": encrypt(problem, purpose="case.problem"),
             "handler_id": self.plan.window_user,
             "registered_at": at,
@@ -768,7 +771,8 @@ def _cookies(answer: Answer) -> dict[str, str]:
 
 def login(port: int, host: str, username: str, password: str) -> str:
     """Log in through the login form (CSRF token and all); returns the Cookie header to send."""
-    page = send(port, "GET", host, "/accounts/login/")
+    # the hall's own form (?sso=none), not the visit to the city login (docs/architecture.md)
+    page = send(port, "GET", host, "/accounts/login/?sso=none")
     if page.status != 200:
         raise BenchError(f"GET /accounts/login/ on {host} answered {page.status}")
     jar = _cookies(page)
@@ -782,7 +786,7 @@ def login(port: int, host: str, username: str, password: str) -> str:
         port,
         "POST",
         host,
-        "/accounts/login/",
+        "/accounts/login/?sso=none",
         {"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={jar['csrftoken']}"},
         form,
     )
@@ -844,6 +848,26 @@ def scenarios(base: str) -> list[Scenario]:
     return [
         Scenario("register", "register a case", "POST", hall, "/api/v1/cases/", f"{BIG_HALL}_window", 201, True),
         Scenario("cases", "hall's case list", "GET", hall, "/cases/", f"{BIG_HALL}_window", 200, numbers=case_number),
+        Scenario(
+            "cases-deadline",
+            "case list, open by deadline",
+            "GET",
+            hall,
+            "/cases/?open_only=on&sort=deadline",
+            f"{BIG_HALL}_window",
+            200,
+            numbers=case_number,
+        ),
+        Scenario(
+            "cases-overdue",
+            "case list, overdue",
+            "GET",
+            hall,
+            "/cases/?due=overdue&sort=deadline",
+            f"{BIG_HALL}_window",
+            200,
+            numbers=case_number,
+        ),
         Scenario("inbox-city", "inbox, city bureau", "GET", base, "/inbox/", "shaoguan_rsj", 200, numbers=slip_number),
         Scenario(
             "inbox-hall", "inbox, county bureau", "GET", hall, "/inbox/", f"{BIG_HALL}_rsj", 200, numbers=slip_number
@@ -1087,7 +1111,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated data")
     parser.add_argument("--database", default=DEFAULT_DB_NAME, help=f"database name (default {DEFAULT_DB_NAME})")
     parser.add_argument("--reuse", action="store_true", help="keep the database loaded by an earlier run")
-    parser.add_argument("--only", default="", help="endpoints to measure: register,cases,inbox-city,inbox-hall")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="endpoints to measure: register,cases,cases-deadline,cases-overdue,inbox-city,inbox-hall",
+    )
     parser.add_argument("--explain", action="store_true", help="queries and EXPLAIN ANALYZE of each endpoint")
     parser.add_argument("--profile", metavar="ENDPOINT", help="cProfile 20 in-process requests of one endpoint")
     parser.add_argument("--quick", action="store_true", help="a smoke run: small halls, few requests")

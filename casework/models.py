@@ -8,6 +8,8 @@ person. Personal data never leaves the hall's schema.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -66,6 +68,9 @@ class Case(models.Model):
     document_index = models.CharField(max_length=64, db_index=True, editable=False)
     address = EncryptedTextField(_("address"), purpose="case.address", blank=True, max_length=limits.ADDRESS_MAX_LENGTH)
     matter_name = models.CharField(_("matter"), max_length=200)
+    # The words of matter_name for the search box (casework/search.py: Chinese bigrams), written with
+    # it by the services. Never of an encrypted field.
+    matter_search = SearchVectorField(null=True, editable=False)
     problem = EncryptedTextField(_("problem as told"), purpose="case.problem", max_length=limits.TEXT_MAX_LENGTH)
     acceptance_note = models.TextField(_("acceptance"), blank=True, max_length=limits.NOTE_MAX_LENGTH)
     result = models.CharField(_("result"), max_length=12, choices=CaseResult.choices, blank=True)
@@ -132,6 +137,7 @@ class Case(models.Model):
             # The case list's order (Meta.ordering): its first page reads 50 index entries instead of
             # sorting the whole hall (benchmarks/casework.py: 160 ms → under 1 ms at 100,000 cases).
             models.Index(fields=["-registered_at", "-id"], name="case_recent"),
+            GinIndex(fields=["matter_search"], name="case_matter_search"),
         ]
 
     def __str__(self) -> str:

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from typing import Any, overload
 
-from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.core.exceptions import EmptyResultSet, ValidationError
+from django.db import connection
+from django.db.models import Case as Choose
+from django.db.models import DateTimeField, F, IntegerField, Q, QuerySet, When
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
 
 from casework.access import is_hall_staff, may_reveal
 from casework.choices import UNSATISFIED, CaseStatus, SlipStatus
 from casework.models import Case, CaseEvent, TransferSlip
+from casework.search import matter_matches
 from casework.services import (
     CASE_STEP_STATES,
     SLIP_STEP_STATES,
@@ -27,6 +34,7 @@ from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment
 from hallplatform.accounts.selectors import department_ids_of
 from hallplatform.deadlines.badges import DeadlineBadge, deadline_badge, worst_badge
 from hallplatform.deadlines.models import LIVE_STATES, Deadline, DeadlineKind, DeadlineState
+from hallplatform.personal import DocumentType
 from hallplatform.schemas import current_tenant
 from tenants.models import Hall, HallLevel
 
@@ -69,8 +77,23 @@ def case_badges(*, hall_id: int, case_ids: list[int]) -> dict[int, DeadlineBadge
 # --- The hall's case list ------------------------------------------------------------------------------
 
 
+class CaseSort:
+    NEWEST = ""  # registered, newest first (the default)
+    OLDEST = "registered"  # registered, oldest first
+    DEADLINE = "deadline"  # the live deadline, overdue first; cases without one after, newest first
+
+
+class DueFilter:
+    OVERDUE = "overdue"  # a running deadline is past due (逾期, red)
+    TODAY = "today"  # a running deadline falls due later today (今日到期), not yet overdue
+
+
 @dataclass(frozen=True)
 class CaseFilters:
+    mine: bool = False  # cases the actor registered or handles
+    due: str = ""  # a DueFilter, or ""
+    department_id: int | None = None  # cases with a slip to this department
+    sort: str = CaseSort.NEWEST
     status: str = ""
     category: str = ""
     channel: str = ""
@@ -94,6 +117,16 @@ def case_list_for_staff(*, actor: Any, filters: CaseFilters | None = None) -> Qu
     masked by whoever shows it."""
     filters = filters or CaseFilters()
     cases = Case.objects.all()
+    if filters.mine:
+        actor_id = getattr(actor, "pk", None)
+        registered = CaseEvent.objects.filter(kind="registered", actor_id=actor_id).values("case_id")
+        cases = cases.filter(Q(handler_id=actor_id) | Q(pk__in=registered))
+    if filters.due == DueFilter.OVERDUE:
+        cases = cases.filter(_cases_with(_overdue(_running_deadlines())))
+    elif filters.due == DueFilter.TODAY:
+        cases = cases.filter(_cases_with(_due_later_today(_running_deadlines())))
+    if filters.department_id:
+        cases = cases.filter(pk__in=TransferSlip.objects.filter(department_id=filters.department_id).values("case_id"))
     if filters.status:
         cases = cases.filter(status=filters.status)
     if filters.open_only:
@@ -122,7 +155,162 @@ def case_list_for_staff(*, actor: Any, filters: CaseFilters | None = None) -> Qu
         cases = cases.filter(registered_at__date__lte=filters.registered_to)
     if filters.flagged:
         cases = cases.filter(flagged_for_supervision=True)
-    return cases.select_related("handler").order_by("-registered_at", "-id")
+    cases = cases.select_related("handler")
+    if filters.sort == CaseSort.OLDEST:
+        return cases.order_by("registered_at", "id")
+    return cases.order_by("-registered_at", "-id")  # the deadline order: case_list_ordered_for_staff
+
+
+def case_list_ordered_for_staff(*, actor: Any, filters: CaseFilters) -> QuerySet[Case] | CasesByDeadline:
+    """The case list in the order ``filters.sort`` asks for: a queryset, or for the deadline order a
+    ``CasesByDeadline`` (which pages the same way)."""
+    cases = case_list_for_staff(actor=actor, filters=filters)
+    return CasesByDeadline(cases) if filters.sort == CaseSort.DEADLINE else cases
+
+
+# --- Deadlines of the hall's cases (public-schema rows, read in the same SQL as the cases) ----------
+
+
+def _running_deadlines() -> QuerySet[Deadline]:
+    """The hall's deadlines whose clock runs (open, or breached and still live): a paused one (补正)
+    neither falls due nor sorts."""
+    return Deadline.objects.filter(hall_id=_hall_id(), state__in=[DeadlineState.OPEN, DeadlineState.BREACHED])
+
+
+def _overdue(deadlines: QuerySet[Deadline]) -> QuerySet[Deadline]:
+    """Red (逾期): breached, or open and past due (hallplatform.deadlines.badges)."""
+    return deadlines.filter(Q(state=DeadlineState.BREACHED) | Q(due_at__lte=timezone.now()))
+
+
+def _due_later_today(deadlines: QuerySet[Deadline]) -> QuerySet[Deadline]:
+    """今日到期: open, due later today (Asia/Shanghai), not yet overdue (hallplatform.todo)."""
+    now = timezone.now()
+    tomorrow = timezone.make_aware(datetime.combine(timezone.localdate(now) + timedelta(days=1), time.min))
+    return deadlines.filter(state=DeadlineState.OPEN, due_at__gt=now, due_at__lt=tomorrow)
+
+
+def _cases_with(deadlines: QuerySet[Deadline]) -> Q:
+    """Cases whose feedback deadline, or the reply deadline of one of whose slips, is among
+    ``deadlines``: two uncorrelated sub-selects (hash semi-joins, whatever the number of cases)."""
+    feedback = (
+        deadlines.filter(kind=DeadlineKind.FEEDBACK, subject_type="casework.Case")
+        .annotate(subject=Cast("subject_id", IntegerField()))
+        .values("subject")
+    )
+    slips = (
+        deadlines.filter(kind=DeadlineKind.SLIP_REPLY, subject_type="casework.TransferSlip")
+        .annotate(subject=Cast("subject_id", IntegerField()))
+        .values("subject")
+    )
+    return Q(pk__in=feedback) | Q(pk__in=TransferSlip.objects.filter(pk__in=slips).values("case_id"))
+
+
+class CasesByDeadline:
+    """Cases in deadline order: the earliest running deadline of each (its feedback, its slips'
+    replies), overdue first; cases without one (or with paused ones only) after, newest first.
+
+    For a paginator: ``count()`` and slices. A slice is one statement that joins the filtered cases
+    with their earliest running deadline, aggregated once over the hall's running deadlines (a hash
+    join, not a look-up per case: at 100,000 cases a correlated sub-select per row took half a second,
+    and its cost estimate set PostgreSQL's JIT compiling for seconds more), then the page's rows by id.
+    """
+
+    def __init__(self, cases: QuerySet[Case]) -> None:
+        self.cases = cases
+
+    def defer(self, *fields: str) -> CasesByDeadline:
+        return CasesByDeadline(self.cases.defer(*fields))
+
+    def count(self) -> int:
+        return self.cases.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator[Case]:
+        return iter(self[0 : self.count()])
+
+    @overload
+    def __getitem__(self, index: int) -> Case: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Case]: ...
+    def __getitem__(self, index: int | slice) -> Case | list[Case]:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        start = index.start or 0
+        ids = self._ids(offset=start, limit=None if index.stop is None else max(index.stop - start, 0))
+        rows = {case.pk: case for case in self.cases.filter(pk__in=ids).order_by()}
+        return [rows[pk] for pk in ids if pk in rows]
+
+    def _ids(self, *, offset: int, limit: int | None) -> list[int]:
+        if limit == 0:
+            return []
+        try:
+            inner, inner_params = self.cases.order_by().values("id", "registered_at").query.sql_with_params()
+        except EmptyResultSet:
+            return []
+        slip = TransferSlip._meta.db_table
+        deadline = Deadline._meta.db_table
+        running = [DeadlineState.OPEN.value, DeadlineState.BREACHED.value]
+        # The slips' earliest running deadline per case, grouped on the slips' case_id (whose
+        # statistics keep the planner's estimate honest: a hash join, not a nested loop); the
+        # feedback deadline joined by its unique live row.
+        sql = (
+            "WITH slip_due AS (SELECT s.case_id, MIN(d.due_at) AS due_at"  # noqa: S608 (model tables; values are parameters)
+            f" FROM {deadline} d JOIN {slip} s ON s.id = d.subject_id::integer"
+            " WHERE d.hall_id = %s AND d.state = ANY(%s) AND d.kind = %s AND d.subject_type = %s"
+            " GROUP BY s.case_id)"
+            f" SELECT c.id FROM ({inner}) AS c"
+            " LEFT JOIN slip_due ON slip_due.case_id = c.id"
+            f" LEFT JOIN {deadline} fb ON fb.subject_type = %s AND fb.subject_id = c.id::text AND fb.kind = %s"
+            "  AND fb.hall_id = %s AND fb.state = ANY(%s)"
+            " ORDER BY LEAST(slip_due.due_at, fb.due_at) ASC NULLS LAST, c.registered_at DESC, c.id DESC"
+            " LIMIT %s OFFSET %s"
+        )
+        hall_id = _hall_id()
+        params = [
+            *(hall_id, running, DeadlineKind.SLIP_REPLY.value, "casework.TransferSlip"),
+            *inner_params,
+            *("casework.Case", DeadlineKind.FEEDBACK.value, hall_id, running),
+            limit,
+            offset,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [row[0] for row in cursor.fetchall()]
+
+
+# --- The search box (a NO, a phone or ID number through the blind indexes, words of the matter) ----
+
+_NUMBER_LIKE = re.compile(r"^[0-9][0-9-]{2,}$")
+
+
+def case_search_for_staff(*, actor: Any, text: str) -> CasesByDeadline:
+    """The hall's cases found by ``text``: part of their NO; the phone or ID number of the person,
+    through the keyed blind indexes (never a clear-text index of an encrypted field); or words of
+    the matter (casework.search: Chinese bigrams in a tsvector). Read exactly as the case list
+    (``case_list_for_staff``: the host check has admitted the reader), deadline order. Nothing of
+    ``text`` is logged or stored."""
+    text = (text or "").strip()
+    cases = case_list_for_staff(actor=actor)
+    if not text:
+        return CasesByDeadline(cases.none())
+    condition = Q(pk__in=[])
+    if _NUMBER_LIKE.match(text):
+        condition |= Q(number__icontains=text)
+    with suppress(ValidationError):  # not a mobile number
+        condition |= Q(phone_index__in=phone_indexes(text))
+    if any(ch.isdigit() for ch in text):
+        for document_type in DocumentType.values:
+            try:
+                condition |= Q(document_index__in=document_indexes(document_type, text))
+            except ValidationError:
+                continue
+    words = matter_matches(text)
+    if words is not None:
+        cases = cases.alias(matter_hit=words)
+        condition |= Q(matter_hit=True)
+    return CasesByDeadline(cases.filter(condition))
 
 
 def meeting_request_list_for_hall() -> QuerySet[Case]:
@@ -254,7 +442,9 @@ class InboxFilters:
     status: str = ""  # a SlipStatus, or "" for the open ones
     hall_id: int | None = None
     overdue: bool = False
+    due_today: bool = False  # 今日到期: open, due later today, not yet overdue
     include_closed: bool = False
+    by_deadline: bool = False  # the live deadline first (overdue first), slips without one after
 
 
 def slip_inbox_for_department(*, actor: Any, filters: InboxFilters | None = None) -> QuerySet[SlipIndex]:
@@ -273,7 +463,17 @@ def slip_inbox_for_department(*, actor: Any, filters: InboxFilters | None = None
             Q(deadline__state=DeadlineState.BREACHED)
             | Q(deadline__state=DeadlineState.OPEN, deadline__due_at__lte=timezone.now())
         )
-    return rows.select_related("hall", "department", "deadline").order_by("-sent_at", "-id")
+    if filters.due_today:
+        rows = rows.filter(deadline__in=_due_later_today(Deadline.objects.all()).values("pk"))
+    rows = rows.select_related("hall", "department", "deadline")
+    if filters.by_deadline:
+        live_due = Choose(
+            When(deadline__state__in=[DeadlineState.OPEN, DeadlineState.BREACHED], then=F("deadline__due_at")),
+            default=None,
+            output_field=DateTimeField(),
+        )
+        return rows.annotate(live_due=live_due).order_by(F("live_due").asc(nulls_last=True), "-sent_at", "-id")
+    return rows.order_by("-sent_at", "-id")
 
 
 def slip_get_for_staff(*, actor: Any, slip_id: int) -> TransferSlip:

@@ -39,6 +39,7 @@ from casework.freetext import (
     slip_free_texts,
 )
 from casework.models import Case, CaseEvent, CaseNumberSequence, TransferSlip
+from casework.search import matter_search_vector
 from hallindex.services import case_index_write, slip_index_write
 from hallplatform.accounts.models import HALL_ROLES, RoleAssignment, RoleKind
 from hallplatform.audit.services import audit_record
@@ -222,6 +223,7 @@ def case_register(*, hall: Any, actor: Any, data: Registration, at: datetime | N
         document_index=document_index(data.document_type, cleaned["document_number"]),
         address=(data.address or "").strip(),
         matter_name=cleaned["matter_name"],
+        matter_search=matter_search_vector(cleaned["matter_name"]),
         problem=cleaned["problem"],
         acceptance_note=(data.acceptance_note or "").strip(),
         remarks=(data.remarks or "").strip(),
@@ -231,6 +233,7 @@ def case_register(*, hall: Any, actor: Any, data: Registration, at: datetime | N
         status=CaseStatus.REGISTERED,
         sms_opt_out=bool(data.sms_opt_out),
     )
+    del case.matter_search  # computed by the database from the expression above: deferred, not kept
     setattr(case, "_repeat_reporter", earlier)  # noqa: B010 (a transient mark for the index row)
     case_event_record(
         case=case,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -376,6 +376,27 @@ def case_index_by_number(*, hall_ids: list[int], numbers: list[str]) -> dict[str
     """Cases of these halls by their NO (unique within a hall, and prefixed by its region code)."""
     rows = CaseIndex.objects.filter(hall_id__in=hall_ids, number__in=numbers).select_related("hall")
     return {row.number: row for row in rows.order_by("-hall_id")}
+
+
+CASE_OPTIONS_SHOWN = 20
+
+
+def case_index_options(*, hall_ids: list[int], text: str) -> list[CaseIndex]:
+    """Cases of these halls (the convener's scope) to link to a meeting, found by part of their NO or
+    of their matter: open ones first, newest first, at most 20 (the meeting form's case picker).
+    Index rows only: no personal data."""
+    text = (text or "").strip()
+    if len(text) < 2:
+        return []
+    rows = CaseIndex.objects.filter(hall_id__in=hall_ids).filter(
+        Q(number__icontains=text) | Q(matter_name__icontains=text)
+    )
+    open_first = Case(When(status__in=["closed", "not_accepted"], then=Value(1)), default=Value(0))
+    return list(
+        rows.select_related("hall")
+        .only("id", "number", "matter_name", "status", "registered_at", "hall__id", "hall__name")
+        .order_by(open_first, "-registered_at", "-id")[:CASE_OPTIONS_SHOWN]
+    )
 
 
 def slip_index_by_number(*, hall_ids: list[int], number: str) -> SlipIndex | None:

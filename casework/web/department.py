@@ -88,6 +88,12 @@ class InboxFilterForm(forms.Form):
         label=gettext_lazy("Hall"), required=False, coerce=int, empty_value=None, widget=QuickSelect
     )
     overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
+    due_today = forms.BooleanField(label=gettext_lazy("Due today"), required=False)
+    sort = forms.ChoiceField(
+        label=gettext_lazy("Sort"),
+        required=False,
+        choices=[("", gettext_lazy("Newest first")), ("deadline", gettext_lazy("Deadline, overdue first"))],
+    )
 
     def __init__(self, *args: Any, halls: list[Any], **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
@@ -106,6 +112,8 @@ class InboxFilterForm(forms.Form):
             include_closed=status == ALL,
             hall_id=data.get("hall"),
             overdue=bool(data.get("overdue")),
+            due_today=bool(data.get("due_today")),
+            by_deadline=data.get("sort") == "deadline",
         )
 
 

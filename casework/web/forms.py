@@ -24,10 +24,11 @@ from casework.choices import (
     HandlingCategory,
     Satisfaction,
 )
-from casework.selectors import CaseFilters
+from casework.selectors import CaseFilters, CaseSort, DueFilter
 from casework.services import Registration, SlipDraft
 from hallplatform import limits
 from hallplatform.personal import DocumentType
+from hallplatform.pickers import picker_keys
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -49,7 +50,21 @@ def add_service_errors(form: forms.BaseForm, errors: Mapping[str, list[str]], al
 # --- The case list --------------------------------------------------------------------------------
 
 
+DUE_CHOICES = [("", _("Any")), (DueFilter.OVERDUE, _("Overdue")), (DueFilter.TODAY, _("Due today"))]
+SORT_CHOICES = [
+    (CaseSort.NEWEST, _("Newest first")),
+    (CaseSort.DEADLINE, _("Deadline, overdue first")),
+    (CaseSort.OLDEST, _("Oldest first")),
+]
+
+
 class CaseFilterForm(forms.Form):
+    mine = forms.BooleanField(label=_("Mine (registered or handled by me)"), required=False)
+    due = forms.ChoiceField(label=_("Deadline"), required=False, choices=DUE_CHOICES)
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORT_CHOICES)
+    department = forms.TypedChoiceField(
+        label=_("Transferred to"), required=False, coerce=int, empty_value=None, choices=[("", _("All"))]
+    )
     number = forms.CharField(label=_("NO"), required=False, max_length=40)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=_blank(CaseStatus.choices, _("All")))
     category = forms.ChoiceField(
@@ -67,9 +82,19 @@ class CaseFilterForm(forms.Form):
     flagged = forms.BooleanField(label=_("Flagged for supervision"), required=False)
     open_only = forms.BooleanField(label=_("Open cases only"), required=False)
 
+    def __init__(self, *args: Any, departments: Sequence[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["department"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", _("All")), *((d.pk, d.name) for d in departments)]
+
     def filters(self) -> CaseFilters:
         data = self.cleaned_data
         return CaseFilters(
+            mine=data["mine"],
+            due=data["due"],
+            department_id=data["department"],
+            sort=data["sort"],
             status=data["status"],
             category=data["category"],
             channel=data["channel"],
@@ -83,6 +108,18 @@ class CaseFilterForm(forms.Form):
             flagged=data["flagged"],
             open_only=data["open_only"],
         )
+
+
+class CaseSearchForm(forms.Form):
+    """The header's search box: a NO, a phone or ID number, or words of the matter."""
+
+    q = forms.CharField(
+        label=_("Find a case"),
+        max_length=60,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("NO, phone, ID number or matter"), "autocomplete": "off"}
+        ),
+    )
 
 
 # --- Registration (the 登记表 of the annex) -------------------------------------------------------
@@ -291,6 +328,7 @@ class TransferForm(ActionForm):
         return [
             {
                 "department": d,
+                "keys": picker_keys(d.name),  # what the picker's filter box matches (pinyin initials)
                 "checked": str(d.pk) in chosen,
                 "request": self[f"request_{d.pk}"],
                 "complexity": self[f"complexity_{d.pk}"],

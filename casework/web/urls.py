@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.case_list, name="list"),
     path("new/", views.case_new, name="new"),
     path("lookup/", views.person_lookup, name="lookup"),
+    path("search/", views.case_search, name="search"),
     path("<int:case_id>/", views.case_detail, name="detail"),
     path("<int:case_id>/reveal/", views.case_reveal_view, name="reveal"),
     path("<int:case_id>/decline-meeting/", views.case_meeting_decline_view, name="decline_meeting"),

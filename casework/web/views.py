@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,7 +30,8 @@ from casework.selectors import (
     case_badges,
     case_get_for_staff,
     case_list_earlier_of_person,
-    case_list_for_staff,
+    case_list_ordered_for_staff,
+    case_search_for_staff,
     case_steps_allowed,
     case_timeline,
     case_undo_step,
@@ -70,6 +72,7 @@ from casework.web.forms import (
     ActionForm,
     AnswerForm,
     CaseFilterForm,
+    CaseSearchForm,
     CloseForm,
     ExtensionDecisionForm,
     FeedbackForm,
@@ -160,13 +163,45 @@ def _works(request: HttpRequest) -> bool:
 def case_list(request: HttpRequest) -> HttpResponse:
     """The hall's cases, filtered, 50 a page, each with its most urgent deadline: a constant number
     of queries whatever the number of rows."""
-    form = CaseFilterForm(request.GET)
+    form = CaseFilterForm(request.GET, departments=_routable(request))
     filters = form.filters() if form.is_valid() else CaseFilters()
-    cases = case_list_for_staff(actor=request.user, filters=filters).defer(
-        "phone", "document_number", "address", "problem", "acceptance_note", "remarks", "answer", "feedback_content"
-    )
+    cases = case_list_ordered_for_staff(actor=request.user, filters=filters).defer(*_NOT_LISTED)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
+    return render(
+        request,
+        "casework/case_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": _case_rows(request, list(page.object_list)),
+            "can_register": _works(request),
+            "quick": _quick_filters(request),
+        },
+    )
+
+
+# What a list row never reads (personal data stays encrypted and unread; the search vector is big).
+_NOT_LISTED = (
+    "phone", "document_number", "address", "problem", "acceptance_note", "remarks", "answer", "feedback_content",
+    "matter_search",
+)  # fmt: skip
+
+
+def _quick_filters(request: HttpRequest) -> list[dict[str, Any]]:
+    """The links above the case list: one click to what is urgent or one's own (rule art. 5(3))."""
+    current = {key: value for key, value in request.GET.items() if key != "page" and value}
+    links = [
+        (_("Open, by deadline"), {"open_only": "on", "sort": "deadline"}),
+        (_("Mine"), {"mine": "on", "open_only": "on", "sort": "deadline"}),
+        (_("Overdue"), {"due": "overdue", "sort": "deadline"}),
+        (_("Due today"), {"due": "today", "sort": "deadline"}),
+        (_("Flagged for supervision"), {"flagged": "on", "open_only": "on", "sort": "deadline"}),
+    ]
+    return [{"label": label, "query": urlencode(query), "current": current == query} for label, query in links]
+
+
+def _case_rows(request: HttpRequest, rows: list[Case]) -> list[dict[str, Any]]:
+    """The rows of a case list, masked, each with its most urgent deadline: two queries for any number."""
     badges = case_badges(hall_id=_hall(request).pk, case_ids=[case.pk for case in rows])
     # Each label translated once per page, not once per row (get_FOO_display rebuilds its choices).
     labels = {
@@ -178,26 +213,44 @@ def case_list(request: HttpRequest) -> HttpResponse:
             ("result", CaseResult.choices),
         )
     }
+    return [
+        {
+            "case": case,
+            "name": mask_name(case.applicant_name),
+            "badge": badge_html(badges.get(case.pk)),
+            "channel": labels["channel"].get(case.channel, case.channel),
+            "category": labels["category"].get(case.handling_category, ""),
+            "status": labels["status"].get(case.status, case.status),
+            "result": labels["result"].get(case.result, ""),
+        }
+        for case in rows
+    ]
+
+
+SEARCH_SHOWN = 50
+
+
+@requires_roles(*READ_ROLES)
+@require_http_methods(["GET", "POST"])
+@never_cache
+def case_search(request: HttpRequest) -> HttpResponse:
+    """The header's search box: a case by its NO, the person's phone or ID number (blind indexes) or
+    words of the matter. POST, so that a phone or ID number typed never sits in a URL (history,
+    access logs); the answer is the masked list, deadline order, at most 50 rows."""
+    form = CaseSearchForm(request.POST if request.method == "POST" else None)
+    rows: list[dict[str, Any]] = []
+    total = None
+    if form.is_bound and form.is_valid():
+        cases = case_search_for_staff(actor=request.user, text=form.cleaned_data["q"]).defer(*_NOT_LISTED)
+        found = list(cases[: SEARCH_SHOWN + 1])
+        total = len(found)
+        rows = _case_rows(request, found[:SEARCH_SHOWN])
+        if any(ch.isdigit() for ch in form.cleaned_data["q"]):
+            form = CaseSearchForm()  # a phone or ID number typed is not shown back on the page
     return render(
         request,
-        "casework/case_list.html",
-        {
-            "form": form,
-            "page": page,
-            "rows": [
-                {
-                    "case": case,
-                    "name": mask_name(case.applicant_name),
-                    "badge": badge_html(badges.get(case.pk)),
-                    "channel": labels["channel"].get(case.channel, case.channel),
-                    "category": labels["category"].get(case.handling_category, ""),
-                    "status": labels["status"].get(case.status, case.status),
-                    "result": labels["result"].get(case.result, ""),
-                }
-                for case in rows
-            ],
-            "can_register": _works(request),
-        },
+        "casework/case_search.html",
+        {"form": form, "rows": rows, "total": total, "more": total is not None and total > SEARCH_SHOWN},
     )
 
 

@@ -21,6 +21,7 @@ from coordination.models import InvitationResponse
 from coordination.services import CaseRef, MeetingDraft, OrderDraft, ResolutionDraft
 from hallindex.models import CaseIndex, SlipIndex
 from hallplatform import limits
+from hallplatform.pickers import PickerSelect, PickerSelectMultiple
 from tenants.models import Department, Hall
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -58,13 +59,18 @@ class IdMultipleChoiceField(forms.TypedMultipleChoiceField):
         return True
 
 
-def department_choices(departments: Iterable[Department]) -> list[tuple[str, list[tuple[int, str]]]]:
-    """Departments grouped by hall (<optgroup>), the city's first."""
+def department_choices(
+    departments: Iterable[Department], first_hall_id: int | None = None
+) -> list[tuple[str, list[tuple[int, str]]]]:
+    """Departments grouped by hall (<optgroup>): ``first_hall_id``'s first (the convening hall's own),
+    then the city's, then the counties'."""
     groups: dict[int, tuple[Hall, list[tuple[int, str]]]] = {}
     for department in departments:
         hall = department.hall
         groups.setdefault(hall.pk, (hall, []))[1].append((department.pk, department.name))
-    ordered = sorted(groups.values(), key=lambda item: (item[0].level != "city", item[0].region_code))
+    ordered = sorted(
+        groups.values(), key=lambda item: (item[0].pk != first_hall_id, item[0].level != "city", item[0].region_code)
+    )
     return [(hall.name, sorted(rows, key=lambda row: row[1])) for hall, rows in ordered]
 
 
@@ -102,6 +108,9 @@ def parse_case_lines(text: str) -> list[CaseLine]:
     return lines
 
 
+PICKER_LABEL = _("Find a department (name or pinyin initials, e.g. rsj)")
+
+
 class ConveneForm(forms.Form):
     subject = forms.CharField(label=_("Subject"), required=False, max_length=200)
     starts_at = forms.DateTimeField(
@@ -111,12 +120,18 @@ class ConveneForm(forms.Form):
     online_link = forms.URLField(
         label=_("Online link"), required=False, max_length=200, assume_scheme="https", widget=forms.URLInput
     )
-    lead_department = IdChoiceField(label=_("Lead unit (牵头单位)"))
+    lead_department = IdChoiceField(
+        label=_("Lead unit (牵头单位)"), widget=PickerSelect(attrs={"data-picker-label": PICKER_LABEL})
+    )
     lead_is_hall = forms.BooleanField(label=_("The convening hall leads"), required=False)
     departments = IdMultipleChoiceField(
-        label=_("Participating departments"), widget=forms.SelectMultiple(attrs={"size": 12})
+        label=_("Participating departments"),
+        widget=PickerSelectMultiple(attrs={"size": 12, "data-picker-label": PICKER_LABEL}),
     )
-    halls = IdMultipleChoiceField(label=_("Participating halls"), widget=forms.SelectMultiple(attrs={"size": 6}))
+    halls = IdMultipleChoiceField(
+        label=_("Participating halls"),
+        widget=PickerSelectMultiple(attrs={"size": 6, "data-picker-label": _("Find a hall (name or pinyin initials)")}),
+    )
     cases = forms.CharField(
         label=_("Cases (one NO a line; optionally “| summary without personal data”)"),
         required=False,
@@ -126,10 +141,17 @@ class ConveneForm(forms.Form):
         max_length=limits.TEXT_MAX_LENGTH, label=_("Agenda"), required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
 
-    def __init__(self, *args: Any, departments: Iterable[Department], halls: Sequence[Hall], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        departments: Iterable[Department],
+        halls: Sequence[Hall],
+        first_hall_id: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        grouped = department_choices(departments)
+        grouped = department_choices(departments, first_hall_id)
         lead = self.fields["lead_department"]
         assert isinstance(lead, forms.ChoiceField)
         lead.choices = [("", gettext("Choose…")), *grouped]

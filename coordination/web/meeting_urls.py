@@ -8,6 +8,7 @@ app_name = "meetings"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.meeting_list, name="list"),
     path("new/", views.meeting_new, name="new"),
+    path("new/cases/", views.meeting_case_options, name="case_options"),
     path("resolutions/", views.resolution_list, name="resolutions"),
     path("resolutions/<int:resolution_id>/done/", views.resolution_done_view, name="resolution_done"),
     path("<int:meeting_id>/", views.meeting_detail, name="detail"),

@@ -19,7 +19,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -283,7 +283,32 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 
 
 def _convene_form(scope: Scope, data: Any = None) -> ConveneForm:
-    return ConveneForm(data, departments=scope.departments().values(), halls=scope.halls())
+    form = ConveneForm(data, departments=scope.departments().values(), halls=scope.halls(), first_hall_id=scope.hall.pk)
+    # the case picker (picker.js) asks meeting_case_options; without script the lines are typed
+    form.fields["cases"].widget.attrs.update(
+        {
+            "data-case-picker-url": reverse("meetings:case_options"),
+            "data-picker-label": _("Find a case by NO or matter"),
+        }
+    )
+    return form
+
+
+@requires_roles(*CONVENER_ROLES)
+@require_GET
+def meeting_case_options(request: HttpRequest) -> JsonResponse:
+    """The meeting form's case picker: cases of the convener's scope (a hall lead's hall, a
+    supervisor's city) whose NO or matter contains ``q``, from the public index (no personal data)."""
+    scope = scope_for(actor=request.user, hall=_hall(request))
+    rows = selectors.case_index_options(hall_ids=[hall.pk for hall in scope.halls()], text=request.GET.get("q", ""))
+    return JsonResponse(
+        {
+            "cases": [
+                {"number": row.number, "matter": row.matter_name, "hall": row.hall.name, "status": row.status}
+                for row in rows
+            ]
+        }
+    )
 
 
 @requires_roles(*CONVENER_ROLES)
