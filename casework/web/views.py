@@ -77,6 +77,7 @@ from casework.web.forms import (
     add_service_errors,
     version_error,
 )
+from casework.web.progress import progress_qr
 from casework.web.todo import home_todo_sections
 from hallplatform.accounts.access import request_roles, requires_roles
 from hallplatform.accounts.models import RoleKind
@@ -674,6 +675,7 @@ def print_registration(request: HttpRequest, case_id: int) -> HttpResponse:
             "free_text_revealed": free_text_revealed,
             "revealed": bool(revealed),
             "printed_at": timezone.now(),
+            "progress_qr": progress_qr(request, case),
         },
     )
 
@@ -698,5 +700,6 @@ def print_notice(request: HttpRequest, case_id: int) -> HttpResponse:
             "addressee": case.enterprise_name if case.applicant_kind == ApplicantKind.ENTERPRISE else "",
             "told": told,
             "told_at": told_at or timezone.now(),
+            "progress_qr": progress_qr(request, case),
         },
     )
