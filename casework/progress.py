@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from casework.choices import CaseResult, CaseStatus
 from casework.models import Case, CaseProgressAccess, ProgressCode, ProgressFailure, TransferSlip
@@ -303,12 +304,12 @@ def progress_summary(*, case: Case, hall: Any) -> ProgressSummary:
     not_accepted = case.status == CaseStatus.NOT_ACCEPTED
     told_at = case.fed_back_at if case.fed_back_at else (case.answered_at if on_the_spot else None)
     steps = [
-        Step(_("Registered"), case.registered_at),
-        Step(_("Transferred to departments"), case.transferred_at),
-        Step(_("Departments answered"), case.replied_at),
-        Step(_("Result told to you"), told_at),
-        Step(_("Follow-up call"), case.followed_up_at),
-        Step(_("Closed"), case.closed_at),
+        Step(pgettext_lazy("progress step", "Registered"), case.registered_at),
+        Step(pgettext_lazy("progress step", "Transferred to departments"), case.transferred_at),
+        Step(pgettext_lazy("progress step", "Departments answered"), case.replied_at),
+        Step(pgettext_lazy("progress step", "Result told to you"), told_at),
+        Step(pgettext_lazy("progress step", "Follow-up call"), case.followed_up_at),
+        Step(pgettext_lazy("progress step", "Closed"), case.closed_at),
     ]
     if on_the_spot or not_accepted:
         steps[1].state = steps[2].state = "skipped"

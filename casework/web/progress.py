@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casework.models import Case
@@ -139,8 +140,8 @@ def progress_qr(request: HttpRequest, case: Case) -> dict[str, str | SafeString]
     return {"url": url, "svg": mark_safe(svg)}  # noqa: S308 (segno's own markup; the url is ours, escaped by segno)
 
 
-WRONG = "The details do not match. Check the NO and the digits, or ask for a code."
-CODE_SENT = (
+WRONG = gettext_lazy("The details do not match. Check the NO and the digits, or ask for a code.")
+CODE_SENT = gettext_lazy(
     "If the details match a case of this hall, a code has been sent to the phone registered with it. "
     "It is valid for %(minutes)d minutes."
 )
@@ -167,7 +168,7 @@ def progress_lookup(request: HttpRequest) -> HttpResponse:
                 return blocked
             if method:
                 return HttpResponseRedirect(reverse("progress:status"))
-            errors["secret"] = _(WRONG)
+            errors["secret"] = str(WRONG)
     return _page(
         request, "casework/progress/lookup.html", {"number": number, "errors": errors}, status=400 if errors else 200
     )
@@ -204,7 +205,7 @@ def progress_code(request: HttpRequest) -> HttpResponse:
         {
             "number": number,
             "errors": errors,
-            "code_sent": _(CODE_SENT) % {"minutes": max(1, settings.PROGRESS_CODE_SECONDS // 60)} if sent else "",
+            "code_sent": str(CODE_SENT) % {"minutes": max(1, settings.PROGRESS_CODE_SECONDS // 60)} if sent else "",
         },
         status=400 if errors else 200,
     )
@@ -258,14 +259,14 @@ def progress_token(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and request.POST.get("action") == "code":
         if (refused := _code_request(request, case=case)) is not None:
             return refused
-        code_sent = _(CODE_SENT) % {"minutes": max(1, settings.PROGRESS_CODE_SECONDS // 60)}
+        code_sent = str(CODE_SENT) % {"minutes": max(1, settings.PROGRESS_CODE_SECONDS // 60)}
     elif request.method == "POST":
         refused, method = _check(request, case=case, key=key, via="token")
         if refused is not None:
             return refused
         if method:
             return HttpResponseRedirect(request.path)
-        errors["secret"] = _(WRONG)
+        errors["secret"] = str(WRONG)
     else:
         blocked_seconds = progress_blocked_seconds(key=key, address=address)
         if blocked_seconds:
