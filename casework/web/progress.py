@@ -72,7 +72,9 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any], *, statu
     context = {"hall": _contact(request), "large": _large(request), **context}
     response = render(request, template, context, status=status)
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"  # a token in the address never leaves in a Referer
+    # a token in the address never leaves for another site in a Referer ("no-referrer" would make
+    # Chromium send "Origin: null" with the forms, which Django's CSRF check refuses)
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

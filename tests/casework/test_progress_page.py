@@ -100,7 +100,7 @@ def test_the_link_opens_with_the_right_digits_and_shows_the_steps(hall: Any) -> 
     form = client.get(f"/progress/{token_of(case)}/")
     assert form.status_code == 200
     assert case.number not in page_text(form)  # nothing of the case before the digits
-    assert form["Cache-Control"] == "no-store"
+    assert (form["Cache-Control"], form["Referrer-Policy"]) == ("no-store", "same-origin")
 
     opened = open_with(client, case)
 
