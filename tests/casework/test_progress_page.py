@@ -19,9 +19,11 @@ from casework.models import Case, CaseProgressAccess, ProgressCode, ProgressFail
 from casework.progress import progress_token_for_print
 from casework.services import case_answer_on_spot, case_close, case_feedback_record, slip_reply
 from hallplatform.audit.models import AuditEvent
+from hallplatform.caching import cache_outage
 from hallplatform.schemas import use_hall_schema
 from notifications.models import ConsoleMessage
 from tests.casework.support import Clock, draft, install_clock, notices_to, register, slips_of, transfer
+from tests.casework.test_case_register import ID_NUMBER
 from tests.conftest import client_for, host_of, user
 
 PHONE_LAST_FOUR = "5678"  # tests/casework/test_case_register.py: form() registers +86 138 1234 5678
@@ -339,7 +341,6 @@ def test_the_page_shows_no_personal_data_staff_notes_or_other_cases(hall: Any, c
         "请核实并办理",  # the slip's request to the department
     ):
         assert hidden not in text, hidden
-    from tests.casework.test_case_register import ID_NUMBER
 
     assert ID_NUMBER not in text and ID_NUMBER.lower() not in text
     assert "张*" in text and "138****5678" in text
@@ -415,3 +416,32 @@ def test_the_sms_to_the_person_carry_the_fixed_address_and_number_not_the_token(
         assert address in notice.body and case.number in notice.body
         assert token not in notice.body and token not in str(notice.context)
         assert notice.context["progress_url"] == address
+
+
+def test_without_redis_the_pages_answer_and_wrong_tries_are_still_blocked(hall: Any, settings: Any) -> None:
+
+    settings.PROGRESS_THROTTLE_RATE = "1/minute"
+    case = register(hall)
+    client = person()
+    cache_outage.record(ConnectionError("Redis stopped"))  # the page rate fails open, as the API's
+
+    assert [client.get("/progress/").status_code for _ in range(3)] == [200, 200, 200]
+    answers = [open_with(client, case, "1111").status_code for _ in range(5)]
+    assert answers == [400, 400, 400, 400, 429]  # counted in PostgreSQL
+    assert open_with(client, case).status_code == 429
+
+
+def test_the_pages_load_nothing_from_elsewhere_and_run_no_script(hall: Any) -> None:
+    case = register(hall)
+    client = person()
+    pages = [client.get("/progress/"), client.get(f"/progress/{token_of(case)}/")]
+    open_with(client, case)
+    pages.append(client.get("/progress/status/"))
+
+    for page in pages:
+        text = page_text(page)
+        assert page.status_code == 200
+        assert "<script" not in text and "style=" not in text and "<style" not in text
+        for url in re.findall(r'(?:href|src|action)="([^"]*)"', text):
+            assert not url.startswith(("http:", "https:", "//")), url
+        assert "Content-Security-Policy" in page or "Content-Security-Policy-Report-Only" in page
