@@ -232,6 +232,8 @@ def progress_status(request: HttpRequest) -> HttpResponse:
 @require_POST
 def progress_leave(request: HttpRequest) -> HttpResponse:
     """Close the case in this session (a shared phone)."""
+    if (refused := _throttled(request)) is not None:
+        return refused
     request.session.pop(SESSION_KEY, None)
     return HttpResponseRedirect(reverse("progress:lookup"))
 

@@ -445,3 +445,16 @@ def test_the_pages_load_nothing_from_elsewhere_and_run_no_script(hall: Any) -> N
         for url in re.findall(r'(?:href|src|action)="([^"]*)"', text):
             assert not url.startswith(("http:", "https:", "//")), url
         assert "Content-Security-Policy" in page or "Content-Security-Policy-Report-Only" in page
+
+
+def test_closing_the_case_on_the_phone_ends_the_confirmation(hall: Any) -> None:
+    case = register(hall)
+    client = person()
+    open_with(client, case)
+    assert client.get("/progress/status/").status_code == 200
+
+    left = client.post("/progress/leave/")
+
+    assert (left.status_code, left["Location"]) == (302, "/progress/")
+    assert client.get("/progress/status/")["Location"] == "/progress/"
+    assert case.number not in page_text(client.get(f"/progress/{token_of(case)}/"))
