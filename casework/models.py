@@ -252,3 +252,68 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind}"
+
+
+# --- The person's progress page (docs/progress-page.md) ------------------------------------------------
+
+
+class CaseProgressAccess(models.Model):
+    """The unguessable token of a case's progress link (/progress/<token>/, printed as a QR code).
+
+    The token is stored twice: as a SHA-256 digest to find the case (a 192-bit random token needs no
+    slow hash), and sealed like the personal data (casework/crypto.py), so that the print views can
+    put it on paper again without changing it. A copy of the database without the field keys gives
+    no working link."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="progress_access")
+    token_digest = models.CharField(max_length=64, unique=True)
+    token = EncryptedTextField(purpose="case.progress_token", max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("progress link")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}"
+
+
+class ProgressFailure(models.Model):
+    """One wrong try on the progress pages: wrong digits or code, or an unknown NO or token, counted
+    per NO/token (``key``: a digest, never the NO itself) and per client address. In the database, not
+    Redis, so that the blocking holds while Redis is away."""
+
+    key = models.CharField(max_length=64)
+    address = models.CharField(max_length=45)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["key", "at"], name="progress_failure_key"),
+            models.Index(fields=["address", "at"], name="progress_failure_address"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]} {self.at}"
+
+
+class ProgressCode(models.Model):
+    """A one-time code sent by SMS to a case's registered phone. Only its keyed digest is kept; it is
+    good once, for ``PROGRESS_CODE_SECONDS``. ``phone_index`` (the case's blind index) counts codes per
+    phone for the daily cap; ``address``, per client address."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    code_digest = models.CharField(max_length=64)
+    phone_index = models.CharField(max_length=64)
+    address = models.CharField(max_length=45)
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["phone_index", "sent_at"], name="progress_code_phone"),
+            models.Index(fields=["address", "sent_at"], name="progress_code_address"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.sent_at}"

@@ -176,10 +176,14 @@ PERSON_REGISTERED = notice_kind_register(
         body=(
             "您反映的“{{ matter_name }}”问题已由{{ hall_name }}“办不成事”反映窗口受理，"
             "编号{{ case_number }}，我们将尽快答复。"
+            "{% if progress_url %}凭编号和手机号后四位可在{{ progress_url }}查询办理进度。{% endif %}"
         ),
-        sms="您反映的问题已由{{ hall_name }}受理，编号{{ case_number }}。",
+        sms=(
+            "您反映的问题已由{{ hall_name }}受理，编号{{ case_number }}。"
+            "{% if progress_url %}查询进度：{{ progress_url }}{% endif %}"
+        ),
         sms_params=("hall_name", "case_number"),
-        variables=("case_number", "matter_name", "hall_name"),
+        variables=("case_number", "matter_name", "hall_name", "progress_url"),
     )
 )
 PERSON_RESULT = notice_kind_register(
@@ -190,10 +194,14 @@ PERSON_RESULT = notice_kind_register(
         body=(
             "您反映的问题（编号{{ case_number }}）办理结果：{{ result_label }}。"
             "详情请留意窗口工作人员来电，或到{{ hall_name }}咨询。"
+            "{% if progress_url %}凭编号和手机号后四位可在{{ progress_url }}查看答复。{% endif %}"
         ),
-        sms="您反映的问题（编号{{ case_number }}）办理结果：{{ result_label }}。",
+        sms=(
+            "您反映的问题（编号{{ case_number }}）办理结果：{{ result_label }}。"
+            "{% if progress_url %}查看答复：{{ progress_url }}{% endif %}"
+        ),
         sms_params=("case_number", "result_label"),
-        variables=("case_number", "result_label", "hall_name"),
+        variables=("case_number", "result_label", "hall_name", "progress_url"),
     )
 )
 PERSON_SUPPLEMENT = notice_kind_register(

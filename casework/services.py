@@ -39,6 +39,7 @@ from casework.freetext import (
     slip_free_texts,
 )
 from casework.models import Case, CaseEvent, CaseNumberSequence, TransferSlip
+from casework.progress import progress_access_issue, progress_address
 from casework.search import matter_search_vector
 from hallindex.services import case_index_write, slip_index_write
 from hallplatform.accounts.models import HALL_ROLES, RoleAssignment, RoleKind
@@ -246,6 +247,8 @@ def case_register(*, hall: Any, actor: Any, data: Registration, at: datetime | N
             "document_number": mask_id(cleaned["document_number"]),
         },
     )
+    # The progress link's token (printed as a QR code); the SMS carries the hall's fixed address instead.
+    progress_access_issue(case=case, at=at)
     notices.notify_person(
         kind="person_registered",
         event_key=f"case:{case.pk}:registered",
@@ -255,6 +258,7 @@ def case_register(*, hall: Any, actor: Any, data: Registration, at: datetime | N
             "case_number": case.number,
             "matter_name": free_text(case.matter_name, revealed=False),
             "hall_name": hall.name,
+            "progress_url": progress_address(hall),
         },
     )
     return case
@@ -1144,6 +1148,7 @@ def case_feedback_record(
                 "case_number": case.number,
                 "result_label": str(CaseResult(case.result).label) if case.result else "",
                 "hall_name": hall.name,
+                "progress_url": progress_address(hall),
             },
         )
     case_event_record(

@@ -579,6 +579,23 @@ NOTICE_LINK_PORT = os.environ.get("NOTICE_LINK_PORT", "" if PRODUCTION else "800
 if NOTICE_LINK_PORT and not NOTICE_LINK_PORT.isdigit():
     raise ImproperlyConfigured(f"NOTICE_LINK_PORT must be a port number or empty, not {NOTICE_LINK_PORT!r}.")
 
+# --- The person's progress page (casework/progress.py; docs/progress-page.md) ------------------------
+# A closed (or not accepted) case stays visible this many days after it was closed; then it is unknown.
+PROGRESS_CLOSED_VISIBLE_DAYS = int(os.environ.get("PROGRESS_CLOSED_VISIBLE_DAYS", "180"))
+# How long a confirmed person sees their case without confirming again (minutes, in their session).
+PROGRESS_SESSION_MINUTES = int(os.environ.get("PROGRESS_SESSION_MINUTES", "30"))
+# Wrong tries (wrong digits or code, unknown NO or token) before blocking, per NO/token and per
+# address, within PROGRESS_BLOCK_MINUTES; the block lasts until that window has passed.
+PROGRESS_FAILURE_LIMIT = int(os.environ.get("PROGRESS_FAILURE_LIMIT", "5"))
+PROGRESS_ADDRESS_FAILURE_LIMIT = int(os.environ.get("PROGRESS_ADDRESS_FAILURE_LIMIT", "20"))
+PROGRESS_BLOCK_MINUTES = int(os.environ.get("PROGRESS_BLOCK_MINUTES", "30"))
+# One-time codes: validity (seconds), codes per phone per 24 hours, codes per address per hour.
+PROGRESS_CODE_SECONDS = int(os.environ.get("PROGRESS_CODE_SECONDS", "300"))
+PROGRESS_CODE_DAILY_LIMIT = int(os.environ.get("PROGRESS_CODE_DAILY_LIMIT", "5"))
+PROGRESS_CODE_ADDRESS_LIMIT = int(os.environ.get("PROGRESS_CODE_ADDRESS_LIMIT", "10"))
+# Requests to the progress pages per address (Redis counts; fail open like the API throttles).
+PROGRESS_THROTTLE_RATE = os.environ.get("PROGRESS_THROTTLE_RATE", "30/minute")
+
 # How often beat looks for notices whose delivery task was lost (notice_deliver_pending).
 NOTICE_SWEEP_SECONDS = float(os.environ.get("NOTICE_SWEEP_SECONDS", "60"))
 

@@ -23,4 +23,5 @@ urlpatterns = [
     path("stats/", include("analytics.web.urls")),
     path("reports/", include("analytics.web.report_urls")),
     path("exports/", include("analytics.web.export_urls")),
+    path("progress/", include("casework.web.progress_urls")),
 ]

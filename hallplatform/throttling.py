@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import caches
+from django.http import HttpRequest
 from redis.exceptions import RedisError
 from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
@@ -75,6 +76,31 @@ class StaffUserThrottle(FailOpenRateThrottle):
         if not (request.user and request.user.is_authenticated):
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+class PageAddressThrottle(FailOpenRateThrottle):
+    """A page open without a login (a template view, not DRF), per client address, at the rate of the
+    setting ``rate_setting`` (e.g. ``PROGRESS_THROTTLE_RATE``). Fails open like the API throttles."""
+
+    def __init__(self, *, scope: str, rate_setting: str) -> None:
+        self.scope = scope
+        self.rate_setting = rate_setting
+        super().__init__()
+
+    def get_rate(self) -> str | None:
+        return cast(str, getattr(settings, self.rate_setting))
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def page_address_throttle(request: HttpRequest, *, scope: str, rate_setting: str) -> int:
+    """Count a request to a public page against its address: 0 if allowed, else the seconds to wait
+    (the view answers 429 with ``Retry-After``)."""
+    throttle = PageAddressThrottle(scope=scope, rate_setting=rate_setting)
+    if throttle.allow_request(Request(request), None):
+        return 0
+    return max(1, int(throttle.wait() or 1))
 
 
 def anonymous_call_throttle(request: Request, view: Any = None) -> None:

@@ -91,6 +91,7 @@ from casework.web.forms import (
     mark_first_error,
     version_error,
 )
+from casework.web.person_progress import progress_qr
 from casework.web.progress import case_progress, ordered_steps, primary_step
 from casework.web.todo import home_todo_sections
 from hallplatform.accounts.access import request_roles, requires_roles
@@ -882,6 +883,7 @@ def print_registration(request: HttpRequest, case_id: int) -> HttpResponse:
             "free_text_revealed": free_text_revealed,
             "revealed": bool(revealed),
             "printed_at": timezone.now(),
+            "progress_qr": progress_qr(request, case),
         },
     )
 
@@ -906,5 +908,6 @@ def print_notice(request: HttpRequest, case_id: int) -> HttpResponse:
             "addressee": case.enterprise_name if case.applicant_kind == ApplicantKind.ENTERPRISE else "",
             "told": told,
             "told_at": told_at or timezone.now(),
+            "progress_qr": progress_qr(request, case),
         },
     )

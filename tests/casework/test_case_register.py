@@ -195,6 +195,7 @@ def test_numbers_are_gap_free_under_concurrent_registration(demo: dict[str, Any]
             cursor.execute("ALTER TABLE casework_caseevent DISABLE TRIGGER casework_caseevent_immutable")
             cursor.execute("DELETE FROM casework_caseevent")
             cursor.execute("ALTER TABLE casework_caseevent ENABLE TRIGGER casework_caseevent_immutable")
+            cursor.execute("DELETE FROM casework_caseprogressaccess")  # each case's progress link
             cursor.execute("DELETE FROM casework_case")
             cursor.execute("DELETE FROM casework_casenumbersequence")
             # the registration SMS written to the public outbox with each case

@@ -1,4 +1,7 @@
-"""Key rotation of the personal data at rest: the rotate_field_keys command (casework/key_rotation.py)."""
+"""Key rotation of the personal data at rest: the rotate_field_keys command (casework/key_rotation.py).
+
+Each case has five sealed values of its own and one more: its progress link's token
+(casework.CaseProgressAccess, a row of its own), re-sealed like the others."""
 
 from __future__ import annotations
 
@@ -99,8 +102,8 @@ def test_rotation_reseals_every_value_under_the_new_key(keys: Any, demo: dict[st
                     continue
                 assert value.startswith("v1:new:") and value != old_value
                 assert crypto.decrypt(value, purpose=f"case.{column}") == PLAIN[column]
-    assert "wengyuan: 19 values under old keys (old: 19); re-encrypted 19 values in 4 rows under new; 0 left" in output
-    assert "nanxiong: 10 values under old keys (old: 10); re-encrypted 10 values in 2 rows under new; 0 left" in output
+    assert "wengyuan: 23 values under old keys (old: 23); re-encrypted 23 values in 8 rows under new; 0 left" in output
+    assert "nanxiong: 12 values under old keys (old: 12); re-encrypted 12 values in 4 rows under new; 0 left" in output
     assert "lechang: 0 values under old keys; re-encrypted 0 values in 0 rows under new; 0 left" in output
 
     # the old key can go: the cases open and the blind indexes still find the person
@@ -134,7 +137,7 @@ def test_each_hall_gets_an_audit_event(keys: Any, demo: dict[str, Any]) -> None:
     assert len(events) == len(demo) == AuditEvent.objects.filter(action="keys.rotate").count() - before
     changes = events["wengyuan"].changes
     assert {k: changes[k] for k in ("key", "before", "rows", "values", "left", "failures")} == {
-        "key": "new", "before": {"old": 10}, "rows": 2, "values": 10, "left": 0, "failures": 0,
+        "key": "new", "before": {"old": 12}, "rows": 4, "values": 12, "left": 0, "failures": 0,
     }  # fmt: skip
     assert "casework.Case" in changes["tables"]
     assert events["nanxiong"].changes["values"] == 0
@@ -153,8 +156,8 @@ def test_a_dry_run_counts_and_changes_nothing(keys: Any, demo: dict[str, Any]) -
 
     assert raw_values(demo["wengyuan"]) == stored
     assert AuditEvent.objects.filter(action="keys.rotate").count() == audits
-    assert "wengyuan: 10 values under old keys (old: 10); current key new; dry run, nothing changed" in output
-    assert "Values under old keys in all: 10." in output
+    assert "wengyuan: 12 values under old keys (old: 12); current key new; dry run, nothing changed" in output
+    assert "Values under old keys in all: 12." in output
     assert key_ids(demo["wengyuan"]) == {"old", "new"}
 
 
@@ -168,7 +171,7 @@ def test_one_hall_only(keys: Any, demo: dict[str, Any]) -> None:
 
     assert key_ids(demo["nanxiong"]) == {"new"}
     assert key_ids(demo["wengyuan"]) == {"old"}
-    assert output.splitlines()[0].startswith("nanxiong: 5 values under old keys")
+    assert output.splitlines()[0].startswith("nanxiong: 6 values under old keys")
     assert "wengyuan" not in output
 
 
@@ -191,8 +194,8 @@ def test_values_of_three_generations_end_under_the_current_key(keys: Any, demo: 
 
     report = field_keys_rotate(hall=hall, batch_size=1)
 
-    assert dict(report.before) == {"k1": 5, "k2": 5}
-    assert (report.rows, report.values, report.left, report.failures) == (2, 10, 0, [])
+    assert dict(report.before) == {"k1": 6, "k2": 6}
+    assert (report.rows, report.values, report.left, report.failures) == (4, 12, 0, [])
     assert key_ids(hall) == {"k3"}
 
 
@@ -206,7 +209,7 @@ def test_a_value_under_a_removed_key_is_reported_and_left(keys: Any, demo: dict[
     keys(("new", 2), ("old", 1))  # the key "lost" was dropped too early
 
     err = StringIO()
-    with pytest.raises(CommandError, match="5 values could not be opened"):
+    with pytest.raises(CommandError, match="6 values could not be opened"):
         call_command("rotate_field_keys", "--hall", "wengyuan", stdout=StringIO(), stderr=err)
 
     # the readable case was rotated all the same; the other is untouched, and named without its content
@@ -215,7 +218,7 @@ def test_a_value_under_a_removed_key_is_reported_and_left(keys: Any, demo: dict[
     assert f"casework.Case.phone id={lost.pk}: UnknownKeyError" in err.getvalue()
     assert "13812345678" not in err.getvalue()
     audit = AuditEvent.objects.filter(action="keys.rotate", hall=hall).latest("pk")
-    assert (audit.changes["values"], audit.changes["failures"], audit.changes["left"]) == (5, 5, 5)
+    assert (audit.changes["values"], audit.changes["failures"], audit.changes["left"]) == (6, 6, 6)
 
 
 def test_an_interrupted_run_keeps_its_finished_batches_and_is_resumed(
@@ -246,5 +249,5 @@ def test_an_interrupted_run_keeps_its_finished_batches_and_is_resumed(
 
     monkeypatch.setattr(crypto, "reencrypt", reencrypt)
     report = field_keys_rotate(hall=hall, batch_size=1)
-    assert (report.rows, report.values, report.left) == (2, 10, 0)
+    assert (report.rows, report.values, report.left) == (6, 14, 0)
     assert key_ids(hall) == {"new"}
