@@ -225,12 +225,12 @@ def test_rotating_to_the_other_algorithms_reseals_and_reindexes_every_case(
 
     # then every value is sealed with the new cipher and every index computed with the new hash
     assert (
-        "wengyuan: 15 values under old keys (old: 15); current key new; dry run, nothing changed; "
+        "wengyuan: 18 values under old keys (old: 18); current key new; dry run, nothing changed; "
         f"6 blind index values to recompute with {new_hash}"
     ) in dry
     assert "Blind index values of another hash in all: 10." in dry
     assert (
-        f"wengyuan: 15 values under old keys (old: 15); re-encrypted 15 values in 3 rows under new; 0 left; "
+        f"wengyuan: 18 values under old keys (old: 18); re-encrypted 18 values in 6 rows under new; 0 left; "
         f"6 blind index values of another hash: recomputed 6 with {new_hash}, 0 left"
     ) in output
     assert "Every value is under the current key." in output
