@@ -191,8 +191,10 @@ def test_a_phone_registers_a_case_the_department_answers_and_the_window_gives_fe
 def test_the_checks_fail_on_a_page_that_is_too_wide_or_unlabelled(live_system: LiveSystem, browser: Any) -> None:
     page = phone_page(browser)
     log_in(page, live_system, HALL, "wengyuan_window", "/cases/new/")
+    assert_fits_phone(page)
     page.evaluate(  # a script's style, which the Content-Security-Policy allows (an inline style it does not)
         "() => { const wide = document.createElement('div'); wide.id = 'wide'; wide.style.width = '900px';"
+        " wide.textContent = 'x';"
         " document.querySelector('main').append(wide); }"
     )
     with pytest.raises(AssertionError, match=r"scrolls sideways by \d+ px at 390 px wide; widest element: div#wide"):
