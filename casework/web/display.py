@@ -304,6 +304,11 @@ def inbox_rows_html(rows: Any) -> SafeString:
     department's page of fifty slips from a hundred halls costs less this way than through fifty
     template loops (benchmarks/city_portal.py). ``rows``: casework.web.department.InboxRow."""
     view, supervised_tag = escape(gettext("View")), escape(gettext("Supervision attention"))
+    # each cell's column name, shown before the value when the rows are cards on a phone (site.css)
+    no, case_no, hall_label, matter, complexity, category_label, status, sent_at, due = (
+        escape(gettext(text))
+        for text in ("Slip NO", "Case NO", "Hall", "Matter", "Complexity", "Category", "Status", "Sent at", "Due")
+    )
     parts = []
     for row in rows:
         entry = row.entry
@@ -317,10 +322,13 @@ def inbox_rows_html(rows: Any) -> SafeString:
         url = escape(row.url)
         sent = local_minute(entry.sent_at)
         parts.append(
-            f'<tr class="{escape(css)}"><td><a href="{url}">{escape(entry.slip_number)}</a></td>'
-            f"<td>{escape(entry.case_number)}</td><td>{hall}</td><td>{escape(entry.matter_name)}</td>"
-            f"<td>{escape(row.complexity_label)}</td><td>{category}</td><td>{escape(row.status_label)}</td>"
-            f'<td class="nowrap">{sent}</td><td class="nowrap">{row.due}</td>'
+            f'<tr class="{escape(css)}"><td data-label="{no}"><a href="{url}">{escape(entry.slip_number)}</a></td>'
+            f'<td data-label="{case_no}">{escape(entry.case_number)}</td><td data-label="{hall_label}">{hall}</td>'
+            f'<td data-label="{matter}">{escape(entry.matter_name)}</td>'
+            f'<td data-label="{complexity}">{escape(row.complexity_label)}</td>'
+            f'<td data-label="{category_label}">{category}</td>'
+            f'<td data-label="{status}">{escape(row.status_label)}</td>'
+            f'<td class="nowrap" data-label="{sent_at}">{sent}</td><td class="nowrap" data-label="{due}">{row.due}</td>'
             f'<td><a class="button small" href="{url}">{view}</a></td></tr>'
         )
     return mark_safe("".join(parts))  # noqa: S308 (every value escaped)

@@ -1,5 +1,7 @@
 """Steps the browser tests share: logging in and out on a host, registering a case at a window and
-transferring it, each through the pages the way a person does it.
+transferring it, each through the pages the way a person does it; and the two checks every page
+must pass (docs/accessibility.md): it fits a phone's width, and axe-core finds nothing critical or
+serious on it.
 
 Selectors are structural (form actions, field names, CSS classes of the templates) rather than button
 texts, so the tests hold whichever strings the compiled catalogue translates.
@@ -8,9 +10,11 @@ texts, so the tests hold whichever strings the compiled catalogue translates.
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from django.utils.translation import override
 
@@ -21,6 +25,31 @@ LOCALE = "zh-CN"
 UI_LANGUAGE = "zh-hans"  # what Django picks for Accept-Language zh-CN
 SHOTS = Path("/tmp")  # noqa: S108 (screenshots of a failing step, for whoever debugs it)
 WAIT_MS = 15_000
+PHONE = {"width": 390, "height": 844}
+SMALL_PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
+BLOCKING = ("critical", "serious")  # the axe-core impacts a page must not have
+
+# How far the page scrolls sideways, and the element that reaches furthest right outside any box
+# that scrolls or clips on its own (where a fix starts).
+OVERFLOW_JS = """() => {
+  const width = document.documentElement.clientWidth;
+  let widest = null, furthest = width;
+  for (const element of document.body.querySelectorAll('*')) {
+    const box = element.getBoundingClientRect();
+    if (box.width === 0 || box.right <= furthest + 1) continue;
+    let parent = element.parentElement, clipped = false;
+    for (; parent && parent !== document.body; parent = parent.parentElement) {
+      if (getComputedStyle(parent).overflowX !== 'visible') { clipped = true; break; }
+    }
+    if (clipped) continue;
+    furthest = box.right;
+    const classes = typeof element.className === 'string' ? element.className.trim() : '';
+    widest = element.tagName.toLowerCase() + (element.id ? '#' + element.id : '')
+      + (classes ? '.' + classes.split(/\\s+/).join('.') : '');
+  }
+  return {overflow: document.documentElement.scrollWidth - innerWidth, width: innerWidth, widest: widest};
+}"""
 
 
 def ui(text: Any) -> str:
@@ -43,6 +72,44 @@ def new_page(browser: Any) -> Any:
     return context.new_page()
 
 
+def assert_fits_phone(page: Any) -> None:
+    """The page does not scroll sideways at the browser's width (wide tables scroll inside their own
+    `.table-wrap` box or become cards)."""
+    found = page.evaluate(OVERFLOW_JS)
+    assert found["overflow"] <= 0, (
+        f"{page.url} scrolls sideways by {found['overflow']} px at {found['width']} px wide"
+        + (f"; widest element: {found['widest']}" if found["widest"] else "")
+    )
+
+
+@cache
+def _axe() -> Any:
+    return Axe()  # reads axe-core's script once
+
+
+def accessibility_violations(page: Any) -> list[str]:
+    """axe-core's critical and serious violations on the page as it is now: "rule-id: targets"."""
+    results = _axe().run(page)
+    return [
+        f"{violation['id']} ({violation['impact']}): "
+        + ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
+        for violation in results.response["violations"]
+        if violation["impact"] in BLOCKING
+    ]
+
+
+def assert_accessible(page: Any) -> None:
+    """axe-core finds no critical or serious violation on the page."""
+    violations = accessibility_violations(page)
+    assert not violations, f"{page.url} fails axe-core: " + "; ".join(violations)
+
+
+def assert_usable(page: Any) -> None:
+    """Both checks on the page as it is now."""
+    assert_fits_phone(page)
+    assert_accessible(page)
+
+
 def shoot(page: Any, name: str) -> None:
     """A full-page screenshot into /tmp (called on failure)."""
     try:
@@ -51,9 +118,12 @@ def shoot(page: Any, name: str) -> None:
         return
 
 
-def log_in(page: Any, live: LiveSystem, hall: str | None, username: str, path: str = "/") -> None:
+def log_in(
+    page: Any, live: LiveSystem, hall: str | None, username: str, path: str = "/", *, javascript: bool = True
+) -> None:
     """Open ``path`` on the host of ``hall`` (None: the city portal), be sent to the login form, log
-    in and land back on ``path``."""
+    in and land back on ``path``, which must pass axe-core (``javascript=False`` for a browser without
+    JavaScript, where axe-core cannot run)."""
     page.goto(live.url(hall, path))
     assert "/accounts/login/" in page.url, f"{path} did not ask {username} to log in: {page.url}"
     form = page.locator("form:has(input[name=password])")
@@ -63,6 +133,8 @@ def log_in(page: Any, live: LiveSystem, hall: str | None, username: str, path: s
         form.locator("button[type=submit]").click()
     assert "/accounts/login/" not in page.url, f"{username} could not log in on {hall or 'the portal'}"
     assert page.url.split("?")[0].endswith(path), f"{username} landed on {page.url}, not {path}"
+    if javascript:
+        assert_accessible(page)
 
 
 def log_out(page: Any) -> None:
@@ -73,9 +145,11 @@ def log_out(page: Any) -> None:
 
 
 def submit(page: Any, form: Any) -> None:
-    """Submit ``form`` by its own submit button and wait for the page that answers."""
+    """Submit ``form`` by its own submit button and wait for the page that answers (which must pass
+    axe-core, like every page a test lands on)."""
     with page.expect_navigation():
         form.locator("button[type=submit]").first.click()
+    assert_accessible(page)
 
 
 def messages_on(page: Any) -> str:

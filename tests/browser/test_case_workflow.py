@@ -58,7 +58,7 @@ def test_a_case_goes_from_registration_through_transfer_reply_feedback_and_follo
         # It is transferred to the county's 人社局 as hard to do, and the window logs out.
         step = "transfer"
         transfer(window, department=DEPARTMENT, category="hard_to_do", request="请核实参保缴费记录并办理")
-        slips = window.locator(".card > table:not(.sheet) tbody tr").filter(has_text=DEPARTMENT)
+        slips = window.locator(".card > .table-wrap > table:not(.sheet) tbody tr").filter(has_text=DEPARTMENT)
         assert slips.count() == 1, "the case page does not list the slip"
         log_out(window)
         window.goto(live_system.url(HALL, f"/cases/{case_id}/"))

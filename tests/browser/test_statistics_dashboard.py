@@ -48,7 +48,7 @@ def test_without_javascript_the_tables_carry_the_numbers(live_system: LiveSystem
     context.set_default_timeout(WAIT_MS)
     page = context.new_page()
     try:
-        log_in(page, live_system, "wengyuan", "wengyuan_lead", "/stats/")
+        log_in(page, live_system, "wengyuan", "wengyuan_lead", "/stats/", javascript=False)
 
         assert page.locator(".stats-chart canvas").count() == 0
         assert page.locator(".stats-chart:visible").count() == 0  # no empty boxes where charts would be
