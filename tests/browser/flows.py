@@ -193,5 +193,5 @@ def transfer(page: Any, *, department: str, category: str, request: str) -> int:
     form.locator(f"select[name=complexity_{department_id}]").select_option("ordinary")
     form.locator("textarea[name=coordination_note]").fill("请核实参保记录")
     submit(page, form)
-    assert page.locator("span.status.status-transferred").count() == 1, messages_on(page)
+    assert page.locator(".page-head span.status.status-transferred").count() == 1, messages_on(page)
     return department_id

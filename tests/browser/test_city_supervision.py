@@ -74,8 +74,11 @@ def test_a_supervisor_convenes_a_meeting_on_a_refused_case_and_issues_an_order_t
         form.locator("input[name=starts_at]").fill(starts.strftime("%Y-%m-%dT%H:%M"))
         form.locator("input[name=place]").fill("市政务服务中心三楼会议室")
         form.locator("select[name=lead_department]").select_option(label=CITY_DEPARTMENT)
-        form.locator("select[name=departments]").select_option(label=[DEPARTMENT, OTHER_DEPARTMENT])
-        form.locator("select[name=halls]").select_option(label=[HALL_NAME, OTHER_HALL_NAME])
+        # the departments and halls lists are searchable checkboxes (picker.js) that set the selects
+        for name in (DEPARTMENT, OTHER_DEPARTMENT, HALL_NAME, OTHER_HALL_NAME):
+            option = form.locator("label.picker-option").filter(has_text=name)
+            assert option.count() == 1, f"{name} is offered {option.count()} times"
+            option.locator("input").check()
         form.locator("textarea[name=cases]").fill(f"{number} | 失业保险金申领被拒")
         form.locator("textarea[name=agenda]").fill("一、核实拒绝受理的依据\n二、明确办理责任与时限")
         submit(supervisor, form)

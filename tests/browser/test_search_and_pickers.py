@@ -124,7 +124,7 @@ def test_without_script_the_pickers_are_the_forms_of_before(live_system: LiveSys
     context = browser.new_context(locale="zh-CN", java_script_enabled=False)
     page = context.new_page()
     try:
-        log_in(page, live_system, "wengyuan", "wengyuan_lead", "/meetings/new/")
+        log_in(page, live_system, "wengyuan", "wengyuan_lead", "/meetings/new/", javascript=False)
         form = page.locator("form[action$='/meetings/new/']")
         assert form.locator("input[data-picker-filter]").count() == 0
         assert form.locator("select[name=departments]").is_visible()
