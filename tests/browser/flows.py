@@ -66,10 +66,26 @@ def resident_id(base17: str) -> str:
 
 
 def new_page(browser: Any) -> Any:
-    """A page in a browser context of its own: one person, their own cookies."""
+    """A page in a browser context of its own: one person, their own cookies. Every HTML page it
+    opens with ``goto`` must pass axe-core, like the pages ``log_in`` and ``submit`` land on."""
     context = browser.new_context(locale=LOCALE)
     context.set_default_timeout(WAIT_MS)
-    return context.new_page()
+    page = context.new_page()
+    checked_goto(page)
+    return page
+
+
+def checked_goto(page: Any) -> None:
+    """Make ``page.goto`` check each HTML page it opens with axe-core (JavaScript must be on)."""
+    goto = page.goto
+
+    def goto_and_check(url: str, **kwargs: Any) -> Any:
+        response = goto(url, **kwargs)
+        if response is not None and response.ok and "text/html" in (response.headers.get("content-type") or ""):
+            assert_accessible(page)
+        return response
+
+    page.goto = goto_and_check
 
 
 def assert_fits_phone(page: Any) -> None:

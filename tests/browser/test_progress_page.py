@@ -10,7 +10,18 @@ from typing import Any
 from casework.models import Case
 from tenants.models import Hall
 from tests.browser.conftest import LiveSystem
-from tests.browser.flows import LOCALE, WAIT_MS, log_in, new_page, register_case, resident_id, shoot
+from tests.browser.flows import (
+    LOCALE,
+    WAIT_MS,
+    assert_accessible,
+    assert_fits_phone,
+    checked_goto,
+    log_in,
+    new_page,
+    register_case,
+    resident_id,
+    shoot,
+)
 from tests.browser.test_print_one_page import printed_pages
 from tests.casework.support import register
 from tests.conftest import client_for
@@ -23,7 +34,9 @@ def phone_page(browser: Any) -> Any:
     """A page the size of a phone's screen, with a context (cookies) of its own."""
     context = browser.new_context(locale=LOCALE, viewport={"width": 390, "height": 844}, is_mobile=True)
     context.set_default_timeout(WAIT_MS)
-    return context.new_page()
+    page = context.new_page()
+    checked_goto(page)
+    return page
 
 
 def test_the_printed_link_opens_the_steps_with_the_last_four_digits(live_system: LiveSystem, browser: Any) -> None:
@@ -53,6 +66,7 @@ def test_the_printed_link_opens_the_steps_with_the_last_four_digits(live_system:
         with person.expect_navigation():
             person.locator("form:has(input[name=secret]) button[type=submit]").click()
         assert person.locator("h2 .no").inner_text() == number
+        assert_accessible(person)
         steps = person.locator("ol.steps li.step")
         assert steps.count() == 6
         assert "done" in (steps.nth(0).get_attribute("class") or "")
@@ -69,6 +83,8 @@ def test_the_printed_link_opens_the_steps_with_the_last_four_digits(live_system:
         person.wait_for_load_state()
         assert "large" in (person.locator("body").get_attribute("class") or "")
         assert person.evaluate("document.documentElement.scrollWidth") <= 390
+        assert_fits_phone(person)
+        assert_accessible(person)  # the steps, in large type
     except Exception:
         shoot(window, f"progress-{step}-window")
         shoot(person, f"progress-{step}-person")
