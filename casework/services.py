@@ -1496,6 +1496,21 @@ def _undo(*, case: Case, actor: Any, step: str, reason: str, expected_version: i
     return case, event
 
 
+def _undone(*, case: Case, actor: Any, step: str, previous: str, reason: str) -> Case:
+    """Save the case put back by a reversal, with its timeline event (``<step>_undone``) and audit."""
+    case.version += 1
+    case.save()
+    case_event_record(
+        case=case, actor=actor, kind=f"{step}_undone", from_status=previous, to_status=case.status,
+        changes={"reason": reason.strip()},
+    )  # fmt: skip
+    audit_record(
+        action=f"case.{step}_undo", actor=actor, hall=_hall(), target=case,
+        changes={"number": case.number, "status": [previous, case.status]},
+    )  # fmt: skip
+    return case
+
+
 @transaction.atomic
 def case_close_undo(*, case: Case, actor: Any, reason: str, expected_version: int | None = None) -> Case:
     """Take back the closing of a case (撤销办结) shortly after it (rule art. 8; a wrong click on 办结归档):
@@ -1510,17 +1525,7 @@ def case_close_undo(*, case: Case, actor: Any, reason: str, expected_version: in
     note = str((event.changes or {}).get("note") or "")
     if note and case.remarks.endswith(note):
         case.remarks = case.remarks[: -len(note)].rstrip()
-    case.version += 1
-    case.save()
-    case_event_record(
-        case=case, actor=actor, kind="close_undone", from_status=previous, to_status=case.status,
-        changes={"reason": reason.strip()},
-    )  # fmt: skip
-    audit_record(
-        action="case.close_undo", actor=actor, hall=_hall(), target=case,
-        changes={"number": case.number, "status": [previous, case.status]},
-    )  # fmt: skip
-    return case
+    return _undone(case=case, actor=actor, step="close", previous=previous, reason=reason)
 
 
 @transaction.atomic
@@ -1534,17 +1539,7 @@ def case_screen_out_undo(*, case: Case, actor: Any, reason: str, expected_versio
     case.exclusion_reason = ""
     case.referral = ""
     case.screened_at = None
-    case.version += 1
-    case.save()
-    case_event_record(
-        case=case, actor=actor, kind="screen_out_undone", from_status=previous, to_status=case.status,
-        changes={"reason": reason.strip()},
-    )  # fmt: skip
-    audit_record(
-        action="case.screen_out_undo", actor=actor, hall=_hall(), target=case,
-        changes={"number": case.number, "status": [previous, case.status]},
-    )  # fmt: skip
-    return case
+    return _undone(case=case, actor=actor, step="screen_out", previous=previous, reason=reason)
 
 
 REVEALABLE_FIELDS = ("applicant_name", "phone", "document_number", "address")
