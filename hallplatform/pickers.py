@@ -30,7 +30,17 @@ def picker_keys(name: str) -> str:
     return f"{initials} {full}".strip()
 
 
-class PickerSelectMultiple(forms.SelectMultiple):
+class _PickerOptions:
+    """Each option with a value carries its ``data-keys`` for picker.js."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option: dict[str, Any] = super().create_option(*args, **kwargs)  # type: ignore[misc]
+        if option["value"] not in ("", None):
+            option["attrs"]["data-keys"] = picker_keys(str(option["label"]))
+        return option
+
+
+class PickerSelectMultiple(_PickerOptions, forms.SelectMultiple):
     """A multiple choice picker: the ``<select multiple>`` of old, each option carrying its
     ``data-keys``; picker.js (when it runs) shows it as a filterable list of checkboxes that set the
     same options, so the form posts exactly what it posted before."""
@@ -38,21 +48,9 @@ class PickerSelectMultiple(forms.SelectMultiple):
     def __init__(self, attrs: dict[str, Any] | None = None, choices: Any = ()) -> None:
         super().__init__({"data-picker": "multiple", "data-picker-shown": PICKER_SHOWN, **(attrs or {})}, choices)
 
-    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        option = super().create_option(*args, **kwargs)
-        if option["value"] not in ("", None):
-            option["attrs"]["data-keys"] = picker_keys(str(option["label"]))
-        return option
 
-
-class PickerSelect(forms.Select):
+class PickerSelect(_PickerOptions, forms.Select):
     """A single choice picker: a ``<select>`` whose options picker.js filters by the typed text."""
 
     def __init__(self, attrs: dict[str, Any] | None = None, choices: Any = ()) -> None:
         super().__init__({"data-picker": "single", "data-picker-shown": PICKER_SHOWN, **(attrs or {})}, choices)
-
-    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        option = super().create_option(*args, **kwargs)
-        if option["value"] not in ("", None):
-            option["attrs"]["data-keys"] = picker_keys(str(option["label"]))
-        return option
