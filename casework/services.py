@@ -135,7 +135,7 @@ _CASE_INDEX_FIELDS = (
     "number", "channel", "applicant_kind", "handling_category", "complexity", "status", "result",
     "exclusion_reason", "flagged_for_supervision", "meeting_requested", "satisfaction", "reopened_count",
     "registered_at", "screened_at", "answered_at", "transferred_at", "replied_at", "fed_back_at",
-    "followed_up_at", "closed_at",
+    "followed_up_at", "closed_at", "phone_index", "document_index",
 )  # fmt: skip
 
 

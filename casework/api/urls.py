@@ -3,7 +3,7 @@ only on a hall's host, the inbox everywhere."""
 
 from django.urls import URLPattern, URLResolver, path
 
-from casework.api import views
+from casework.api import duplicates, views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/", views.CaseListView.as_view(), name="api-cases"),
@@ -24,6 +24,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<int:pk>/close/", views.CaseCloseView.as_view(), name="api-case-close"),
     path("cases/<int:pk>/sms-opt-out/", views.CaseSmsOptOutView.as_view(), name="api-case-sms-opt-out"),
     path("cases/<int:pk>/reveal/", views.CaseRevealView.as_view(), name="api-case-reveal"),
+    path("cases/<int:pk>/elsewhere/", duplicates.CaseElsewhereView.as_view(), name="api-case-elsewhere"),
+    path("cases/<int:pk>/links/", duplicates.CaseLinkElsewhereView.as_view(), name="api-case-links"),
     path("departments/", views.DepartmentListView.as_view(), name="api-departments"),
     path("slips/<int:pk>/", views.SlipDetailView.as_view(), name="api-slip"),
     path("slips/<int:pk>/receive/", views.SlipReceiveView.as_view(), name="api-slip-receive"),

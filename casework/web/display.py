@@ -120,6 +120,7 @@ EVENT_LABELS: dict[str, Any] = {
     "slip_extension_decided": _("Request for more time decided"),
     "screen_out_undone": _("“Not accepted” taken back (撤销不予受理)"),
     "sms_opt_out": _("SMS preference changed"),
+    "linked_elsewhere": _("Linked to the same person's case in another hall"),
     "revealed": _("Personal data viewed unmasked"),
     # written by the city level (coordination/services.py) into the linked case's timeline
     "meeting_convened": _("Joint meeting convened"),
@@ -137,6 +138,8 @@ SLIP_EVENTS = {"slip_received", "slip_replied", "slip_supplement", "slip_returne
 
 CHANGE_LABELS: dict[str, Any] = {
     "number": _("NO"),
+    "other_number": _("Other hall's NO"),
+    "other_hall": _("Other hall"),
     "phone": _("Contact phone"),
     "document_number": _("Document number"),
     "reason": _("Reason"),

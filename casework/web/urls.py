@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:case_id>/reveal/", views.case_reveal_view, name="reveal"),
     path("<int:case_id>/decline-meeting/", views.case_meeting_decline_view, name="decline_meeting"),
     path("<int:case_id>/extension/", views.case_extension_decide_view, name="extension"),
+    path("<int:case_id>/link-elsewhere/", views.case_link_elsewhere_view, name="link_elsewhere"),
     path("<int:case_id>/print/registration/", views.print_registration, name="print_registration"),
     path("<int:case_id>/print/notice/", views.print_notice, name="print_notice"),
     *[

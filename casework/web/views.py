@@ -22,6 +22,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casework.choices import UNSATISFIED, ApplicantKind, CaseResult, CaseStatus, Channel, HandlingCategory
+from casework.duplicates import (
+    ELSEWHERE_SHOWN,
+    case_duplicate_link,
+    case_index_list_elsewhere,
+    case_links_of,
+    case_list_elsewhere_of_case,
+)
 from casework.freetext import FREE_TEXT
 from casework.interface import case_page_extras, home_sections
 from casework.models import Case, TransferSlip
@@ -63,6 +70,8 @@ from casework.services import (
     case_supplement_received,
     case_transfer,
     case_undo_minutes,
+    document_indexes,
+    phone_indexes,
     slip_extension_decide,
     slip_reroute,
     slip_withdraw,
@@ -94,6 +103,7 @@ from casework.web.forms import (
 from casework.web.person_progress import progress_qr
 from casework.web.progress import case_progress, ordered_steps, primary_step
 from casework.web.todo import home_todo_sections
+from hallindex.models import CaseIndex
 from hallplatform.accounts.access import request_roles, requires_roles
 from hallplatform.accounts.models import RoleKind
 from hallplatform.deadlines.badges import badge_html, worst_badge
@@ -259,7 +269,12 @@ def case_search(request: HttpRequest) -> HttpResponse:
 
 
 def _earlier(
-    *, phone: str = "", document_type: str = "", document_number: str = "", exclude: int | None = None
+    *,
+    phone: str = "",
+    document_type: str = "",
+    document_number: str = "",
+    exclude: int | None = None,
+    hall: Hall | None = None,
 ) -> dict[str, Any] | None:
     """Earlier cases of the same person (repeat reporters), by phone or document; masked."""
     try:
@@ -276,7 +291,24 @@ def _earlier(
         cases = cases.exclude(pk=exclude)
     count = cases.count()
     shown = list(cases.only("id", "number", "registered_at", "status", "matter_name", "applicant_name")[:EARLIER_SHOWN])
-    return {"count": count, "cases": [{"case": c, "name": mask_name(c.applicant_name)} for c in shown]}
+    cases_shown = [{"case": c, "name": mask_name(c.applicant_name)} for c in shown]
+    result: dict[str, Any] = {"count": count, "cases": cases_shown}
+    if hall is not None:  # the registration form: the same person in the city's other halls too
+        result["elsewhere"] = _elsewhere_rows(
+            case_index_list_elsewhere(
+                hall=hall,
+                phone_indexes=phone_indexes(phone) if phone else [],
+                document_indexes=document_indexes(document_type, number) if number else [],
+            )
+        )
+    return result
+
+
+def _elsewhere_rows(rows: Any) -> list[dict[str, Any]]:
+    """Other halls' cases of the person (the public index: NO, hall, matter masked, status; nothing
+    that identifies the person), with their status label."""
+    labels = dict(CaseStatus.choices)
+    return [{"row": row, "status_label": labels.get(row.status, row.status)} for row in rows[:ELSEWHERE_SHOWN]]
 
 
 @requires_roles(*WORK_ROLES)
@@ -298,6 +330,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
             phone=request.POST.get("phone", ""),
             document_type=request.POST.get("document_type", ""),
             document_number=request.POST.get("document_number", ""),
+            hall=_hall(request),
         )
         mark_first_error(form)
     else:
@@ -313,6 +346,7 @@ def person_lookup(request: HttpRequest) -> HttpResponse:
         phone=request.GET.get("phone", ""),
         document_type=request.GET.get("document_type", ""),
         document_number=request.GET.get("document_number", ""),
+        hall=_hall(request),
     )
     return render(request, "casework/case/_earlier_cases.html", {"earlier": earlier})
 
@@ -495,6 +529,9 @@ def _case_context(
             document_number=case.document_number,
             exclude=case.pk,
         ),
+        # the same person's cases in the city's other halls, and the links made (duplicates across halls)
+        "elsewhere": _elsewhere_rows(case_list_elsewhere_of_case(case=case, hall=hall)),
+        "linked_elsewhere": case_links_of(hall=hall, case_id=case.pk),
         "forms": forms,
         "reroutes": reroutes,
         # meetings and supervision orders about the case, from the apps that register them
@@ -614,6 +651,25 @@ def case_meeting_decline_view(request: HttpRequest, case_id: int) -> HttpRespons
                 messages.error(request, text)
     else:
         messages.success(request, _("The joint meeting request is declined; the window is told."))
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@requires_roles(*WORK_ROLES)
+@require_POST
+def case_link_elsewhere_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Link the case to the same person's case in another hall of the city (duplicates across halls).
+    A refusal is shown as a message and changes nothing."""
+    case = case_get_for_staff(actor=request.user, case_id=case_id)
+    other_id = request.POST.get("other", "")
+    other = CaseIndex.objects.select_related("hall").filter(pk=int(other_id)).first() if other_id.isdigit() else None
+    try:
+        link = case_duplicate_link(case=case, hall=_hall(request), actor=request.user, other=other)
+    except ValidationError as exc:
+        for texts in _errors(exc).values():
+            for text in texts:
+                messages.error(request, text)
+    else:
+        messages.success(request, _("Linked to %(number)s.") % {"number": link.other_number})
     return redirect("cases:detail", case_id=case.pk)
 
 

@@ -8,6 +8,7 @@ app_name = "portal"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.portal, name="overview"),
     path("meeting-requests/", views.meeting_requests, name="meeting_requests"),
+    path("duplicates/", views.duplicates, name="duplicates"),
     path(
         "meeting-requests/<int:hall_id>/<int:case_id>/decline/",
         views.meeting_request_decline_view,
