@@ -28,14 +28,18 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django_tenants.utils import get_public_schema_name
 
 from casework.choices import CaseResult, CaseStatus
 from casework.models import Case, CaseProgressAccess, ProgressCode, ProgressFailure, TransferSlip
 from hallplatform.audit.services import audit_record
+from hallplatform.captcha import captcha_purge_expired, code_requests_purge
 from hallplatform.deadlines.models import LIVE_STATES, Deadline, DeadlineKind
 from hallplatform.personal import free_text, mask_mobile, mask_name
+from hallplatform.schemas import in_hall_schema
 from notifications.links import NoticeLink, link_url
 from notifications.providers import ProviderError, sms_provider
+from tenants.models import Hall
 
 logger = logging.getLogger(__name__)
 
@@ -262,6 +266,7 @@ class Step:
     at: datetime | None = None
     state: str = "todo"  # done | current | todo | skipped
     due_at: datetime | None = None
+    key: str = ""  # registered | transferred | replied | told | followed_up | closed (the API's name)
 
 
 @dataclass
@@ -278,6 +283,8 @@ class ProgressSummary:
     told: list[tuple[Any, str]] = field(default_factory=list)
     told_at: datetime | None = None
     finished: bool = False
+    status: str = ""
+    result: str = ""
 
 
 def _live_due(hall: Any, kind: str, subject_type: str, subject_ids: list[int]) -> datetime | None:
@@ -296,6 +303,9 @@ def _live_due(hall: Any, kind: str, subject_type: str, subject_ids: list[int]) -
     return due
 
 
+STEP_KEYS = ("registered", "transferred", "replied", "told", "followed_up", "closed")
+
+
 def progress_summary(*, case: Case, hall: Any) -> ProgressSummary:
     """What the person sees of their case: NO, matter, the steps with their dates and the due date of
     the step under way, and what they were told once the window told them. No internal note, no staff
@@ -311,6 +321,8 @@ def progress_summary(*, case: Case, hall: Any) -> ProgressSummary:
         Step(pgettext_lazy("progress step", "Follow-up call"), case.followed_up_at),
         Step(pgettext_lazy("progress step", "Closed"), case.closed_at),
     ]
+    for step, key in zip(steps, STEP_KEYS, strict=True):
+        step.key = key
     if on_the_spot or not_accepted:
         steps[1].state = steps[2].state = "skipped"
     if not_accepted:
@@ -356,4 +368,29 @@ def progress_summary(*, case: Case, hall: Any) -> ProgressSummary:
         told=told,
         told_at=told_at if not not_accepted else case.screened_at,
         finished=case.status == CaseStatus.CLOSED or not_accepted,
+        status=case.status,
+        result=case.result if case.result and told_at is not None else "",
     )
+
+
+# --- Housekeeping ---------------------------------------------------------------------------------
+
+
+def progress_purge(*, now: datetime | None = None) -> dict[str, int]:
+    """Delete what the progress pages no longer read, in every hall's schema: wrong tries older than
+    ``PROGRESS_BLOCK_MINUTES`` (the longest window a failure is counted in) and one-time codes expired
+    more than a day ago (the daily cap per phone reads the last 24 hours); then, in the public schema,
+    expired CAPTCHA pictures and code requests older than ``CAPTCHA_WINDOW_MINUTES``. Idempotent: run
+    again, it finds nothing left. Returns how many rows of each were deleted."""
+    now = now or timezone.now()
+    failures_before = now - timedelta(minutes=settings.PROGRESS_BLOCK_MINUTES)
+    codes_before = now - timedelta(days=1)
+    counts = {"failures": 0, "codes": 0, "halls": 0}
+    for hall in Hall.objects.exclude(schema_name=get_public_schema_name()).order_by("pk"):
+        with in_hall_schema(hall):
+            counts["failures"] += ProgressFailure.objects.filter(at__lt=failures_before).delete()[0]
+            counts["codes"] += ProgressCode.objects.filter(expires_at__lt=codes_before).delete()[0]
+        counts["halls"] += 1
+    counts["captchas"] = captcha_purge_expired()
+    counts["code_requests"] = code_requests_purge(now=now)
+    return counts

@@ -41,6 +41,7 @@ from casework.progress import (
     token_key,
 )
 from hallplatform.accounts.access import public_endpoint
+from hallplatform.captcha import Captcha, CaptchaFormMixin, captcha_new, captcha_required, code_request_record
 from hallplatform.clientip import client_ip
 from hallplatform.throttling import page_address_throttle
 from tenants.models import Hall
@@ -172,17 +173,35 @@ def progress_lookup(request: HttpRequest) -> HttpResponse:
                 return HttpResponseRedirect(reverse("progress:status"))
             errors["secret"] = str(WRONG)
     return _page(
-        request, "casework/progress/lookup.html", {"number": number, "errors": errors}, status=400 if errors else 200
+        request,
+        "casework/progress/lookup.html",
+        {"number": number, "errors": errors, "captcha": _captcha_for(request)},
+        status=400 if errors else 200,
     )
 
 
-def _code_request(request: HttpRequest, *, case: Case | None) -> HttpResponse | None:
-    """Send a code if allowed; None when the caller shows its "if the details match" answer."""
+class CaptchaForm(CaptchaFormMixin):
+    """The CAPTCHA of the "send me a code" forms (hallplatform/captcha.py), when the address must."""
+
+
+def _captcha_for(request: HttpRequest) -> Captcha | None:
+    """A picture for the "send me a code" form once the address asked for its first codes."""
+    return captcha_new() if captcha_required(client_ip(request)) else None
+
+
+def _code_request(request: HttpRequest, *, case: Case | None) -> tuple[HttpResponse | None, str]:
+    """Send a code if allowed. Returns (a 429 response, "") over the address's limit; (None, the
+    CAPTCHA's error) when the address had to solve the picture and did not: nothing sent, nothing
+    counted; else (None, "") and the caller shows its "if the details match" answer."""
     address = client_ip(request)
     if progress_code_address_refused(address=address):
-        return _too_many(request, 3600)
+        return _too_many(request, 3600), ""
+    form = CaptchaForm(request.POST, captcha=captcha_required(address))
+    if not form.is_valid():
+        return None, "; ".join(str(message) for message in form.errors.get("captcha_value") or [])
+    code_request_record(address=address, scope="progress")
     progress_code_send(case=case, address=address, hall=_hall(request))
-    return None
+    return None, ""
 
 
 @public_endpoint
@@ -194,13 +213,15 @@ def progress_code(request: HttpRequest) -> HttpResponse:
     number = request.POST.get("number", "").strip()[:NUMBER_MAX_LENGTH]
     errors: dict[str, str] = {}
     sent = False
+    captcha_error = ""
     if request.method == "POST":
         if not number:
             errors["number"] = _("Enter the NO of your case.")
         else:
-            if (blocked := _code_request(request, case=progress_case_by_number(number))) is not None:
+            blocked, captcha_error = _code_request(request, case=progress_case_by_number(number))
+            if blocked is not None:
                 return blocked
-            sent = True
+            sent = not captcha_error
     return _page(
         request,
         "casework/progress/lookup.html",
@@ -208,8 +229,10 @@ def progress_code(request: HttpRequest) -> HttpResponse:
             "number": number,
             "errors": errors,
             "code_sent": str(CODE_SENT) % {"minutes": max(1, settings.PROGRESS_CODE_SECONDS // 60)} if sent else "",
+            "captcha": _captcha_for(request),
+            "captcha_error": captcha_error,
         },
-        status=400 if errors else 200,
+        status=400 if errors or captcha_error else 200,
     )
 
 
@@ -259,11 +282,13 @@ def progress_token(request: HttpRequest, token: str) -> HttpResponse:
             request, "casework/progress/status.html", {"summary": progress_summary(case=case, hall=_hall(request))}
         )
     errors: dict[str, str] = {}
-    code_sent = ""
+    code_sent = captcha_error = ""
     if request.method == "POST" and request.POST.get("action") == "code":
-        if (refused := _code_request(request, case=case)) is not None:
+        refused, captcha_error = _code_request(request, case=case)
+        if refused is not None:
             return refused
-        code_sent = str(CODE_SENT) % {"minutes": max(1, settings.PROGRESS_CODE_SECONDS // 60)}
+        if not captcha_error:
+            code_sent = str(CODE_SENT) % {"minutes": max(1, settings.PROGRESS_CODE_SECONDS // 60)}
     elif request.method == "POST":
         refused, method = _check(request, case=case, key=key, via="token")
         if refused is not None:
@@ -278,6 +303,11 @@ def progress_token(request: HttpRequest, token: str) -> HttpResponse:
     return _page(
         request,
         "casework/progress/token.html",
-        {"errors": errors, "code_sent": code_sent},
-        status=400 if errors else 200,
+        {
+            "errors": errors,
+            "code_sent": code_sent,
+            "captcha": _captcha_for(request),
+            "captcha_error": captcha_error,
+        },
+        status=400 if errors or captcha_error else 200,
     )
