@@ -30,7 +30,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework import selectors, services
+from casework import retention, selectors, services
 from casework.api.serializers import (
     AnswerSerializer,
     CaseDetailSerializer,
@@ -48,12 +48,14 @@ from casework.api.serializers import (
     RegisteredCaseSerializer,
     RegistrationSerializer,
     RerouteSerializer,
+    RetentionHoldSerializer,
     RevealedSerializer,
     RevealSerializer,
     ScreenOutSerializer,
     SlipDetailSerializer,
     SlipReplySerializer,
     SmsOptOutSerializer,
+    SupplementRequestSerializer,
     TimelineEventSerializer,
     TransferSerializer,
     VersionedSerializer,
@@ -344,6 +346,44 @@ class CaseSupplementReceivedView(CaseView):
         services.case_supplement_received(
             case=case, actor=request.user, note=data["note"], expected_version=data["version"]
         )
+        return case_detail_response(request, pk)
+
+
+@requires_roles(*CASE_ROLES)
+class CaseSupplementRequestView(CaseView):
+    """The window asks the person itself for missing materials (补正, a registration outcome): what
+    and by when; the case waits for them (awaiting_supplement)."""
+
+    @extend_schema(
+        summary="Ask for materials",
+        request=SupplementRequestSerializer,
+        responses={200: CaseDetailSerializer, **ERRORS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        case = _case(request, pk)
+        data = parse(SupplementRequestSerializer, request.data)
+        services.case_supplement_request(
+            case=case, actor=request.user, note=data["note"], due=data["due"], expected_version=data["version"]
+        )
+        return case_detail_response(request, pk)
+
+
+@requires_roles(RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR)
+class CaseRetentionHoldView(CaseView):
+    """Set or lift a case's retention hold (the hall's lead or the city's supervisor, with a reason):
+    a held case keeps its personal data past the city's retention period."""
+
+    permission_classes = [HasRoleOnHost, OnHallHost]
+
+    @extend_schema(
+        summary="Hold a case's personal data",
+        request=RetentionHoldSerializer,
+        responses={200: CaseDetailSerializer, **ERRORS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        case = _case(request, pk)
+        data = parse(RetentionHoldSerializer, request.data)
+        retention.case_retention_hold_set(case=case, actor=request.user, hold=data["hold"], reason=data["reason"])
         return case_detail_response(request, pk)
 
 

@@ -54,7 +54,13 @@ FIELD_LABELS: dict[str, Any] = {
 FREE_TEXT_LABEL = _("Free text (notes, answers, requests)")
 
 
+# What a personal field of a case shows once the retention erased it (casework.retention).
+ERASED_LABEL = _("(erased)")
+
+
 def masked(case: Case, field: str) -> str:
+    if case.erased_at is not None:
+        return str(ERASED_LABEL)
     return MASKS[field](str(getattr(case, field) or ""))
 
 
@@ -80,6 +86,8 @@ def personal_fields(case: Case, revealed: dict[str, str] | None = None) -> dict[
 
 def problem_text(case: Case, *, revealed: bool = False) -> str:
     """The problem as told, with any phone or ID number in it masked unless revealed (a free text)."""
+    if case.erased_at is not None:
+        return str(ERASED_LABEL)
     return free_text(case.problem, revealed=revealed)
 
 
