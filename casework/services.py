@@ -1603,15 +1603,17 @@ def case_reveal_free_text(*, case: Case, actor: Any, slip: TransferSlip | None =
 
 
 def case_supervisor_view_record(*, case: Case, actor: Any) -> bool:
-    """A city supervisor opening a case in a hall (read-only, DESIGN.md 7) is audited in that hall;
+    """A city supervisor or discipline inspector opening a case in a hall (read-only, DESIGN.md 7) is
+    audited in that hall;
     the hall's own staff reading their cases are not. True if an audit event was written."""
     hall = _hall()
+    city_roles = (RoleKind.CITY_SUPERVISOR, RoleKind.DISCIPLINE_INSPECTOR)
     roles = set(
         RoleAssignment.objects.filter(user_id=actor.pk)
-        .filter(Q(kind__in=HALL_ROLES, hall_id=hall.pk) | Q(kind=RoleKind.CITY_SUPERVISOR, hall_id=hall.city_id))
+        .filter(Q(kind__in=HALL_ROLES, hall_id=hall.pk) | Q(kind__in=city_roles, hall_id=hall.city_id))
         .values_list("kind", flat=True)
     )
-    if RoleKind.CITY_SUPERVISOR not in roles or roles & set(HALL_ROLES):
+    if not roles & set(city_roles) or roles & set(HALL_ROLES):
         return False
     audit_record(action="case.supervisor_view", actor=actor, hall=hall, target=case, changes={"number": case.number})
     return True
@@ -1702,3 +1704,15 @@ def _require_not_erased(case: Case) -> None:
     if case.erased_at is not None:
         message = _("The personal data of this case was erased at the end of its retention period.")
         raise ValidationError({"field": ValidationError(message, code="erased")})
+
+
+def case_reveal_refused_record(*, case: Case, actor: Any, field: str) -> None:
+    """A refused reveal (``case_reveal`` and ``case_reveal_free_text`` raised PermissionDenied and
+    rolled back) is itself recorded: audit ``case.reveal_refused`` with the field asked, in its own
+    transaction (docs/personal-data.md "Discipline inspection": the read-only roles never reveal,
+    and their attempts are on record)."""
+    with transaction.atomic():
+        audit_record(
+            action="case.reveal_refused", actor=actor, hall=_hall(), target=case,
+            changes={"number": case.number, "field": field if field in (*REVEALABLE_FIELDS, FREE_TEXT) else "?"},
+        )  # fmt: skip

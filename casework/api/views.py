@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
@@ -73,7 +74,7 @@ from tenants.models import Hall
 from tenants.routing import hall_origin
 from tenants.selectors import department_list_routable_from
 
-CASE_ROLES = (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR)
+CASE_ROLES = (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR, RoleKind.DISCIPLINE_INSPECTOR)
 EARLIER_NUMBERS_SHOWN = 20
 
 
@@ -477,9 +478,13 @@ class CaseRevealView(CaseView):
     def post(self, request: Request, pk: int) -> Response:
         case = _case(request, pk)
         data = parse(RevealSerializer, request.data)
-        if data["field"] == FREE_TEXT:
-            return Response(revealed_free_text_data(services.case_reveal_free_text(case=case, actor=request.user)))
-        value = services.case_reveal(case=case, actor=request.user, field=data["field"])
+        try:
+            if data["field"] == FREE_TEXT:
+                return Response(revealed_free_text_data(services.case_reveal_free_text(case=case, actor=request.user)))
+            value = services.case_reveal(case=case, actor=request.user, field=data["field"])
+        except DjangoPermissionDenied:  # 403, and on record
+            services.case_reveal_refused_record(case=case, actor=request.user, field=data["field"])
+            raise
         return Response(RevealedSerializer({"field": data["field"], "value": value}).data)
 
 

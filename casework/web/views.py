@@ -64,6 +64,7 @@ from casework.services import (
     case_reopen,
     case_reveal,
     case_reveal_free_text,
+    case_reveal_refused_record,
     case_screen_out,
     case_screen_out_check,
     case_screen_out_undo,
@@ -115,7 +116,7 @@ from tenants.models import Hall
 from tenants.selectors import department_list_routable_from
 
 # Who reads the hall's cases, and who works them (the city supervisor reads only).
-READ_ROLES = (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR)
+READ_ROLES = (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR, RoleKind.DISCIPLINE_INSPECTOR)
 WORK_ROLES = (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD)
 PAGE_SIZE = 50
 EARLIER_SHOWN = 10
@@ -853,7 +854,7 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     return render(request, "casework/case_detail.html", _case_context(request, case, bound=form))
 
 
-@requires_roles(*WORK_ROLES)
+@requires_roles(*WORK_ROLES, RoleKind.DISCIPLINE_INSPECTOR)
 @require_POST
 @never_cache
 def case_reveal_view(request: HttpRequest, case_id: int) -> HttpResponse:
@@ -867,6 +868,7 @@ def case_reveal_view(request: HttpRequest, case_id: int) -> HttpResponse:
         try:
             case_reveal_free_text(case=case, actor=request.user)
         except PermissionDenied as exc:
+            case_reveal_refused_record(case=case, actor=request.user, field=field)
             messages.error(request, str(exc))
             return render(request, "casework/case_detail.html", _case_context(request, case), status=403)
         except ValidationError as exc:  # erased (casework.retention)
@@ -876,6 +878,7 @@ def case_reveal_view(request: HttpRequest, case_id: int) -> HttpResponse:
     try:
         value = case_reveal(case=case, actor=request.user, field=field)
     except PermissionDenied as exc:
+        case_reveal_refused_record(case=case, actor=request.user, field=field)
         if htmx:
             return render(request, "casework/case/_revealed.html", {"refused": str(exc)}, status=403)
         messages.error(request, str(exc))
@@ -932,9 +935,13 @@ def print_registration(request: HttpRequest, case_id: int) -> HttpResponse:
     revealed: dict[str, str] = {}
     free_text_revealed = False
     if request.GET.get("reveal") == "1" and case.erased_at is None:
-        for field in REVEALABLE_FIELDS:
-            revealed[field] = case_reveal(case=case, actor=request.user, field=field)  # PermissionDenied: 403
-        case_reveal_free_text(case=case, actor=request.user)
+        try:
+            for field in REVEALABLE_FIELDS:
+                revealed[field] = case_reveal(case=case, actor=request.user, field=field)
+            case_reveal_free_text(case=case, actor=request.user)
+        except PermissionDenied:  # 403, and on record
+            case_reveal_refused_record(case=case, actor=request.user, field=REVEALABLE_FIELDS[0])
+            raise
         free_text_revealed = True
     return render(
         request,
