@@ -46,7 +46,8 @@ def test_the_inspector_reads_cases_and_timelines_on_the_pages_and_the_api(wengyu
 
     assert {path: r.status_code for path, r in responses.items()} == dict.fromkeys(responses, 200)
     page = responses[f"/cases/{case.pk}/"].content.decode()
-    assert "5678" not in page and 'id="steps"' not in page  # masked, and no step to take
+    assert "13812345678" not in page and "138****5678" in page  # masked
+    assert 'id="steps"' not in page  # no step to take
     assert responses[f"/api/v1/cases/{case.pk}/"].json()["actions"] == []
     assert [e["kind"] for e in responses[f"/api/v1/cases/{case.pk}/timeline/"].json()] == ["registered"]
     assert AuditEvent.objects.filter(action="case.supervisor_view", target_id=str(case.pk)).exists()
