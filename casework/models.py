@@ -105,6 +105,9 @@ class Case(models.Model):
     meeting_requested = models.BooleanField(_("joint meeting requested"), default=False)
     meeting_request_note = models.TextField(_("joint meeting request"), blank=True, max_length=limits.NOTE_MAX_LENGTH)
     supplement_note = models.TextField(_("materials to supplement"), blank=True, max_length=limits.NOTE_MAX_LENGTH)
+    # The date by which the person is asked to bring them (补正通知书): set by the window when it asks
+    # itself (casework.services.case_supplement_request); none when a department asked.
+    supplement_due = models.DateField(_("materials due by"), null=True, blank=True)
     feedback_method = models.CharField(
         _("how the person was told"), max_length=12, choices=FeedbackMethod.choices, blank=True
     )
@@ -116,6 +119,11 @@ class Case(models.Model):
     satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True)
     sms_opt_out = models.BooleanField(_("no SMS to the person"), default=False)
     reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    # Retention (docs/personal-data.md "Retention"): a hold (e.g. a complaint under review) stops the
+    # erasure of the personal data; ``erased_at`` says when it was erased (the case stays, masked).
+    retention_hold = models.BooleanField(_("retention hold"), default=False)
+    retention_hold_reason = models.TextField(_("reason for the hold"), blank=True, max_length=limits.NOTE_MAX_LENGTH)
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     registered_at = models.DateTimeField(_("registered at"))

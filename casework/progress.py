@@ -91,7 +91,10 @@ def progress_access_issue(*, case: Case, at: datetime | None = None) -> str:
 
 
 def progress_token_for_print(*, case: Case) -> str:
-    """The case's token for the QR code of a print; a case without one gets one now."""
+    """The case's token for the QR code of a print; a case without one gets one now, unless its
+    personal data was erased (casework.retention: the person's access ended with it): ""."""
+    if case.erased_at is not None:
+        return ""
     access = CaseProgressAccess.objects.filter(case=case).first()
     if access is not None:
         return str(access.token)

@@ -1087,6 +1087,8 @@ def case_supplement_received(*, case: Case, actor: Any, note: str = "", expected
             link=notices.slip_link(hall, slip.pk),
         )
     previous = case.status
+    if not resumed:  # the window's own 补正 (case_supplement_request): back where it was asked
+        return _window_supplement_received(case=case, actor=actor, note=note, at=now)
     case.status = CaseStatus.TRANSFERRED
     case.result = CaseResult.IN_PROGRESS
     case.version += 1
@@ -1551,6 +1553,7 @@ def case_reveal(*, case: Case, actor: Any, field: str) -> str:
     granted ``may_reveal_personal_data``; every reveal is a timeline event and an audit event."""
     if field not in REVEALABLE_FIELDS:
         raise ValidationError({"field": [_("This field cannot be revealed.")]})
+    _require_not_erased(case)
     hall = _hall()
     departments = set(TransferSlip.objects.filter(case=case).values_list("department_id", flat=True))
     if not may_reveal(actor, hall_id=hall.pk, slip_department_ids=departments):
@@ -1585,6 +1588,7 @@ def case_reveal_free_text(*, case: Case, actor: Any, slip: TransferSlip | None =
         raise PermissionDenied(_("You may not see this person's data unmasked."))
     if slip is not None and slip.case_id != case.pk:
         raise PermissionDenied(_("You may not see this person's data unmasked."))
+    _require_not_erased(case)
     fields = SLIP_CASE_FREE_TEXT_FIELDS if slip is not None else CASE_FREE_TEXT_FIELDS
     texts = case_free_texts(case, revealed=True, fields=fields)
     slips = [slip] if slip is not None else list(TransferSlip.objects.filter(case=case).order_by("sent_at", "id"))
@@ -1599,15 +1603,116 @@ def case_reveal_free_text(*, case: Case, actor: Any, slip: TransferSlip | None =
 
 
 def case_supervisor_view_record(*, case: Case, actor: Any) -> bool:
-    """A city supervisor opening a case in a hall (read-only, DESIGN.md 7) is audited in that hall;
+    """A city supervisor or discipline inspector opening a case in a hall (read-only, DESIGN.md 7) is
+    audited in that hall;
     the hall's own staff reading their cases are not. True if an audit event was written."""
     hall = _hall()
+    city_roles = (RoleKind.CITY_SUPERVISOR, RoleKind.DISCIPLINE_INSPECTOR)
     roles = set(
         RoleAssignment.objects.filter(user_id=actor.pk)
-        .filter(Q(kind__in=HALL_ROLES, hall_id=hall.pk) | Q(kind=RoleKind.CITY_SUPERVISOR, hall_id=hall.city_id))
+        .filter(Q(kind__in=HALL_ROLES, hall_id=hall.pk) | Q(kind__in=city_roles, hall_id=hall.city_id))
         .values_list("kind", flat=True)
     )
-    if RoleKind.CITY_SUPERVISOR not in roles or roles & set(HALL_ROLES):
+    if not roles & set(city_roles) or roles & set(HALL_ROLES):
         return False
     audit_record(action="case.supervisor_view", actor=actor, hall=hall, target=case, changes={"number": case.number})
     return True
+
+
+# --- 补正 asked by the window itself (补正通知书, docs/casework.md "Materials to supplement") ----------
+
+# The latest date the window may give the person for the materials, in days from today.
+SUPPLEMENT_DUE_MAX_DAYS = 60
+
+CASE_STEP_STATES["supplement_request"] = (CaseStatus.REGISTERED, CaseStatus.REOPENED)
+
+
+def case_supplement_request_check(*, note: str, due: Any) -> dict[str, list[str]]:
+    """What ``case_supplement_request`` refuses in its input: the materials (required, at most
+    NOTE_MAX_LENGTH) and the date (required, from today to SUPPLEMENT_DUE_MAX_DAYS ahead)."""
+    errors: dict[str, list[str]] = {}
+    note = (note or "").strip()
+    if not note:
+        errors["note"] = [_("Say which materials the person must supplement.")]
+    elif len(note) > NOTE_MAX_LENGTH:
+        errors["note"] = [_("At most %(limit)d characters.") % {"limit": NOTE_MAX_LENGTH}]
+    today = timezone.localdate()
+    if due is None:
+        errors["due"] = [_("Give the date by which the materials are to be brought.")]
+    elif due < today or due > today + timedelta(days=SUPPLEMENT_DUE_MAX_DAYS):
+        errors["due"] = [
+            _("The date must be between today and %(days)d days from now.") % {"days": SUPPLEMENT_DUE_MAX_DAYS}
+        ]
+    return errors
+
+
+@transaction.atomic
+def case_supplement_request(
+    *, case: Case, actor: Any, note: str, due: Any, expected_version: int | None = None
+) -> Case:
+    """The window asks the person itself for missing materials (补正, a registration outcome: rule
+    art. 3, everything told at once), before any transfer: what is missing and the date by which to
+    bring it, printed as the 补正通知书. The case waits (awaiting_supplement) with no clock of the
+    rule running (none has started: the rule's clocks start with a transfer); when the materials
+    come (``case_supplement_received``) it is back where it was (registered or reopened)."""
+    case = _locked_case(case, expected_version)
+    _require_status(case, *CASE_STEP_STATES["supplement_request"])
+    errors = case_supplement_request_check(note=note, due=due)
+    if errors:
+        raise ValidationError(errors)
+    previous = case.status
+    case.status = CaseStatus.AWAITING_SUPPLEMENT
+    case.result = CaseResult.SUPPLEMENT
+    case.supplement_note = note.strip()
+    case.supplement_due = due
+    case.version += 1
+    case.save(update_fields=["status", "result", "supplement_note", "supplement_due", "version"])
+    case_event_record(
+        case=case, actor=actor, kind="supplement_requested", from_status=previous, to_status=case.status,
+        changes={"note": case.supplement_note, "due": due.isoformat()},
+    )  # fmt: skip
+    hall = _hall()
+    rounds = case.events.filter(kind="supplement_requested").count()
+    notices.notify_person(
+        kind="person_supplement",
+        event_key=f"case:{case.pk}:supplement_requested:{rounds}",
+        hall=hall,
+        case=case,
+        context={"case_number": case.number, "hall_name": hall.name},
+    )
+    return case
+
+
+def _window_supplement_received(*, case: Case, actor: Any, note: str, at: datetime) -> Case:
+    """The materials of the window's own 补正 are in: the case goes back to the status it was asked
+    from (the last ``supplement_requested`` event), its result cleared."""
+    asked = case.events.filter(kind="supplement_requested").order_by("-at", "-id").first()
+    previous = case.status
+    case.status = asked.from_status if asked is not None and asked.from_status else CaseStatus.REGISTERED
+    case.result = ""
+    case.version += 1
+    case.save(update_fields=["status", "result", "version"])
+    case_event_record(
+        case=case, actor=actor, kind="supplement_received", from_status=previous, to_status=case.status,
+        changes={"note": (note or "").strip()}, at=at,
+    )  # fmt: skip
+    return case
+
+
+def _require_not_erased(case: Case) -> None:
+    """Nothing of an erased case (casework.retention) is left to reveal: refused, not recorded."""
+    if case.erased_at is not None:
+        message = _("The personal data of this case was erased at the end of its retention period.")
+        raise ValidationError({"field": ValidationError(message, code="erased")})
+
+
+def case_reveal_refused_record(*, case: Case, actor: Any, field: str) -> None:
+    """A refused reveal (``case_reveal`` and ``case_reveal_free_text`` raised PermissionDenied and
+    rolled back) is itself recorded: audit ``case.reveal_refused`` with the field asked, in its own
+    transaction (docs/personal-data.md "Discipline inspection": the read-only roles never reveal,
+    and their attempts are on record)."""
+    with transaction.atomic():
+        audit_record(
+            action="case.reveal_refused", actor=actor, hall=_hall(), target=case,
+            changes={"number": case.number, "field": field if field in (*REVEALABLE_FIELDS, FREE_TEXT) else "?"},
+        )  # fmt: skip

@@ -727,6 +727,15 @@ CELERY_BEAT_SCHEDULE["audit-purge-expired"] = {
     "options": {"expires": 6 * 3600},
 }
 
+# Retention of the personal data of finished cases (docs/personal-data.md "Retention"): every night at
+# this hour (Asia/Shanghai) each hall erases the cases past its city's period.
+CASE_RETENTION_HOUR = int(os.environ.get("CASE_RETENTION_HOUR", "2"))
+CELERY_BEAT_SCHEDULE["case-retention-sweep"] = {
+    "task": "casework.case_retention_sweep_task",
+    "schedule": crontab(hour=CASE_RETENTION_HOUR, minute=45),
+    "options": {"expires": 6 * 3600},
+}
+
 if STATS_MAX_AGE_SECONDS > 0:
     _stats_every = max(STATS_MAX_AGE_SECONDS / 2, 10)
     CELERY_BEAT_SCHEDULE["analytics-city-dashboards"] = {

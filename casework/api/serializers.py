@@ -178,7 +178,8 @@ class CaseDetailSerializer(CaseRowSerializer):
             "supplement_note", "feedback_method", "feedback_content", "follow_up_method", "follow_up_date",
             "satisfaction", "follow_up_note", "sms_opt_out", "reopened_count", "screened_at", "answered_at",
             "transferred_at", "replied_at", "fed_back_at", "followed_up_at", "closed_at", "reopened_at",
-            "slips", "feedback_deadline", "actions",
+            "slips", "feedback_deadline", "actions", "supplement_due", "retention_hold", "retention_hold_reason",
+            "erased_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -451,6 +452,18 @@ class TransferSerializer(VersionedSerializer):
 
 class NoteSerializer(VersionedSerializer):
     note = serializers.CharField(allow_blank=True, required=False, default="", max_length=limits.NOTE_MAX_LENGTH)
+
+
+class SupplementRequestSerializer(VersionedSerializer):
+    note = serializers.CharField(
+        allow_blank=True, max_length=limits.NOTE_MAX_LENGTH, help_text="The materials the person must bring."
+    )
+    due = serializers.DateField(allow_null=True, help_text="The date by which to bring them (today to 60 days).")
+
+
+class RetentionHoldSerializer(serializers.Serializer):
+    hold = serializers.BooleanField(help_text="true: keep the personal data past the retention period; false: lift.")
+    reason = serializers.CharField(allow_blank=True, max_length=limits.NOTE_MAX_LENGTH)
 
 
 class FeedbackSerializer(VersionedSerializer):

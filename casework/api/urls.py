@@ -18,6 +18,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.CaseSupplementReceivedView.as_view(),
         name="api-case-supplement-received",
     ),
+    path(
+        "cases/<int:pk>/supplement-request/",
+        views.CaseSupplementRequestView.as_view(),
+        name="api-case-supplement-request",
+    ),
+    path("cases/<int:pk>/retention-hold/", views.CaseRetentionHoldView.as_view(), name="api-case-retention-hold"),
     path("cases/<int:pk>/feedback/", views.CaseFeedbackView.as_view(), name="api-case-feedback"),
     path("cases/<int:pk>/follow-up/", views.CaseFollowUpView.as_view(), name="api-case-follow-up"),
     path("cases/<int:pk>/reopen/", views.CaseReopenView.as_view(), name="api-case-reopen"),

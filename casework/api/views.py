@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
@@ -30,7 +31,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework import selectors, services
+from casework import retention, selectors, services
 from casework.api.serializers import (
     AnswerSerializer,
     CaseDetailSerializer,
@@ -48,12 +49,14 @@ from casework.api.serializers import (
     RegisteredCaseSerializer,
     RegistrationSerializer,
     RerouteSerializer,
+    RetentionHoldSerializer,
     RevealedSerializer,
     RevealSerializer,
     ScreenOutSerializer,
     SlipDetailSerializer,
     SlipReplySerializer,
     SmsOptOutSerializer,
+    SupplementRequestSerializer,
     TimelineEventSerializer,
     TransferSerializer,
     VersionedSerializer,
@@ -71,7 +74,7 @@ from tenants.models import Hall
 from tenants.routing import hall_origin
 from tenants.selectors import department_list_routable_from
 
-CASE_ROLES = (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR)
+CASE_ROLES = (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR, RoleKind.DISCIPLINE_INSPECTOR)
 EARLIER_NUMBERS_SHOWN = 20
 
 
@@ -348,6 +351,44 @@ class CaseSupplementReceivedView(CaseView):
 
 
 @requires_roles(*CASE_ROLES)
+class CaseSupplementRequestView(CaseView):
+    """The window asks the person itself for missing materials (补正, a registration outcome): what
+    and by when; the case waits for them (awaiting_supplement)."""
+
+    @extend_schema(
+        summary="Ask for materials",
+        request=SupplementRequestSerializer,
+        responses={200: CaseDetailSerializer, **ERRORS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        case = _case(request, pk)
+        data = parse(SupplementRequestSerializer, request.data)
+        services.case_supplement_request(
+            case=case, actor=request.user, note=data["note"], due=data["due"], expected_version=data["version"]
+        )
+        return case_detail_response(request, pk)
+
+
+@requires_roles(RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR)
+class CaseRetentionHoldView(CaseView):
+    """Set or lift a case's retention hold (the hall's lead or the city's supervisor, with a reason):
+    a held case keeps its personal data past the city's retention period."""
+
+    permission_classes = [HasRoleOnHost, OnHallHost]
+
+    @extend_schema(
+        summary="Hold a case's personal data",
+        request=RetentionHoldSerializer,
+        responses={200: CaseDetailSerializer, **ERRORS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        case = _case(request, pk)
+        data = parse(RetentionHoldSerializer, request.data)
+        retention.case_retention_hold_set(case=case, actor=request.user, hold=data["hold"], reason=data["reason"])
+        return case_detail_response(request, pk)
+
+
+@requires_roles(*CASE_ROLES)
 class CaseFeedbackView(CaseView):
     """Feedback (反馈, art. 5(4)): how and what the person was told, optionally by SMS."""
 
@@ -437,9 +478,13 @@ class CaseRevealView(CaseView):
     def post(self, request: Request, pk: int) -> Response:
         case = _case(request, pk)
         data = parse(RevealSerializer, request.data)
-        if data["field"] == FREE_TEXT:
-            return Response(revealed_free_text_data(services.case_reveal_free_text(case=case, actor=request.user)))
-        value = services.case_reveal(case=case, actor=request.user, field=data["field"])
+        try:
+            if data["field"] == FREE_TEXT:
+                return Response(revealed_free_text_data(services.case_reveal_free_text(case=case, actor=request.user)))
+            value = services.case_reveal(case=case, actor=request.user, field=data["field"])
+        except DjangoPermissionDenied:  # 403, and on record
+            services.case_reveal_refused_record(case=case, actor=request.user, field=data["field"])
+            raise
         return Response(RevealedSerializer({"field": data["field"], "value": value}).data)
 
 

@@ -54,7 +54,13 @@ FIELD_LABELS: dict[str, Any] = {
 FREE_TEXT_LABEL = _("Free text (notes, answers, requests)")
 
 
+# What a personal field of a case shows once the retention erased it (casework.retention).
+ERASED_LABEL = _("(erased)")
+
+
 def masked(case: Case, field: str) -> str:
+    if case.erased_at is not None:
+        return str(ERASED_LABEL)
     return MASKS[field](str(getattr(case, field) or ""))
 
 
@@ -80,6 +86,8 @@ def personal_fields(case: Case, revealed: dict[str, str] | None = None) -> dict[
 
 def problem_text(case: Case, *, revealed: bool = False) -> str:
     """The problem as told, with any phone or ID number in it masked unless revealed (a free text)."""
+    if case.erased_at is not None:
+        return str(ERASED_LABEL)
     return free_text(case.problem, revealed=revealed)
 
 
@@ -131,6 +139,10 @@ EVENT_LABELS: dict[str, Any] = {
     "meeting_request_settled": _("Joint meeting request settled: meeting convened"),
     "supervision_order": _("Supervision order issued"),
     "supervision_closed": _("Supervision order closed"),
+    # the window's own 补正 and retention (casework.retention)
+    "supplement_requested": _("Window asked for materials (补正)"),
+    "retention_hold": _("Retention hold changed"),
+    "personal_data_erased": _("Personal data erased (retention period over)"),
 }
 
 # Events whose from/to are the slip's states (the others are the case's).
@@ -168,6 +180,8 @@ CHANGE_LABELS: dict[str, Any] = {
     "resolutions": _("Resolutions"),
     "resolution": pgettext_lazy("timeline", "Meeting resolution"),
     "report": pgettext_lazy("timeline", "What was done"),
+    "due": _("To be brought by"),
+    "hold": _("Held"),
     "on_time": _("On time"),
     "order": pgettext_lazy("timeline", "Supervision order"),
     "days": _("Working days"),
@@ -217,7 +231,7 @@ def _value(kind: str, key: str, value: Any, *, revealed: bool = False) -> str:
         return _label(Complexity, value)
     if key == "field":
         return str(FREE_TEXT_LABEL) if value == FREE_TEXT else str(FIELD_LABELS.get(value, value))
-    if key == "fields" and kind == "revealed" and isinstance(value, list):
+    if key == "fields" and kind in ("revealed", "personal_data_erased") and isinstance(value, list):
         return revealed_fields_text(value)
     if key == "case_status" and isinstance(value, list | tuple) and len(value) == 2:
         return f"{status_label(value[0])} → {status_label(value[1])}"

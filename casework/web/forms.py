@@ -512,3 +512,28 @@ class MeetingDeclineForm(forms.Form):
 
     reason = forms.CharField(label=_("Why the joint meeting is declined"), max_length=limits.NOTE_MAX_LENGTH)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class SupplementRequestForm(ActionForm):
+    """The window's own 补正 (casework.services.case_supplement_request): what is missing and by when."""
+
+    note = forms.CharField(
+        max_length=limits.NOTE_MAX_LENGTH,
+        label=_("Materials to supplement"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    due = forms.DateField(label=_("To be brought by"), required=False, widget=DATE_INPUT)
+
+
+class RetentionHoldForm(ActionForm):
+    """Set or lift the retention hold of a case (casework.retention.case_retention_hold_set)."""
+
+    # the state asked for: set when not held, lift when held (the page sends the opposite of now)
+    hold = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        max_length=limits.NOTE_MAX_LENGTH,
+        label=_("Reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -136,7 +136,10 @@ QR_MODULE_MM = 0.6
 def progress_qr(request: HttpRequest, case: Case) -> dict[str, str | SafeString]:
     """The QR code of the case's progress link for a print on the hall's host: the link and an inline
     SVG (drawn by segno; no image request, no inline style or script: CSP as everywhere)."""
-    url = progress_link(origin=f"{request.scheme}://{request.get_host()}", token=progress_token_for_print(case=case))
+    token = progress_token_for_print(case=case)
+    if not token:  # erased (casework.retention): no link any more
+        return {}
+    url = progress_link(origin=f"{request.scheme}://{request.get_host()}", token=token)
     svg = segno.make(url, error="m").svg_inline(
         scale=QR_MODULE_MM, unit="mm", border=2, svgclass="progress-qr-code", title=_("QR code of the progress link")
     )

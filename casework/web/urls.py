@@ -13,10 +13,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:case_id>/", views.case_detail, name="detail"),
     path("<int:case_id>/reveal/", views.case_reveal_view, name="reveal"),
     path("<int:case_id>/decline-meeting/", views.case_meeting_decline_view, name="decline_meeting"),
+    path("<int:case_id>/retention-hold/", views.case_retention_hold_view, name="retention_hold"),
     path("<int:case_id>/extension/", views.case_extension_decide_view, name="extension"),
     path("<int:case_id>/link-elsewhere/", views.case_link_elsewhere_view, name="link_elsewhere"),
     path("<int:case_id>/print/registration/", views.print_registration, name="print_registration"),
     path("<int:case_id>/print/notice/", views.print_notice, name="print_notice"),
+    path("<int:case_id>/print/supplement/", views.print_supplement, name="print_supplement"),
     *[
         path(f"<int:case_id>/{action}/", views.case_action, {"action": action}, name=action.replace("-", "_"))
         for action in views.ACTIONS

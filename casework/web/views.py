@@ -21,7 +21,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casework.choices import UNSATISFIED, ApplicantKind, CaseResult, CaseStatus, Channel, HandlingCategory
+from casework.choices import (
+    UNSATISFIED,
+    ApplicantKind,
+    CaseResult,
+    CaseStatus,
+    Channel,
+    HandlingCategory,
+    SlipStatus,
+)
 from casework.duplicates import (
     ELSEWHERE_SHOWN,
     case_duplicate_link,
@@ -32,6 +40,7 @@ from casework.duplicates import (
 from casework.freetext import FREE_TEXT
 from casework.interface import case_page_extras, home_sections
 from casework.models import Case, TransferSlip
+from casework.retention import case_retention_hold_set, may_hold
 from casework.selectors import (
     CaseFilters,
     case_badges,
@@ -62,12 +71,14 @@ from casework.services import (
     case_reopen,
     case_reveal,
     case_reveal_free_text,
+    case_reveal_refused_record,
     case_screen_out,
     case_screen_out_check,
     case_screen_out_undo,
     case_sms_opt_out_set,
     case_supervisor_view_record,
     case_supplement_received,
+    case_supplement_request,
     case_transfer,
     case_undo_minutes,
     document_indexes,
@@ -90,9 +101,11 @@ from casework.web.forms import (
     RegistrationForm,
     ReopenForm,
     RerouteForm,
+    RetentionHoldForm,
     ScreenOutForm,
     SmsOptOutForm,
     SupplementForm,
+    SupplementRequestForm,
     TransferForm,
     UndoForm,
     WithdrawForm,
@@ -113,7 +126,7 @@ from tenants.models import Hall
 from tenants.selectors import department_list_routable_from
 
 # Who reads the hall's cases, and who works them (the city supervisor reads only).
-READ_ROLES = (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR)
+READ_ROLES = (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR, RoleKind.DISCIPLINE_INSPECTOR)
 WORK_ROLES = (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD)
 PAGE_SIZE = 50
 EARLIER_SHOWN = 10
@@ -360,6 +373,7 @@ STEP_NAMES = {
     "answer": "answer",
     "transfer": "transfer",
     "supplement": "supplement_received",
+    "supplement-request": "supplement_request",
     "feedback": "feedback",
     "follow-up": "follow_up",
     "reopen": "reopen",
@@ -386,6 +400,7 @@ def _action_forms(
         "answer": lambda: AnswerForm(initial=initial, action="answer"),
         "transfer": lambda: TransferForm(initial=initial, departments=routable()),
         "supplement": lambda: SupplementForm(initial=initial, action="supplement"),
+        "supplement-request": lambda: SupplementRequestForm(initial=initial, action="supplement-request"),
         "feedback": lambda: FeedbackForm(initial=initial, sms_opt_out=case.sms_opt_out),
         "follow-up": lambda: FollowUpForm(initial=initial),
         "reopen": lambda: ReopenForm(initial=initial, action="reopen"),
@@ -492,6 +507,7 @@ def _case_context(
     bound: ActionForm | None = None,
     revealed: dict[str, str] | None = None,
     free_text_revealed: bool = False,
+    hold_form: ActionForm | None = None,
 ) -> dict[str, Any]:
     """The case page's context. ``revealed``: personal fields shown in clear, ``free_text_revealed``:
     the free texts shown in clear, both only after the audited reveal (casework.services)."""
@@ -539,6 +555,13 @@ def _case_context(
         "orders": [],
         **case_page_extras(hall_id=hall.pk, case_id=case.pk),
         "has_notice": bool(_told(case)),
+        "has_supplement_notice": bool(_supplement_asked(case)),
+        # retention (casework.retention): erased or held, and the hold's form for the lead or supervisor
+        "may_hold": may_hold(request.user, hall),
+        "hold_form": hold_form
+        or RetentionHoldForm(
+            initial={"version": case.version, "hold": not case.retention_hold}, action="retention-hold"
+        ),
         # the hall lead decides the window's request for a joint meeting: convene, or decline
         "may_decide_meeting": case.meeting_requested and RoleKind.HALL_LEAD in request_roles(request),
         # who may start a joint meeting or a supervision order from the case (the links, ``start_links``,
@@ -743,6 +766,14 @@ def _supplement(case: Case, actor: Any, form: Any) -> str:
     return _("The materials are recorded as received; the departments' deadlines run again.")
 
 
+def _supplement_request(case: Case, actor: Any, form: Any) -> str:
+    data = form.cleaned_data
+    case_supplement_request(
+        case=case, actor=actor, note=data["note"], due=data["due"], expected_version=data["version"]
+    )
+    return _("The materials to supplement are recorded; print the notice for the person.")
+
+
 def _feedback(case: Case, actor: Any, form: Any) -> str:
     data = form.cleaned_data
     case_feedback_record(
@@ -823,6 +854,7 @@ def _bind(request: HttpRequest, case: Case, action: str) -> tuple[ActionForm, Pe
         "screen-out": (ScreenOutForm, _screen_out),
         "answer": (AnswerForm, _answer),
         "supplement": (SupplementForm, _supplement),
+        "supplement-request": (SupplementRequestForm, _supplement_request),
         "reopen": (ReopenForm, _reopen),
         "close": (CloseForm, _close),
         "sms-opt-out": (SmsOptOutForm, _sms_opt_out),
@@ -878,7 +910,7 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     return render(request, "casework/case_detail.html", _case_context(request, case, bound=form))
 
 
-@requires_roles(*WORK_ROLES)
+@requires_roles(*WORK_ROLES, RoleKind.DISCIPLINE_INSPECTOR)
 @require_POST
 @never_cache
 def case_reveal_view(request: HttpRequest, case_id: int) -> HttpResponse:
@@ -892,12 +924,17 @@ def case_reveal_view(request: HttpRequest, case_id: int) -> HttpResponse:
         try:
             case_reveal_free_text(case=case, actor=request.user)
         except PermissionDenied as exc:
+            case_reveal_refused_record(case=case, actor=request.user, field=field)
             messages.error(request, str(exc))
             return render(request, "casework/case_detail.html", _case_context(request, case), status=403)
+        except ValidationError as exc:  # erased (casework.retention)
+            messages.error(request, " ".join(" ".join(m) for m in _errors(exc).values()))
+            return render(request, "casework/case_detail.html", _case_context(request, case), status=400)
         return render(request, "casework/case_detail.html", _case_context(request, case, free_text_revealed=True))
     try:
         value = case_reveal(case=case, actor=request.user, field=field)
     except PermissionDenied as exc:
+        case_reveal_refused_record(case=case, actor=request.user, field=field)
         if htmx:
             return render(request, "casework/case/_revealed.html", {"refused": str(exc)}, status=403)
         messages.error(request, str(exc))
@@ -908,6 +945,36 @@ def case_reveal_view(request: HttpRequest, case_id: int) -> HttpResponse:
     if htmx:
         return render(request, "casework/case/_revealed.html", {"value": value, "field": field})
     return render(request, "casework/case_detail.html", _case_context(request, case, revealed={field: value}))
+
+
+@requires_roles(RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR)
+@require_POST
+def case_retention_hold_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Set or lift the case's retention hold (casework.retention.case_retention_hold_set): the hall's
+    lead or the city's supervisor. Refused: the page again with the errors, nothing changed."""
+    case = case_get_for_staff(actor=request.user, case_id=case_id)
+    form = RetentionHoldForm(request.POST, action="retention-hold")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            case_retention_hold_set(
+                case=case,
+                actor=request.user,
+                hold=data["hold"],
+                reason=data["reason"],
+                expected_version=data["version"],
+            )
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+            return render(request, "casework/case_detail.html", _case_context(request, case), status=403)
+        except ValidationError as exc:
+            form.add_service_errors(_errors(exc))
+        else:
+            messages.success(request, _("The retention hold is saved."))
+            return redirect("cases:detail", case_id=case.pk)
+    messages.error(request, _("The step was not saved; see the errors below."))
+    context = _case_context(request, case, hold_form=form)
+    return render(request, "casework/case_detail.html", context, status=400)
 
 
 # --- Print views ----------------------------------------------------------------------------------
@@ -923,10 +990,14 @@ def print_registration(request: HttpRequest, case_id: int) -> HttpResponse:
     case = case_get_for_staff(actor=request.user, case_id=case_id)
     revealed: dict[str, str] = {}
     free_text_revealed = False
-    if request.GET.get("reveal") == "1":
-        for field in REVEALABLE_FIELDS:
-            revealed[field] = case_reveal(case=case, actor=request.user, field=field)  # PermissionDenied: 403
-        case_reveal_free_text(case=case, actor=request.user)
+    if request.GET.get("reveal") == "1" and case.erased_at is None:
+        try:
+            for field in REVEALABLE_FIELDS:
+                revealed[field] = case_reveal(case=case, actor=request.user, field=field)
+            case_reveal_free_text(case=case, actor=request.user)
+        except PermissionDenied:  # 403, and on record
+            case_reveal_refused_record(case=case, actor=request.user, field=REVEALABLE_FIELDS[0])
+            raise
         free_text_revealed = True
     return render(
         request,
@@ -938,6 +1009,51 @@ def print_registration(request: HttpRequest, case_id: int) -> HttpResponse:
             "problem": problem_text(case, revealed=free_text_revealed),
             "free_text_revealed": free_text_revealed,
             "revealed": bool(revealed),
+            "printed_at": timezone.now(),
+            "progress_qr": progress_qr(request, case),
+        },
+    )
+
+
+def _supplement_asked(case: Case) -> list[tuple[str, str]]:
+    """What the person is asked to bring, for the 补正通知书: each department waiting for materials
+    (its slip's note), else the window's own request (the case's note); the texts unmasked (the
+    caller passes them through ``free_text``). Empty when nothing is asked now."""
+    if case.status != CaseStatus.AWAITING_SUPPLEMENT or case.erased_at is not None:
+        return []
+    waiting = [
+        (slip.department.name, slip.supplement_note)
+        for slip in TransferSlip.objects.filter(case=case, status=SlipStatus.AWAITING_SUPPLEMENT)
+        .select_related("department")
+        .order_by("sent_at", "id")
+        if slip.supplement_note
+    ]
+    if waiting:
+        return waiting
+    return [("", case.supplement_note)] if case.supplement_note else []
+
+
+@requires_roles(*READ_ROLES)
+@require_GET
+def print_supplement(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The 补正通知书: what is missing, by when, how to hand it in, the hall's contact, a seal box and
+    the progress QR code, on one A4 page. The texts masked as on every print (the person holds it);
+    404 when nothing is asked of the person now."""
+    case = case_get_for_staff(actor=request.user, case_id=case_id)
+    asked = _supplement_asked(case)
+    if not asked:
+        raise Http404
+    hall = _hall(request)
+    return render(
+        request,
+        "casework/print/supplement_notice.html",
+        {
+            "case": case,
+            "hall": hall,
+            "contact": Hall.objects.filter(pk=hall.pk).values("phone", "address").first() or {},
+            "addressee": case.enterprise_name if case.applicant_kind == ApplicantKind.ENTERPRISE else "",
+            "asked": [(department, free_text(text, revealed=False)) for department, text in asked],
+            "due": case.supplement_due,
             "printed_at": timezone.now(),
             "progress_qr": progress_qr(request, case),
         },
