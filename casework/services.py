@@ -201,7 +201,9 @@ def _clean(data: Registration) -> dict[str, Any]:
 
 
 @transaction.atomic
-def case_register(*, hall: Any, actor: Any, data: Registration, at: datetime | None = None) -> Case:
+def case_register(
+    *, hall: Any, actor: Any, data: Registration, at: datetime | None = None, progress_token: str = ""
+) -> Case:
     """Register a case on the 登记表 (rule art. 5(1)): a gap-free NO, every field of the form, the
     personal data encrypted, and the first timeline event. Refusals name the field; nothing is kept."""
     cleaned = _clean(data)
@@ -248,7 +250,7 @@ def case_register(*, hall: Any, actor: Any, data: Registration, at: datetime | N
         },
     )
     # The progress link's token (printed as a QR code); the SMS carries the hall's fixed address instead.
-    progress_access_issue(case=case, at=at)
+    progress_access_issue(case=case, at=at, token=progress_token)
     notices.notify_person(
         kind="person_registered",
         event_key=f"case:{case.pk}:registered",

@@ -24,4 +24,5 @@ urlpatterns = [
     path("reports/", include("analytics.web.report_urls")),
     path("exports/", include("analytics.web.export_urls")),
     path("progress/", include("casework.web.progress_urls")),
+    path("report/", include("casework.web.report_urls")),
 ]

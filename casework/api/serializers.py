@@ -20,6 +20,7 @@ from casework.choices import (
     ApplicantKind,
     CaseResult,
     CaseStatus,
+    WINDOW_CHANNELS,
     Channel,
     Complexity,
     ExclusionReason,
@@ -389,7 +390,7 @@ class VersionedSerializer(serializers.Serializer):
 class RegistrationSerializer(serializers.Serializer):
     """The 登记表 (rule art. 5(1)); the services check what is required and valid."""
 
-    channel = serializers.ChoiceField(choices=Channel.choices)
+    channel = serializers.ChoiceField(choices=WINDOW_CHANNELS)
     applicant_kind = serializers.ChoiceField(choices=ApplicantKind.choices)
     applicant_name = serializers.CharField(allow_blank=True, max_length=limits.NAME_MAX_LENGTH)
     enterprise_name = serializers.CharField(
