@@ -22,10 +22,10 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
-from django.db import connection
 from django.utils import timezone
 
 from casework.models import StoredFile
+from hallplatform.schemas import current_schema_name
 
 _NONCE_BYTES = 12
 _FORMAT = b"BCF1"  # the format of a stored file: magic, nonce, AES-256-GCM ciphertext and tag
@@ -61,7 +61,7 @@ def file_store(
     the transaction fails, the caller removes those files with ``files_discard`` (a storage write
     cannot be rolled back)."""
     data_key = AESGCM.generate_key(bit_length=256)
-    name = f"{connection.schema_name}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.bin"
+    name = f"{current_schema_name()}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.bin"
     nonce = os.urandom(_NONCE_BYTES)
     sealed = AESGCM(data_key).encrypt(nonce, content, _associated_data(name))
     saved = private_storage().save(name, ContentFile(_FORMAT + nonce + sealed))

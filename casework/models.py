@@ -410,9 +410,7 @@ class StoredFile(models.Model):
     size = models.PositiveIntegerField()
     data_key = EncryptedTextField(purpose="file.data_key", max_length=200)
     created_at = models.DateTimeField()
-    report = models.ForeignKey(
-        OnlineReport, null=True, blank=True, on_delete=models.PROTECT, related_name="files"
-    )
+    report = models.ForeignKey(OnlineReport, null=True, blank=True, on_delete=models.PROTECT, related_name="files")
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="files")
 
     class Meta:

@@ -238,7 +238,9 @@ PERSON_REPORT_RECEIVED = notice_kind_register(
         code="person_report_received",
         label="网上反映已收到（短信）",
         subject="",
-        body="您在网上反映的“{{ matter_name }}”问题{{ hall_name }}已收到，窗口将在1个工作日内审核，受理后短信告知编号。",
+        body=(
+            "您在网上反映的“{{ matter_name }}”问题{{ hall_name }}已收到，窗口将在1个工作日内审核，受理后短信告知编号。"
+        ),
         sms="您在网上反映的问题{{ hall_name }}已收到，受理后将短信告知编号。",
         sms_params=("hall_name",),
         variables=("matter_name", "hall_name"),
@@ -249,7 +251,10 @@ PERSON_REPORT_DECLINED = notice_kind_register(
         code="person_report_declined",
         label="网上反映未受理（短信）",
         subject="",
-        body="您在网上反映的“{{ matter_name }}”问题经{{ hall_name }}审核未予受理：{{ reason }}。如有疑问请致电{{ hall_phone }}。",
+        body=(
+            "您在网上反映的“{{ matter_name }}”问题经{{ hall_name }}审核未予受理：{{ reason }}。"
+            "如有疑问请致电{{ hall_phone }}。"
+        ),
         sms="您在网上反映的问题经{{ hall_name }}审核未予受理，如有疑问请致电{{ hall_phone }}。",
         sms_params=("hall_name", "hall_phone"),
         variables=("matter_name", "hall_name", "reason", "hall_phone"),

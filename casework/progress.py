@@ -124,16 +124,14 @@ def progress_case_by_token(token: str) -> Case | None:
 def progress_report_by_token(token: str) -> OnlineReport | None:
     """An online report not (yet) a case, by its token: pending, or declined within
     ``PROGRESS_CLOSED_VISIBLE_DAYS``. An accepted report's token finds its case instead."""
-    report = (
-        OnlineReport.objects.filter(token_digest=token_digest(token))
-        .exclude(status=ReportStatus.ACCEPTED)
-        .first()
-    )
+    report = OnlineReport.objects.filter(token_digest=token_digest(token)).exclude(status=ReportStatus.ACCEPTED).first()
     if report is None:
         return None
-    if report.status == ReportStatus.DECLINED and report.screened_at is not None:
-        if timezone.now() >= report.screened_at + timedelta(days=settings.PROGRESS_CLOSED_VISIBLE_DAYS):
-            return None
+    declined_at = report.screened_at if report.status == ReportStatus.DECLINED else None
+    if declined_at is not None and timezone.now() >= declined_at + timedelta(
+        days=settings.PROGRESS_CLOSED_VISIBLE_DAYS
+    ):
+        return None
     return report
 
 

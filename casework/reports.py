@@ -190,15 +190,15 @@ def _clean_report(data: ReportData) -> tuple[dict[str, Any], list[str]]:
         if not value:
             errors.setdefault(name, []).append(message)
         elif len(value) > max_length:
-            errors.setdefault(name, []).append(
-                _("At most %(count)d characters, please.") % {"count": max_length}
-            )
+            errors.setdefault(name, []).append(_("At most %(count)d characters, please.") % {"count": max_length})
         return value
 
     cleaned: dict[str, Any] = {}
     if data.applicant_kind not in ApplicantKind.values:
         errors.setdefault("applicant_kind", []).append(_("Choose individual or enterprise."))
-    cleaned["applicant_name"] = text("applicant_name", data.applicant_name, limits.NAME_MAX_LENGTH, _("Enter your name."))
+    cleaned["applicant_name"] = text(
+        "applicant_name", data.applicant_name, limits.NAME_MAX_LENGTH, _("Enter your name.")
+    )
     cleaned["matter_name"] = text(
         "matter_name", data.matter_name, MATTER_MAX_LENGTH, _("Enter the matter you came to do.")
     )
@@ -232,7 +232,8 @@ def _clean_report(data: ReportData) -> tuple[dict[str, Any], list[str]]:
             types.append(content_type)
         if "photos" not in errors and total > settings.REPORT_PHOTO_TOTAL_BYTES:
             errors.setdefault("photos", []).append(
-                _("The files may have at most %(mb)s MB together.") % {"mb": _megabytes(settings.REPORT_PHOTO_TOTAL_BYTES)}
+                _("The files may have at most %(mb)s MB together.")
+                % {"mb": _megabytes(settings.REPORT_PHOTO_TOTAL_BYTES)}
             )
         if not data.id_photo_consent:
             errors.setdefault("id_photo_consent", []).append(
@@ -270,9 +271,7 @@ def report_submit(*, hall: Any, data: ReportData, address: str) -> tuple[OnlineR
     cleaned, types = _clean_report(data)
     phone = report_phone_clean(data.phone)
     if report_daily_refused(phone=phone):
-        raise ValidationError(
-            {"phone": [_("You sent several reports today already; please call the hall instead.")]}
-        )
+        raise ValidationError({"phone": [_("You sent several reports today already; please call the hall instead.")]})
     written: list[str] = []
     try:
         with transaction.atomic():
@@ -443,7 +442,9 @@ def report_decline(
     if not reason:
         raise ValidationError({"reason": [_("Say why this is not taken as a report.")]})
     if len(reason) > limits.NOTE_MAX_LENGTH:
-        raise ValidationError({"reason": [_("At most %(count)d characters, please.") % {"count": limits.NOTE_MAX_LENGTH}]})
+        raise ValidationError(
+            {"reason": [_("At most %(count)d characters, please.") % {"count": limits.NOTE_MAX_LENGTH}]}
+        )
     report = _locked_report(report, expected_version)
     now = timezone.now()
     report.status = ReportStatus.DECLINED

@@ -17,10 +17,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from casework.choices import (
+    WINDOW_CHANNELS,
     ApplicantKind,
     CaseResult,
     CaseStatus,
-    WINDOW_CHANNELS,
     Channel,
     Complexity,
     ExclusionReason,

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.choices import (
+    WINDOW_CHANNELS,
     ApplicantKind,
     CaseStatus,
-    WINDOW_CHANNELS,
     Channel,
     Complexity,
     ExclusionReason,

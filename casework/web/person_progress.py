@@ -249,7 +249,9 @@ def progress_status(request: HttpRequest) -> HttpResponse:
         case = Case.objects.filter(pk=report.case_id).select_related("handler").first()
     elif report is not None:
         return _page(
-            request, "casework/progress/status.html", {"summary": progress_report_summary(report=report, hall=_hall(request))}
+            request,
+            "casework/progress/status.html",
+            {"summary": progress_report_summary(report=report, hall=_hall(request))},
         )
     if case is None or not progress_visible(case):
         return HttpResponseRedirect(reverse("progress:lookup"))
@@ -322,7 +324,9 @@ def _report_token(request: HttpRequest, *, report: OnlineReport, key: str) -> Ht
     opened = _open_report(request)
     if opened is not None and opened.pk == report.pk and request.method == "GET":
         return _page(
-            request, "casework/progress/status.html", {"summary": progress_report_summary(report=report, hall=_hall(request))}
+            request,
+            "casework/progress/status.html",
+            {"summary": progress_report_summary(report=report, hall=_hall(request))},
         )
     if blocked := progress_blocked_seconds(key=key, address=address):
         if request.method == "POST":
@@ -342,5 +346,8 @@ def _report_token(request: HttpRequest, *, report: OnlineReport, key: str) -> Ht
             return _too_many(request, blocked)
         errors["secret"] = str(WRONG)
     return _page(
-        request, "casework/progress/token.html", {"errors": errors, "code_sent": code_sent}, status=400 if errors else 200
+        request,
+        "casework/progress/token.html",
+        {"errors": errors, "code_sent": code_sent},
+        status=400 if errors else 200,
     )

@@ -102,7 +102,7 @@ def nothing_kept(root: Path) -> None:
 
 
 def test_a_report_is_kept_encrypted_with_consent_deadline_and_received_sms(hall: Any, private_root: Path) -> None:
-    report, token = submit(hall, photos=[Photo(JPEG)], id_photo_consent=True)
+    report, _token = submit(hall, photos=[Photo(JPEG)], id_photo_consent=True)
 
     assert report.status == ReportStatus.PENDING and report.case is None
     assert report.consent_version and report.consent_at is not None and report.id_photo_consent_at is not None
@@ -209,7 +209,9 @@ def test_accepting_gives_the_next_number_gap_free_and_the_case_continues(hall: A
     deadline = Deadline.objects.get(kind=DeadlineKind.ONLINE_SCREENING, subject_id=str(report.pk))
     assert deadline.state == DeadlineState.MET
     registered = Notice.objects.get(kind="person_registered", recipient_ref=f"case:{case.pk}")
-    assert registered.context["case_number"] == case.number and registered.context["progress_url"].endswith("/progress/")
+    assert registered.context["case_number"] == case.number and registered.context["progress_url"].endswith(
+        "/progress/"
+    )
     assert token not in str(registered.context)
     # then the normal flow: an answer on the spot
     answered = case_answer_on_spot(
@@ -257,7 +259,11 @@ def test_declining_needs_a_reason_uses_no_number_and_tells_the_person(hall: Any)
     # screened once only
     with pytest.raises(ValidationError):
         report_accept(
-            report=report, actor=user("wengyuan_window"), hall=hall, document_type="resident_id", document_number=ID_NUMBER
+            report=report,
+            actor=user("wengyuan_window"),
+            hall=hall,
+            document_type="resident_id",
+            document_number=ID_NUMBER,
         )
 
 
@@ -311,12 +317,17 @@ def test_the_pages_verify_the_phone_take_the_report_and_show_its_progress(hall: 
     assert asked.status_code == 200 and 'role="status"' in asked.content.decode()
     code = last_code()
     assert code not in ReportCode.objects.get().code_digest
-    wrong = client.post("/report/", {"phone": PHONE, "action": "verify", "code": "000000" if code != "000000" else "111111"})
+    wrong = client.post(
+        "/report/", {"phone": PHONE, "action": "verify", "code": "000000" if code != "000000" else "111111"}
+    )
     assert wrong.status_code == 400
     verified = client.post("/report/", {"phone": PHONE, "action": "verify", "code": code})
     assert verified.status_code == 302 and verified["Location"] == "/report/form/"
     # the code works once
-    assert person(address="198.51.100.3").post("/report/", {"phone": PHONE, "action": "verify", "code": code}).status_code == 400
+    assert (
+        person(address="198.51.100.3").post("/report/", {"phone": PHONE, "action": "verify", "code": code}).status_code
+        == 400
+    )
 
     form = client.get("/report/form/")
     assert form.status_code == 200 and 'name="consent"' in form.content.decode()
@@ -348,7 +359,7 @@ def test_the_pages_verify_the_phone_take_the_report_and_show_its_progress(hall: 
 
 
 def test_the_token_of_a_pending_report_opens_with_the_digits_and_is_unknown_elsewhere(hall: Any) -> None:
-    report, token = submit(hall)
+    _report, token = submit(hall)
 
     assert person().get(f"/progress/{token}/").status_code == 200
     assert person().post(f"/progress/{token}/", {"secret": "0000"}).status_code == 400
@@ -377,7 +388,9 @@ def test_sending_codes_answers_the_same_and_stops_at_the_caps(hall: Any, setting
     assert blocked.status_code == 429 and blocked["Retry-After"]
     assert ReportCode.objects.count() == 3
     # another address is not blocked
-    assert person(address="198.51.100.8").post("/report/", {"phone": "13700002222", "action": "send"}).status_code == 200
+    assert (
+        person(address="198.51.100.8").post("/report/", {"phone": "13700002222", "action": "send"}).status_code == 200
+    )
 
 
 def test_an_expired_code_is_refused(hall: Any, clock: Clock) -> None:
@@ -409,5 +422,8 @@ def test_the_window_screens_on_its_pages_and_the_photo_is_audited(hall: Any) -> 
     case = Case.objects.get()
     assert accepted.status_code == 302 and accepted["Location"] == f"/cases/{case.pk}/"
     # a department's staff and the person never get the photo
-    assert client_for("wengyuan_rsj", "wengyuan").get(f"/cases/reports/{report.pk}/files/{stored.pk}/").status_code in {403, 404}
+    assert client_for("wengyuan_rsj", "wengyuan").get(f"/cases/reports/{report.pk}/files/{stored.pk}/").status_code in {
+        403,
+        404,
+    }
     assert person().get(f"/cases/reports/{report.pk}/files/{stored.pk}/").status_code in {302, 403, 404}
