@@ -349,6 +349,18 @@ def report_list_for_hall(*, actor: Any, hall: Any, status: str = ReportStatus.PE
     return reports.order_by("submitted_at", "id") if status == ReportStatus.PENDING else reports
 
 
+def report_screening_deadlines(*, hall: Any, reports: list[OnlineReport]) -> dict[int, Deadline]:
+    """The live screening deadlines of ``reports`` by report id, in one query."""
+    rows = Deadline.objects.filter(
+        hall_id=hall.pk,
+        kind=DeadlineKind.ONLINE_SCREENING,
+        subject_type=OnlineReport._meta.label,
+        subject_id__in=[str(report.pk) for report in reports],
+        state__in=LIVE_STATES,
+    )
+    return {int(deadline.subject_id): deadline for deadline in rows}
+
+
 def report_screening_deadline(*, hall: Any, report: OnlineReport) -> Deadline | None:
     return (
         Deadline.objects.filter(
