@@ -417,6 +417,7 @@ SPECTACULAR_SETTINGS = {
         "HandlingCategoryEnum": "casework.choices.HandlingCategory",
         "ComplexityEnum": "casework.choices.Complexity",
         "ChannelEnum": "casework.choices.Channel",
+        "WindowChannelEnum": "casework.choices.WINDOW_CHANNELS",
         "ApplicantKindEnum": "casework.choices.ApplicantKind",
         "CaseResultEnum": "casework.choices.CaseResult",
         "ExclusionReasonEnum": "casework.choices.ExclusionReason",
