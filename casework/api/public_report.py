@@ -42,15 +42,15 @@ from hallplatform.clientip import client_ip
 from hallplatform.throttling import page_address_throttle
 
 
-class CodeRequestSerializer(serializers.Serializer):
+class ReportCodeRequestSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=limits.PHONE_MAX_LENGTH, help_text="The person's mainland mobile.")
 
 
-class MessageSerializer(serializers.Serializer):
+class ReportCodeSentSerializer(serializers.Serializer):
     message = serializers.CharField(max_length=200)
 
 
-class ReportSerializer(serializers.Serializer):
+class OnlineReportSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=limits.PHONE_MAX_LENGTH)
     code = serializers.CharField(max_length=6, help_text="The 6-digit code sent by SMS (5 minutes, good once).")
     applicant_kind = serializers.ChoiceField(choices=ApplicantKind.choices)
@@ -105,14 +105,14 @@ class ReportCodeView(PublicView):
     @extend_schema(
         tags=["public"],
         summary="Send a one-time code to the mobile of a person who wants to report online",
-        request=CodeRequestSerializer,
-        responses={202: MessageSerializer, **ERRORS},
+        request=ReportCodeRequestSerializer,
+        responses={202: ReportCodeSentSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
         hall = _hall(request)
         if (refused := _throttled(request)) is not None:
             return refused
-        data = parse(CodeRequestSerializer, request.data)
+        data = parse(ReportCodeRequestSerializer, request.data)
         phone = report_phone_clean(data["phone"])
         address = client_ip(request._request)
         if report_code_captcha_required(address=address) or report_code_address_refused(address=address):
@@ -129,14 +129,14 @@ class ReportView(PublicView):
     @extend_schema(
         tags=["public"],
         summary="Send an online report with the SMS code (multipart for photos)",
-        request={"multipart/form-data": ReportSerializer, "application/json": ReportSerializer},
+        request={"multipart/form-data": OnlineReportSerializer, "application/json": OnlineReportSerializer},
         responses={201: ReportReceivedSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
         hall = _hall(request)
         if (refused := _throttled(request)) is not None:
             return refused
-        data = parse(ReportSerializer, request.data)
+        data = parse(OnlineReportSerializer, request.data)
         limit = settings.REPORT_PHOTO_MAX_BYTES + 1
         report_data = ReportData(
             phone=report_phone_clean(data["phone"]),

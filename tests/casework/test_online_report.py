@@ -267,6 +267,28 @@ def test_declining_needs_a_reason_uses_no_number_and_tells_the_person(hall: Any)
         )
 
 
+def test_the_screening_deadline_warns_the_window_then_breaches_and_escalates(hall: Any) -> None:
+    from hallplatform.deadlines.sweep import deadline_sweep
+
+    report, _token = submit(hall)
+    deadline = Deadline.objects.get(kind=DeadlineKind.ONLINE_SCREENING, subject_id=str(report.pk))
+
+    deadline_sweep(now=deadline.warn_at)
+    deadline_sweep(now=deadline.due_at)
+
+    deadline.refresh_from_db()
+    assert deadline.state == DeadlineState.BREACHED
+    told = Notice.objects.filter(event_key__startswith=f"deadline:{deadline.pk}:").select_related("recipient_user")
+    warned = {n.recipient_user.username for n in told if n.event_key.endswith(":warning")}
+    assert "wengyuan_window" in warned  # no owner: the hall's window staff
+    assert any(n.kind == "deadline_breach" for n in told)
+    assert all(n.context["subject_label"] == f"网上反映 R{report.pk}" for n in told)
+    # screened late, the breached deadline is met all the same
+    report_decline(report=report, actor=user("wengyuan_window"), hall=hall, reason="重复")
+    deadline.refresh_from_db()
+    assert deadline.state == DeadlineState.MET
+
+
 def test_a_department_user_may_not_screen(hall: Any) -> None:
     from django.http import Http404
 
