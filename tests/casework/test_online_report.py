@@ -429,6 +429,9 @@ def test_the_window_screens_on_its_pages_and_the_photo_is_audited(hall: Any) -> 
     report, _token = submit(hall, photos=[Photo(JPEG)], id_photo_consent=True)
     window = client_for("wengyuan_window", "wengyuan")
 
+    home = window.get("/").content.decode()
+    todo = re.search(r'id="todo-online_reports".*?</div>', home, re.S)
+    assert todo is not None and f"/cases/reports/{report.pk}/" in todo.group(0)
     listing = window.get("/cases/reports/")
     assert listing.status_code == 200 and f"/cases/reports/{report.pk}/" in listing.content.decode()
     stored = StoredFile.objects.get()
@@ -443,6 +446,11 @@ def test_the_window_screens_on_its_pages_and_the_photo_is_audited(hall: Any) -> 
     )
     case = Case.objects.get()
     assert accepted.status_code == 302 and accepted["Location"] == f"/cases/{case.pk}/"
+    assert f"/cases/reports/{report.pk}/" not in window.get("/").content.decode()
+    assert (
+        case.channel == Channel.ONLINE
+        and f"/cases/reports/{report.pk}/" in window.get("/cases/reports/?status=accepted").content.decode()
+    )
     # a department's staff and the person never get the photo
     assert client_for("wengyuan_rsj", "wengyuan").get(f"/cases/reports/{report.pk}/files/{stored.pk}/").status_code in {
         403,
