@@ -11,6 +11,11 @@ from django.utils.translation import gettext_lazy as _
 class Channel(models.TextChoices):
     ON_SITE = "on_site", _("On site")
     PHONE = "phone", _("By phone")
+    ONLINE = "online", _("Online")
+
+
+# What the window chooses on the 登记表: an online report becomes a case only through its screening.
+WINDOW_CHANNELS = [(Channel.ON_SITE.value, Channel.ON_SITE.label), (Channel.PHONE.value, Channel.PHONE.label)]
 
 
 class ApplicantKind(models.TextChoices):
@@ -97,3 +102,12 @@ class ExclusionReason(models.TextChoices):
     PETITION = "petition", _("A petition matter (信访)")
     FILED = "filed", _("Already filed as a case (已立案)")
     LAW_EXCLUDED = "law_excluded", _("Not to be handled by law or regulation")
+
+
+class ReportStatus(models.TextChoices):
+    """An online report (docs/online-reporting.md) before it is a case: the window screens it within one
+    working day; accepted, it becomes a case with its NO; declined (spam, duplicate), it gets none."""
+
+    PENDING = "pending", _("Pending screening")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Not taken as a report")

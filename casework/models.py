@@ -24,6 +24,7 @@ from casework.choices import (
     FeedbackMethod,
     FollowUpMethod,
     HandlingCategory,
+    ReportStatus,
     Satisfaction,
     SlipStatus,
 )
@@ -325,3 +326,104 @@ class ProgressCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.sent_at}"
+
+
+# --- Online reporting (docs/online-reporting.md) ------------------------------------------------------
+
+
+class OnlineReport(models.Model):
+    """What a person reported on the hall's /report/ page, before the window screens it.
+
+    Not a case yet: no NO (numbers stay gap-free for real cases; spam never consumes one), no row in
+    the cross-hall index, no statistics. Accepted, it becomes a case (``case``) with channel 网上 and its
+    NO; declined, it stays here with the reason. The progress token is kept like a case's (a digest to
+    find it, sealed to carry it over to the case at acceptance, so the person's bookmark keeps working)."""
+
+    status = models.CharField(_("status"), max_length=12, choices=ReportStatus.choices, default=ReportStatus.PENDING)
+    applicant_kind = models.CharField(_("applicant kind"), max_length=12, choices=ApplicantKind.choices)
+    applicant_name = EncryptedTextField(
+        _("applicant"), purpose="report.applicant_name", max_length=limits.NAME_MAX_LENGTH
+    )
+    enterprise_name = models.CharField(_("enterprise name"), max_length=200, blank=True)
+    phone = EncryptedTextField(_("contact phone"), purpose="report.phone", max_length=limits.PHONE_MAX_LENGTH)
+    phone_index = models.CharField(max_length=64, db_index=True, editable=False)
+    matter_name = models.CharField(_("matter"), max_length=200)
+    problem = EncryptedTextField(_("what happened"), purpose="report.problem", max_length=limits.TEXT_MAX_LENGTH)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    submitted_from = models.CharField(_("submitted from (address)"), max_length=45)
+    # The personal-data notice (个人信息处理告知, PIPL art. 17) the person consented to, and when.
+    consent_version = models.CharField(_("notice version"), max_length=20)
+    consent_at = models.DateTimeField(_("consented at"))
+    # Separate consent to photos of identity documents (sensitive personal information, arts. 28–29).
+    id_photo_consent_at = models.DateTimeField(_("consented to document photos at"), null=True, blank=True)
+    token_digest = models.CharField(max_length=64, unique=True)
+    token = EncryptedTextField(purpose="report.progress_token", max_length=64)
+    case = models.OneToOneField(
+        Case, verbose_name=_("case"), null=True, blank=True, on_delete=models.PROTECT, related_name="online_report"
+    )
+    screened_at = models.DateTimeField(_("screened at"), null=True, blank=True)
+    screened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("screened by"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+    decline_reason = models.TextField(_("reason not taken"), blank=True, max_length=limits.NOTE_MAX_LENGTH)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("online report")
+        verbose_name_plural = _("online reports")
+        ordering = ["-submitted_at", "-id"]
+        indexes = [models.Index(fields=["status", "-submitted_at"], name="report_status_recent")]
+
+    def __str__(self) -> str:
+        return f"R{self.pk}"
+
+
+class ReportCode(models.Model):
+    """A one-time code sent to a phone that wants to report online (6 digits, ``REPORT_CODE_SECONDS``,
+    good once). Only a keyed digest is kept, bound to the phone's blind index; ``address`` counts codes
+    per client address."""
+
+    phone_index = models.CharField(max_length=64)
+    code_digest = models.CharField(max_length=64)
+    address = models.CharField(max_length=45)
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["phone_index", "sent_at"], name="report_code_phone"),
+            models.Index(fields=["address", "sent_at"], name="report_code_address"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone_index[:8]} {self.sent_at}"
+
+
+class StoredFile(models.Model):
+    """A file kept encrypted through Django's storage API (casework/attachments.py): the content sealed
+    with its own data key, the data key sealed by the field keys (``data_key``: re-sealed by
+    rotate_field_keys, the file itself never rewritten). Photos of an online report today; attachments
+    of cases later."""
+
+    storage_name = models.CharField(max_length=200, unique=True)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    data_key = EncryptedTextField(purpose="file.data_key", max_length=200)
+    created_at = models.DateTimeField()
+    report = models.ForeignKey(OnlineReport, null=True, blank=True, on_delete=models.PROTECT, related_name="files")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="files")
+
+    class Meta:
+        verbose_name = _("stored file")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.storage_name

@@ -30,8 +30,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_tenants.utils import get_public_schema_name
 
-from casework.choices import CaseResult, CaseStatus
-from casework.models import Case, CaseProgressAccess, ProgressCode, ProgressFailure, TransferSlip
+from casework.choices import CaseResult, CaseStatus, Channel, ReportStatus
+from casework.models import Case, CaseProgressAccess, OnlineReport, ProgressCode, ProgressFailure, TransferSlip
 from hallplatform.audit.services import audit_record
 from hallplatform.captcha import captcha_purge_expired, code_requests_purge
 from hallplatform.deadlines.models import LIVE_STATES, Deadline, DeadlineKind
@@ -80,10 +80,11 @@ def progress_link(*, origin: str, token: str) -> str:
     return f"{origin}{PROGRESS_PATH}{token}/"
 
 
-def progress_access_issue(*, case: Case, at: datetime | None = None) -> str:
+def progress_access_issue(*, case: Case, at: datetime | None = None, token: str = "") -> str:
     """Give ``case`` its progress token (at registration; the data migration for older cases). Returns
-    the token; the row keeps only its digest and its sealed copy."""
-    token = token_new()
+    the token; the row keeps only its digest and its sealed copy. An accepted online report passes its
+    own token, so that the link the person bookmarked keeps working."""
+    token = token or token_new()
     CaseProgressAccess.objects.create(
         case=case, token_digest=token_digest(token), token=token, created_at=at or timezone.now()
     )
@@ -125,6 +126,28 @@ def progress_case_by_token(token: str) -> Case | None:
     if access is None or not progress_visible(access.case):
         return None
     return access.case
+
+
+def progress_report_by_token(token: str) -> OnlineReport | None:
+    """An online report not (yet) a case, by its token: pending, or declined within
+    ``PROGRESS_CLOSED_VISIBLE_DAYS``. An accepted report's token finds its case instead."""
+    report = OnlineReport.objects.filter(token_digest=token_digest(token)).exclude(status=ReportStatus.ACCEPTED).first()
+    if report is None:
+        return None
+    declined_at = report.screened_at if report.status == ReportStatus.DECLINED else None
+    if declined_at is not None and timezone.now() >= declined_at + timedelta(
+        days=settings.PROGRESS_CLOSED_VISIBLE_DAYS
+    ):
+        return None
+    return report
+
+
+def progress_report_secret_check(*, report: OnlineReport, secret: str) -> str:
+    """Whether ``secret`` is the last four digits of the report's phone ("digits") or not ("")."""
+    secret = (secret or "").strip()
+    expected = re.sub(r"\D", "", report.phone or "")[-4:]
+    ok = len(secret) == 4 and secret.isdigit() and hmac.compare_digest(secret.encode(), expected.encode())
+    return "digits" if ok else ""
 
 
 def progress_case_by_number(number: str) -> Case | None:
@@ -357,6 +380,9 @@ def progress_summary(*, case: Case, hall: Any) -> ProgressSummary:
             told.append((_("What you were told"), free_text(case.answer, revealed=False)))
         if case.policy_basis and on_the_spot:
             told.append((_("Policy basis"), free_text(case.policy_basis, revealed=False)))
+    if case.channel == Channel.ONLINE:
+        submitted = OnlineReport.objects.filter(case=case).values_list("submitted_at", flat=True).first()
+        steps.insert(0, Step(pgettext_lazy("progress step", "Received online"), submitted, "done"))
     handler = case.handler
     return ProgressSummary(
         number=case.number,
@@ -397,3 +423,38 @@ def progress_purge(*, now: datetime | None = None) -> dict[str, int]:
     counts["captchas"] = captcha_purge_expired()
     counts["code_requests"] = code_requests_purge(now=now)
     return counts
+
+
+def progress_report_summary(*, report: OnlineReport, hall: Any) -> ProgressSummary:
+    """What the person sees of an online report the window has not accepted: received, pending
+    screening (with its due date) before registration; or declined, with the reason told by SMS."""
+    declined = report.status == ReportStatus.DECLINED
+    received = Step(pgettext_lazy("progress step", "Received online"), report.submitted_at, "done")
+    screening = Step(pgettext_lazy("progress step", "Pending screening"), report.screened_at)
+    rest = [
+        Step(pgettext_lazy("progress step", "Registered")),
+        Step(pgettext_lazy("progress step", "Result told to you")),
+        Step(pgettext_lazy("progress step", "Closed")),
+    ]
+    told: list[tuple[Any, str]] = []
+    if declined:
+        screening.state = "done"
+        for step in rest:
+            step.state = "skipped"
+        told.append((_("Not taken as a report because"), free_text(report.decline_reason, revealed=False)))
+    else:
+        screening.state = "current"
+        screening.due_at = _live_due(hall, DeadlineKind.ONLINE_SCREENING, OnlineReport._meta.label, [report.pk])
+    return ProgressSummary(
+        number="",
+        matter=report.matter_name,
+        status_label=report.get_status_display(),
+        applicant=report.enterprise_name or mask_name(report.applicant_name or ""),
+        phone=mask_mobile(report.phone or ""),
+        handler="",
+        handler_phone="",
+        steps=[received, screening, *rest],
+        told=told,
+        told_at=report.screened_at if declined else None,
+        finished=declined,
+    )

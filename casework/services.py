@@ -18,6 +18,7 @@ from casework.access import ensure_may_decide_meeting_request, ensure_slip_depar
 from casework.choices import (
     OPEN_SLIP_STATES,
     UNSATISFIED,
+    WINDOW_CHANNELS,
     ApplicantKind,
     CaseResult,
     CaseStatus,
@@ -161,7 +162,7 @@ def _next_number(*, region_code: str, year: int) -> str:
     return f"{region_code}-{year}-{sequence.last:05d}"
 
 
-def _clean(data: Registration) -> dict[str, Any]:
+def _clean(data: Registration, *, online: bool = False) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
 
     def need(field: str, value: str, label: str) -> str:
@@ -171,7 +172,8 @@ def _clean(data: Registration) -> dict[str, Any]:
         return value
 
     cleaned: dict[str, Any] = {}
-    if data.channel not in Channel.values:
+    # 网上 only through the screening of an online report (casework/reports.py report_accept)
+    if data.channel not in [value for value, _label in WINDOW_CHANNELS] + ([Channel.ONLINE] if online else []):
         errors.setdefault("channel", []).append(_("Choose on site or by phone."))
     if data.applicant_kind not in ApplicantKind.values:
         errors.setdefault("applicant_kind", []).append(_("Choose individual or enterprise."))
@@ -201,10 +203,13 @@ def _clean(data: Registration) -> dict[str, Any]:
 
 
 @transaction.atomic
-def case_register(*, hall: Any, actor: Any, data: Registration, at: datetime | None = None) -> Case:
+def case_register(
+    *, hall: Any, actor: Any, data: Registration, at: datetime | None = None, progress_token: str = ""
+) -> Case:
     """Register a case on the 登记表 (rule art. 5(1)): a gap-free NO, every field of the form, the
-    personal data encrypted, and the first timeline event. Refusals name the field; nothing is kept."""
-    cleaned = _clean(data)
+    personal data encrypted, and the first timeline event. Refusals name the field; nothing is kept.
+    ``progress_token``: an accepted online report's token (its channel 网上 is allowed only then)."""
+    cleaned = _clean(data, online=bool(progress_token))
     at = at or timezone.now()
     year = timezone.localtime(at).year
     earlier = Case.objects.filter(
@@ -248,7 +253,7 @@ def case_register(*, hall: Any, actor: Any, data: Registration, at: datetime | N
         },
     )
     # The progress link's token (printed as a QR code); the SMS carries the hall's fixed address instead.
-    progress_access_issue(case=case, at=at)
+    progress_access_issue(case=case, at=at, token=progress_token)
     notices.notify_person(
         kind="person_registered",
         event_key=f"case:{case.pk}:registered",

@@ -435,6 +435,7 @@ SPECTACULAR_SETTINGS = {
         "HandlingCategoryEnum": "casework.choices.HandlingCategory",
         "ComplexityEnum": "casework.choices.Complexity",
         "ChannelEnum": "casework.choices.Channel",
+        "WindowChannelEnum": "casework.choices.WINDOW_CHANNELS",
         "ApplicantKindEnum": "casework.choices.ApplicantKind",
         "CaseResultEnum": "casework.choices.CaseResult",
         "ExclusionReasonEnum": "casework.choices.ExclusionReason",
@@ -500,8 +501,14 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / ".data" / "static"))
+# Encrypted files (casework/attachments.py: photos of online reports): never under a served path.
+PRIVATE_FILES_ROOT = Path(os.environ.get("PRIVATE_FILES_ROOT", BASE_DIR / ".data" / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": os.environ.get("PRIVATE_FILES_STORAGE", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": {"location": str(PRIVATE_FILES_ROOT), "base_url": None},
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
@@ -630,6 +637,23 @@ CAPTCHA_FONT_SIZE = 26
 CAPTCHA_2X_IMAGE = False
 # Letters only, without those easily taken for another (I/L, O/Q): read aloud as English letters.
 CAPTCHA_CHALLENGE_FUNCT = "hallplatform.captcha.letters_challenge"
+
+# --- Online reporting (casework/reports.py; docs/online-reporting.md) ---------------------------------
+# The one-time codes of /report/ keep PROGRESS_CODE_SECONDS (5 minutes) and are good once.
+REPORT_CODE_DAILY_LIMIT = int(os.environ.get("REPORT_CODE_DAILY_LIMIT", "5"))  # per phone per 24 hours
+REPORT_CODE_ADDRESS_LIMIT = int(os.environ.get("REPORT_CODE_ADDRESS_LIMIT", "10"))  # per address per hour
+# Reports per verified phone per 24 hours (above it: refused, the window is told by phone instead).
+REPORT_DAILY_LIMIT = int(os.environ.get("REPORT_DAILY_LIMIT", "3"))
+# How long a verified phone may fill in the form (minutes, in the session).
+REPORT_SESSION_MINUTES = int(os.environ.get("REPORT_SESSION_MINUTES", "30"))
+REPORT_THROTTLE_RATE = os.environ.get("REPORT_THROTTLE_RATE", "30/minute")
+# Photos of documents: how many, bytes per file, bytes in all (JPEG, PNG or PDF, checked by content);
+# the total stays under UPLOAD_BODY_MAX_BYTES.
+REPORT_PHOTO_MAX_FILES = int(os.environ.get("REPORT_PHOTO_MAX_FILES", "3"))
+REPORT_PHOTO_MAX_BYTES = int(os.environ.get("REPORT_PHOTO_MAX_BYTES", str(4 * 1024 * 1024)))
+REPORT_PHOTO_TOTAL_BYTES = int(os.environ.get("REPORT_PHOTO_TOTAL_BYTES", str(8 * 1024 * 1024)))
+# The version of the personal-data notice (个人信息处理告知) recorded with each consent.
+REPORT_NOTICE_VERSION = os.environ.get("REPORT_NOTICE_VERSION", "2026-12")
 
 # How often beat looks for notices whose delivery task was lost (notice_deliver_pending).
 NOTICE_SWEEP_SECONDS = float(os.environ.get("NOTICE_SWEEP_SECONDS", "60"))

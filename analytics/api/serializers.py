@@ -98,7 +98,7 @@ def _counts(help_text: str) -> serializers.DictField:
 class FiguresSerializer(serializers.Serializer):
     period = PeriodSerializer()
     cases = serializers.IntegerField(help_text="Cases registered in the period.")
-    by_channel = _counts("Cases by channel (on_site, phone).")
+    by_channel = _counts("Cases by channel (on_site, phone, online).")
     by_category = _counts("Cases by handling category.")
     by_status = _counts("Cases by their status now.")
     not_accepted = serializers.IntegerField()

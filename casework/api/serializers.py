@@ -17,6 +17,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from casework.choices import (
+    WINDOW_CHANNELS,
     ApplicantKind,
     CaseResult,
     CaseStatus,
@@ -390,7 +391,7 @@ class VersionedSerializer(serializers.Serializer):
 class RegistrationSerializer(serializers.Serializer):
     """The 登记表 (rule art. 5(1)); the services check what is required and valid."""
 
-    channel = serializers.ChoiceField(choices=Channel.choices)
+    channel = serializers.ChoiceField(choices=WINDOW_CHANNELS)
     applicant_kind = serializers.ChoiceField(choices=ApplicantKind.choices)
     applicant_name = serializers.CharField(allow_blank=True, max_length=limits.NAME_MAX_LENGTH)
     enterprise_name = serializers.CharField(

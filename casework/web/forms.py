@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.choices import (
+    WINDOW_CHANNELS,
     ApplicantKind,
     CaseStatus,
     Channel,
@@ -127,7 +128,7 @@ class CaseSearchForm(forms.Form):
 
 class RegistrationForm(forms.Form):
     channel = forms.ChoiceField(
-        label=_("Channel"), required=False, choices=Channel.choices, widget=forms.RadioSelect, initial=Channel.ON_SITE
+        label=_("Channel"), required=False, choices=WINDOW_CHANNELS, widget=forms.RadioSelect, initial=Channel.ON_SITE
     )
     applicant_kind = forms.ChoiceField(
         label=_("Applicant kind"),

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from casework.models import Case
+from casework.models import Case, OnlineReport
 from casework.progress import (
     number_key,
     progress_blocked_seconds,
@@ -33,6 +33,9 @@ from casework.progress import (
     progress_code_send,
     progress_failure_record,
     progress_link,
+    progress_report_by_token,
+    progress_report_secret_check,
+    progress_report_summary,
     progress_secret_check,
     progress_summary,
     progress_token_for_print,
@@ -99,7 +102,27 @@ def _open_case_id(request: HttpRequest) -> int | None:
     if timezone.now().timestamp() > float(opened.get("until", 0)):
         request.session.pop(SESSION_KEY, None)
         return None
+    if "case" not in opened:
+        return None
     return int(opened["case"])
+
+
+def _open_report(request: HttpRequest) -> OnlineReport | None:
+    """The online report (not yet a case) open in this session on this hall's host; once accepted, the
+    case it became opens instead (_open_case_id)."""
+    opened = request.session.get(SESSION_KEY)
+    if not isinstance(opened, dict) or opened.get("hall") != _hall(request).pk or "report" not in opened:
+        return None
+    if timezone.now().timestamp() > float(opened.get("until", 0)):
+        return None
+    return OnlineReport.objects.filter(pk=int(opened["report"])).first()
+
+
+def progress_report_open(request: HttpRequest, *, report: OnlineReport) -> None:
+    """Open an online report in the person's session (after sending it, or the digits on its link)."""
+    request.session.cycle_key()
+    until = timezone.now() + timedelta(minutes=settings.PROGRESS_SESSION_MINUTES)
+    request.session[SESSION_KEY] = {"report": report.pk, "hall": _hall(request).pk, "until": until.timestamp()}
 
 
 def _confirm(request: HttpRequest, *, case: Case, via: str, method: str) -> None:
@@ -247,6 +270,15 @@ def progress_status(request: HttpRequest) -> HttpResponse:
         return refused
     case_id = _open_case_id(request)
     case = Case.objects.filter(pk=case_id).select_related("handler").first() if case_id else None
+    report = _open_report(request) if case is None else None
+    if report is not None and report.case_id is not None:
+        case = Case.objects.filter(pk=report.case_id).select_related("handler").first()
+    elif report is not None:
+        return _page(
+            request,
+            "casework/progress/status.html",
+            {"summary": progress_report_summary(report=report, hall=_hall(request))},
+        )
     if case is None or not progress_visible(case):
         return HttpResponseRedirect(reverse("progress:lookup"))
     return _page(
@@ -275,6 +307,8 @@ def progress_token(request: HttpRequest, token: str) -> HttpResponse:
     key = token_key(token)
     address = client_ip(request)
     case = progress_case_by_token(token)
+    if case is None and (report := progress_report_by_token(token)) is not None:
+        return _report_token(request, report=report, key=key)
     if case is None:
         progress_failure_record(key=key, address=address)
         if wait := progress_blocked_seconds(key=key, address=address):
@@ -313,4 +347,40 @@ def progress_token(request: HttpRequest, token: str) -> HttpResponse:
             "captcha_error": captcha_error,
         },
         status=400 if errors or captcha_error else 200,
+    )
+
+
+def _report_token(request: HttpRequest, *, report: OnlineReport, key: str) -> HttpResponse:
+    """The progress link of an online report the window has not accepted: the last four digits of the
+    phone open it (no code: there is no case to send one for yet; asking answers the same)."""
+    address = client_ip(request)
+    opened = _open_report(request)
+    if opened is not None and opened.pk == report.pk and request.method == "GET":
+        return _page(
+            request,
+            "casework/progress/status.html",
+            {"summary": progress_report_summary(report=report, hall=_hall(request))},
+        )
+    if blocked := progress_blocked_seconds(key=key, address=address):
+        if request.method == "POST":
+            progress_failure_record(key=key, address=address)
+        return _too_many(request, blocked)
+    errors: dict[str, str] = {}
+    code_sent = ""
+    if request.method == "POST" and request.POST.get("action") == "code":
+        code_sent = str(CODE_SENT) % {"minutes": max(1, settings.PROGRESS_CODE_SECONDS // 60)}
+    elif request.method == "POST":
+        secret = request.POST.get("secret", "")[:SECRET_MAX_LENGTH]
+        if progress_report_secret_check(report=report, secret=secret):
+            progress_report_open(request, report=report)
+            return HttpResponseRedirect(request.path)
+        progress_failure_record(key=key, address=address)
+        if blocked := progress_blocked_seconds(key=key, address=address):
+            return _too_many(request, blocked)
+        errors["secret"] = str(WRONG)
+    return _page(
+        request,
+        "casework/progress/token.html",
+        {"errors": errors, "code_sent": code_sent},
+        status=400 if errors else 200,
     )
