@@ -37,6 +37,7 @@ from casework.progress import progress_blocked_seconds, progress_failure_record,
 from casework.services import Registration, case_register, phone_index
 from hallplatform import limits
 from hallplatform.audit.services import audit_record
+from hallplatform.captcha import captcha_required
 from hallplatform.deadlines.models import LIVE_STATES, Deadline, DeadlineKind, DeadlineRule
 from hallplatform.deadlines.services import deadline_meet, deadline_open
 from hallplatform.personal import free_text, mask_mobile, normalise_mobile
@@ -76,10 +77,11 @@ def report_phone_clean(phone: str) -> str:
 
 
 def report_code_captcha_required(*, address: str) -> bool:
-    """The hook for a CAPTCHA before sending a code (built by another part of issue 16): True once the
-    address asked for codes before within the hour. Today nobody is asked; the per-phone and
-    per-address caps below stand in. The report page and API call this before sending."""
-    return False
+    """Whether the address must solve a CAPTCHA picture before its next code: after its first
+    ``CAPTCHA_AFTER_CODE_REQUESTS`` code requests within ``CAPTCHA_WINDOW_MINUTES``, counted together
+    with the progress pages' (hallplatform/captcha.py). The report page and API check it before
+    sending and record each request that gets through (``code_request_record``, scope ``report``)."""
+    return captcha_required(address)
 
 
 def report_code_address_refused(*, address: str) -> bool:

@@ -38,12 +38,22 @@ from casework.reports import (
 )
 from hallplatform import limits
 from hallplatform.api import ErrorSerializer, parse
+from hallplatform.captcha import KEY_MAX_LENGTH, VALUE_MAX_LENGTH, captcha_check, code_request_record
 from hallplatform.clientip import client_ip
 from hallplatform.throttling import page_address_throttle
 
 
 class ReportCodeRequestSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=limits.PHONE_MAX_LENGTH, help_text="The person's mainland mobile.")
+    captcha_key = serializers.CharField(
+        required=False,
+        max_length=KEY_MAX_LENGTH,
+        help_text="After an address's first code requests: the key of a picture from "
+        "GET /api/v1/public/progress/captcha/.",
+    )
+    captcha_value = serializers.CharField(
+        required=False, max_length=VALUE_MAX_LENGTH, help_text="The characters in that picture."
+    )
 
 
 class ReportCodeSentSerializer(serializers.Serializer):
@@ -115,8 +125,17 @@ class ReportCodeView(PublicView):
         data = parse(ReportCodeRequestSerializer, request.data)
         phone = report_phone_clean(data["phone"])
         address = client_ip(request._request)
-        if report_code_captcha_required(address=address) or report_code_address_refused(address=address):
+        if report_code_address_refused(address=address):
             return _too_many(3600)
+        if report_code_captcha_required(address=address) and not captcha_check(
+            key=data.get("captcha_key", ""), value=data.get("captcha_value", "")
+        ):
+            message = _("Solve the picture first: get one from the captcha endpoint and send its characters.")
+            return Response(
+                {"code": "captcha_required", "message": message, "fields": {"captcha_value": [message]}},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        code_request_record(address=address, scope="report")
         report_code_send(phone=phone, address=address, hall=hall)
         minutes = max(1, settings.PROGRESS_CODE_SECONDS // 60)
         message = _("If the number can receive SMS, a code has been sent to it. It is valid for %(minutes)d minutes.")

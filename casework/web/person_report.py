@@ -35,9 +35,10 @@ from casework.reports import (
     report_phone_clean,
     report_submit,
 )
-from casework.web.person_progress import _page, _too_many, progress_report_open
+from casework.web.person_progress import CaptchaForm, _page, _too_many, progress_report_open
 from hallplatform import limits
 from hallplatform.accounts.access import public_endpoint
+from hallplatform.captcha import captcha_new, code_request_record
 from hallplatform.clientip import client_ip
 from hallplatform.personal import mask_mobile
 from hallplatform.throttling import page_address_throttle
@@ -85,7 +86,7 @@ def report_start(request: HttpRequest) -> HttpResponse:
     address = client_ip(request)
     phone_text = request.POST.get("phone", "").strip()[: limits.PHONE_MAX_LENGTH]
     errors: dict[str, str] = {}
-    code_sent = ""
+    code_sent = captcha_error = ""
     if request.method == "POST":
         try:
             phone = report_phone_clean(phone_text)
@@ -93,10 +94,15 @@ def report_start(request: HttpRequest) -> HttpResponse:
             errors["phone"] = exc.message_dict["phone"][0]
             phone = ""
         if phone and request.POST.get("action") == "send":
-            if report_code_captcha_required(address=address) or report_code_address_refused(address=address):
+            if report_code_address_refused(address=address):
                 return _too_many(request, 3600)
-            report_code_send(phone=phone, address=address, hall=_hall(request))
-            code_sent = str(CODE_SENT) % {"minutes": _minutes()}
+            form = CaptchaForm(request.POST, captcha=report_code_captcha_required(address=address))
+            if form.is_valid():
+                code_request_record(address=address, scope="report")
+                report_code_send(phone=phone, address=address, hall=_hall(request))
+                code_sent = str(CODE_SENT) % {"minutes": _minutes()}
+            else:  # the picture was due and not solved: nothing sent, nothing counted
+                captcha_error = "; ".join(str(message) for message in form.errors.get("captcha_value") or [])
         elif phone:
             if blocked := report_code_blocked_seconds(phone=phone, address=address):
                 return _too_many(request, blocked)
@@ -113,8 +119,16 @@ def report_start(request: HttpRequest) -> HttpResponse:
     return _page(
         request,
         "casework/report/start.html",
-        {"phone": phone_text, "errors": errors, "code_sent": code_sent, "asked": request.method == "POST"},
-        status=400 if errors else 200,
+        {
+            "phone": phone_text,
+            "errors": errors,
+            "code_sent": code_sent,
+            "asked": request.method == "POST",
+            "captcha": captcha_new() if report_code_captcha_required(address=address) else None,
+            "captcha_error": captcha_error,
+            "hall": _hall(request),
+        },
+        status=400 if errors or captcha_error else 200,
     )
 
 

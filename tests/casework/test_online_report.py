@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from captcha.models import CaptchaStore
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -24,6 +25,7 @@ from casework.reports import Photo, ReportData, report_accept, report_decline, r
 from casework.services import case_answer_on_spot
 from hallplatform.audit.models import AuditEvent
 from hallplatform.deadlines.models import Deadline, DeadlineKind, DeadlineState
+from hallplatform.models import CodeRequest
 from hallplatform.schemas import use_hall_schema
 from notifications.models import ConsoleMessage, Notice
 from tests.casework.support import Clock, install_clock, register
@@ -55,6 +57,7 @@ def private_root(settings: Any, tmp_path: Path) -> Path:
 def hall(demo: dict[str, Any], clock: Clock, settings: Any, private_root: Path) -> Any:
     settings.PROGRESS_THROTTLE_RATE = "1000/minute"
     settings.REPORT_THROTTLE_RATE = "1000/minute"
+    settings.CAPTCHA_AFTER_CODE_REQUESTS = 100  # the CAPTCHA has its own test below
     use_hall_schema(demo["wengyuan"])
     return demo["wengyuan"]
 
@@ -457,3 +460,34 @@ def test_the_window_screens_on_its_pages_and_the_photo_is_audited(hall: Any) -> 
         404,
     }
     assert person().get(f"/cases/reports/{report.pk}/files/{stored.pk}/").status_code in {302, 403, 404}
+
+
+def test_after_the_first_code_requests_the_report_page_asks_the_captcha(hall: Any, settings: Any) -> None:
+    """The same CAPTCHA as the progress pages (hallplatform/captcha.py), counted together with them:
+    a missing or wrong answer sends nothing and counts nothing; the right one sends the code."""
+    settings.CAPTCHA_AFTER_CODE_REQUESTS = 2
+    for _ in range(2):
+        first = person().post("/report/", {"phone": PHONE, "action": "send"})
+        assert first.status_code == 200
+    page = person().post("/report/", {"phone": PHONE, "action": "send"})
+    found = re.search(r'name="captcha_key" value="([0-9a-f]+)"', page.content.decode())
+    assert found is not None and '<label for="captcha_value">' in page.content.decode()
+    before = (ReportCode.objects.count(), CodeRequest.objects.count(), ConsoleMessage.objects.count())
+    wrong = person().post(
+        "/report/", {"phone": PHONE, "action": "send", "captcha_key": found.group(1), "captcha_value": "zzzz"}
+    )
+    assert wrong.status_code == 400 and 'aria-invalid="true"' in wrong.content.decode()
+    assert (ReportCode.objects.count(), CodeRequest.objects.count(), ConsoleMessage.objects.count()) == before
+    key = re.search(r'name="captcha_key" value="([0-9a-f]+)"', wrong.content.decode())
+    assert key is not None
+    answer = CaptchaStore.objects.get(hashkey=key.group(1)).response
+    right = person().post(
+        "/report/", {"phone": PHONE, "action": "send", "captcha_key": key.group(1), "captcha_value": answer}
+    )
+    assert right.status_code == 200
+    assert ReportCode.objects.count() == before[0] + 1
+    # the API asks for it as well, with the error shape's field
+    api = person().post("/api/v1/public/report/code/", {"phone": PHONE}, content_type="application/json")
+    assert api.status_code == 400 and api.json()["code"] == "captcha_required"
+    assert "captcha_value" in api.json()["fields"]
+    assert ReportCode.objects.count() == before[0] + 1
