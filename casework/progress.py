@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,7 +32,7 @@ from casework.choices import CaseResult, CaseStatus
 from casework.models import Case, CaseProgressAccess, ProgressCode, ProgressFailure, TransferSlip
 from hallplatform.audit.services import audit_record
 from hallplatform.deadlines.models import LIVE_STATES, Deadline, DeadlineKind
-from hallplatform.personal import free_text, mask_mobile, mask_name
+from hallplatform.personal import free_text, is_mobile, mask_mobile, mask_name, phone_last_four
 from notifications.links import NoticeLink, link_url
 from notifications.providers import ProviderError, sms_provider
 
@@ -165,8 +164,8 @@ def _code_digest(case_id: int, code: str) -> str:
 
 
 def _last_four(case: Case) -> str:
-    """The last four digits of the registered phone (a landline too: digits only)."""
-    return re.sub(r"\D", "", case.phone or "")[-4:]
+    """The last four digits of the registered phone (a landline's: of its number, not its extension)."""
+    return phone_last_four(case.phone or "")
 
 
 @transaction.atomic
@@ -207,7 +206,7 @@ def progress_code_send(*, case: Case | None, address: str, hall: Any) -> bool:
     had ``PROGRESS_CODE_DAILY_LIMIT`` codes in the last 24 hours or opted out of SMS. Only the code's
     digest is kept; the audit event ``progress.code_sent`` names the case, never the code. True if
     sent; the caller answers the same either way, so that nobody learns whether a NO exists."""
-    if case is None or case.sms_opt_out or not case.phone:
+    if case is None or case.sms_opt_out or not is_mobile(case.phone or ""):  # a landline gets no SMS
         return False
     now = timezone.now()
     sent_today = ProgressCode.objects.filter(phone_index=case.phone_index, sent_at__gte=now - timedelta(days=1)).count()

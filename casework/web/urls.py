@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("search/", views.case_search, name="search"),
     path("<int:case_id>/", views.case_detail, name="detail"),
     path("<int:case_id>/reveal/", views.case_reveal_view, name="reveal"),
+    path("<int:case_id>/notes/", views.case_note_view, name="notes"),
     path("<int:case_id>/decline-meeting/", views.case_meeting_decline_view, name="decline_meeting"),
     path("<int:case_id>/extension/", views.case_extension_decide_view, name="extension"),
     path("<int:case_id>/print/registration/", views.print_registration, name="print_registration"),

@@ -34,7 +34,7 @@ def test_consultation_answered_on_the_spot_followed_up_and_closed(demo: object) 
     assert case["document_number"] == "110***********002X"
     assert case["address"] == "广东省韶关市****"
     assert "13812345678" not in case["problem"] and "138****5678" in case["problem"]
-    assert set(case["actions"]) == {"screen-out", "answer", "transfer", "sms-opt-out", "reveal"}
+    assert set(case["actions"]) == {"screen-out", "answer", "transfer", "sms-opt-out", "reassign", "amend", "reveal"}
     assert case["earlier_cases"] == {"count": 0, "numbers": []}
     path = f"/api/v1/cases/{case['id']}"
 
