@@ -605,6 +605,7 @@ def dashboard_sections(
             before.get("by_failure_kind") or {},
             FailureKind.values,
             lambda v: _choice(FailureKind, v),
+            always=True,  # the four kinds of art. 4, recorded or not
         ),
         counts_section(
             "status",
