@@ -58,7 +58,7 @@ def test_consultation_answered_on_the_spot_followed_up_and_closed(demo: object) 
 
     # then the case is closed, and its timeline tells every step
     assert case["status"] == "closed" and case["closed_at"]
-    assert case["actions"] == ["reveal"]  # no SMS can reach the person any more
+    assert case["actions"] == ["amend", "reveal"]  # no SMS can reach the person any more; 更正登记 stays
     refused = window.post(f"{path}/sms-opt-out/", {"version": case["version"], "opt_out": True})
     assert refused.status_code == 409 and refused.json()["code"] == "invalid_transition"
     assert ok(window.get(f"{path}/"))["version"] == case["version"]
@@ -112,7 +112,7 @@ def test_not_accepted_is_recorded_with_reason_and_referral(demo: object) -> None
 
     assert screened["status"] == "not_accepted"
     assert screened["exclusion_reason"] == "petition" and screened["referral"] == "县信访局"
-    assert screened["actions"] == ["reveal"]
+    assert screened["actions"] == ["amend", "reveal"]
     listed = ok(lead.get("/api/v1/cases/", status="not_accepted"))
     assert [row["number"] for row in listed["results"]] == [case["number"]]
 
