@@ -30,6 +30,15 @@ class HandlingCategory(models.TextChoices):
     REFUSED = "refused", _("Refused by the department")
 
 
+class FailureKind(models.TextChoices):
+    """Art. 4: what failed, which makes it a matter for the window (办不成事). Optional on a case."""
+
+    NOT_ACCEPTED = "not_accepted", _("Not accepted (未受理)")
+    NOT_APPROVED = "not_approved", _("Accepted but not approved (受理后未审批)")
+    REPEATED_VISITS = "repeated_visits", _("Several visits, still not done (多次跑动仍未办成)")
+    OTHER = "other", _("Other (其他)")
+
+
 class Complexity(models.TextChoices):
     ORDINARY = "ordinary", _("Ordinary")
     COMPLEX = "complex", _("Complex")

@@ -45,6 +45,9 @@ SLIP_FREE_TEXT_FIELDS = ("request", "reply", "supplement_note", "return_reason")
 # reveal shows.
 SLIP_CASE_FREE_TEXT_FIELDS = ("problem", "coordination_note")
 
+# Every text of an internal note (casework.models.CaseNote): read by staff only, masked all the same.
+NOTE_FREE_TEXT_FIELDS = ("text",)
+
 # The pseudo-field of the reveal: every free text the reader sees, in one audited reveal.
 FREE_TEXT = "free_text"
 

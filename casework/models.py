@@ -21,6 +21,7 @@ from casework.choices import (
     Channel,
     Complexity,
     ExclusionReason,
+    FailureKind,
     FeedbackMethod,
     FollowUpMethod,
     HandlingCategory,
@@ -73,6 +74,9 @@ class Case(models.Model):
     # it by the services. Never of an encrypted field.
     matter_search = SearchVectorField(null=True, editable=False)
     problem = EncryptedTextField(_("problem as told"), purpose="case.problem", max_length=limits.TEXT_MAX_LENGTH)
+    # Art. 4: what failed (未受理 / 受理后未审批 / 多次跑动仍未办成 / 其他); optional (older cases and
+    # integrations that do not send it).
+    failure_kind = models.CharField(_("what failed (art. 4)"), max_length=16, choices=FailureKind.choices, blank=True)
     acceptance_note = models.TextField(_("acceptance"), blank=True, max_length=limits.NOTE_MAX_LENGTH)
     result = models.CharField(_("result"), max_length=12, choices=CaseResult.choices, blank=True)
     handler = models.ForeignKey(
@@ -261,6 +265,39 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind}"
+
+
+class CaseNote(models.Model):
+    """An internal note (内部备注) on a case, or on one of its slips: read by the hall's window staff
+    and leads, and, on a slip, by the slip's department. Never printed, never on the person's progress
+    page, in an export or a notice; masked like every free text (casework/freetext.py)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes")
+    slip = models.ForeignKey(
+        TransferSlip,
+        verbose_name=_("transfer slip"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notes",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+    text = models.TextField(_("internal note"), max_length=limits.NOTE_MAX_LENGTH)
+    created_at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.created_at}"
 
 
 # --- The person's progress page (docs/progress-page.md) ------------------------------------------------

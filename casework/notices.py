@@ -13,6 +13,7 @@ from typing import Any
 from casework.models import Case, OnlineReport
 from hallplatform.accounts.models import RoleAssignment, RoleKind
 from hallplatform.deadlines.notices import SUBJECT_LABELS, SUBJECT_LINKS
+from hallplatform.personal import is_mobile
 from notifications.kinds import NoticeKind, notice_kind_register
 from notifications.links import NoticeLink
 from notifications.models import Notice, NoticeChannel, NoticeState
@@ -105,6 +106,20 @@ MEETING_SETTLED = notice_kind_register(
         sms="{{ case_number }}提请的联席会议已办结，请及时反馈办事人。",
         sms_params=("case_number",),
         variables=("case_number", "matter_name", "meeting_number", "feedback_due_at"),
+    )
+)
+CASE_HANDLER_ASSIGNED = notice_kind_register(
+    NoticeKind(
+        code="case_handler_assigned",
+        label="案件改由您经办",
+        subject="【经办】{{ case_number }}改由您经办",
+        body=(
+            "{{ hall_name }}“办不成事”反映窗口的{{ case_number }}（{{ matter_name }}）改由您经办"
+            "（原经办人：{{ previous }}）。"
+        ),
+        sms="{{ case_number }}改由您经办，请登录系统查看。",
+        sms_params=("case_number",),
+        variables=("case_number", "matter_name", "hall_name", "previous"),
     )
 )
 MEETING_REQUESTED = notice_kind_register(
@@ -220,7 +235,7 @@ PERSON_SUPPLEMENT = notice_kind_register(
 def _case_reporter_phone(case_id: str) -> str | None:
     """The "case:<id>" person resolver: the reporter's phone, unless they opted out of SMS."""
     case = Case.objects.filter(pk=int(case_id)).only("phone", "sms_opt_out").first() if case_id.isdigit() else None
-    if case is None or case.sms_opt_out:
+    if case is None or case.sms_opt_out or not is_mobile(case.phone or ""):
         return None
     return case.phone or None
 
@@ -353,8 +368,8 @@ def notify_staff(
 
 
 def notify_person(*, kind: str, event_key: str, hall: Any, case: Any, context: dict[str, Any]) -> bool:
-    """An SMS to the case's reporter, unless they opted out; True if one was queued."""
-    if case.sms_opt_out:
+    """An SMS to the case's reporter, unless they opted out or gave a landline; True if one was queued."""
+    if case.sms_opt_out or not is_mobile(case.phone or ""):
         return False
     notice = notice_enqueue(
         kind=kind,

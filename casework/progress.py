@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,7 +34,7 @@ from casework.models import Case, CaseProgressAccess, OnlineReport, ProgressCode
 from hallplatform.audit.services import audit_record
 from hallplatform.captcha import captcha_purge_expired, code_requests_purge
 from hallplatform.deadlines.models import LIVE_STATES, Deadline, DeadlineKind
-from hallplatform.personal import free_text, mask_mobile, mask_name
+from hallplatform.personal import free_text, is_mobile, mask_mobile, mask_name, phone_last_four
 from hallplatform.schemas import in_hall_schema
 from notifications.links import NoticeLink, link_url
 from notifications.providers import ProviderError, sms_provider
@@ -145,7 +144,7 @@ def progress_report_by_token(token: str) -> OnlineReport | None:
 def progress_report_secret_check(*, report: OnlineReport, secret: str) -> str:
     """Whether ``secret`` is the last four digits of the report's phone ("digits") or not ("")."""
     secret = (secret or "").strip()
-    expected = re.sub(r"\D", "", report.phone or "")[-4:]
+    expected = phone_last_four(report.phone or "")
     ok = len(secret) == 4 and secret.isdigit() and hmac.compare_digest(secret.encode(), expected.encode())
     return "digits" if ok else ""
 
@@ -195,8 +194,8 @@ def _code_digest(case_id: int, code: str) -> str:
 
 
 def _last_four(case: Case) -> str:
-    """The last four digits of the registered phone (a landline too: digits only)."""
-    return re.sub(r"\D", "", case.phone or "")[-4:]
+    """The last four digits of the registered phone (a landline's: of its number, not its extension)."""
+    return phone_last_four(case.phone or "")
 
 
 @transaction.atomic
@@ -237,7 +236,7 @@ def progress_code_send(*, case: Case | None, address: str, hall: Any) -> bool:
     had ``PROGRESS_CODE_DAILY_LIMIT`` codes in the last 24 hours or opted out of SMS. Only the code's
     digest is kept; the audit event ``progress.code_sent`` names the case, never the code. True if
     sent; the caller answers the same either way, so that nobody learns whether a NO exists."""
-    if case is None or case.sms_opt_out or not case.phone:
+    if case is None or case.sms_opt_out or not is_mobile(case.phone or ""):  # a landline gets no SMS
         return False
     now = timezone.now()
     sent_today = ProgressCode.objects.filter(phone_index=case.phone_index, sent_at__gte=now - timedelta(days=1)).count()

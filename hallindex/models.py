@@ -96,6 +96,7 @@ class CaseIndex(models.Model):
     matter_name = models.CharField(_("matter"), max_length=200)
     matter_key = models.CharField(_("matter (grouped)"), max_length=200, blank=True, db_index=True)
     handling_category = models.CharField(_("handling category"), max_length=16, blank=True)
+    failure_kind = models.CharField(_("what failed (art. 4)"), max_length=16, blank=True)
     complexity = models.CharField(_("complexity"), max_length=10, blank=True)
     status = models.CharField(_("status"), max_length=20)
     result = models.CharField(_("result"), max_length=12, blank=True)

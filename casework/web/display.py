@@ -19,10 +19,13 @@ from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from casework.choices import (
+    ApplicantKind,
     CaseResult,
     CaseStatus,
+    Channel,
     Complexity,
     ExclusionReason,
+    FailureKind,
     FeedbackMethod,
     FollowUpMethod,
     HandlingCategory,
@@ -32,13 +35,13 @@ from casework.choices import (
 from casework.freetext import FREE_TEXT
 from casework.models import Case, CaseEvent, TransferSlip
 from hallplatform.formats import local_minute
-from hallplatform.personal import free_text, mask_address, mask_id, mask_mobile, mask_name
+from hallplatform.personal import DocumentType, free_text, mask_address, mask_id, mask_name, mask_phone
 
 # --- Personal data --------------------------------------------------------------------------------
 
 MASKS: dict[str, Callable[[str], str]] = {
     "applicant_name": mask_name,
-    "phone": mask_mobile,
+    "phone": mask_phone,
     "document_number": mask_id,
     "address": mask_address,
 }
@@ -129,6 +132,9 @@ EVENT_LABELS: dict[str, Any] = {
     "screen_out_undone": _("“Not accepted” taken back (撤销不予受理)"),
     "sms_opt_out": _("SMS preference changed"),
     "linked_elsewhere": _("Linked to the same person's case in another hall"),
+    "handler_reassigned": _("Handler (经办人) changed"),
+    "registration_amended": _("Registration corrected (更正登记)"),
+    "slip_handler_reassigned": _("Department handler (经办人) of a slip changed"),
     "revealed": _("Personal data viewed unmasked"),
     # written by the city level (coordination/services.py) into the linked case's timeline
     "meeting_convened": _("Joint meeting convened"),
@@ -144,6 +150,9 @@ EVENT_LABELS: dict[str, Any] = {
     "retention_hold": _("Retention hold changed"),
     "personal_data_erased": _("Personal data erased (retention period over)"),
 }
+
+# Events whose ``fields`` change is a list of field names.
+FIELD_LIST_EVENTS = ("revealed", "personal_data_erased", "registration_amended")
 
 # Events whose from/to are the slip's states (the others are the case's).
 SLIP_EVENTS = {"slip_received", "slip_replied", "slip_supplement", "slip_returned", "slip_rerouted"}
@@ -190,6 +199,10 @@ CHANGE_LABELS: dict[str, Any] = {
     "granted": _("Granted"),
     "due_at": _("New due time"),
     "from_due_at": _("Due before"),
+    "from": _("Before"),
+    "to": _("After"),
+    "before": _("Before"),
+    "after": _("After"),
 }
 
 
@@ -214,6 +227,23 @@ def _yes_no(value: Any) -> str:
     return str(_("Yes") if value else _("No"))
 
 
+_AMENDED_CHOICES: dict[str, type[models.TextChoices]] = {
+    "channel": Channel,
+    "applicant_kind": ApplicantKind,
+    "document_type": DocumentType,
+    "failure_kind": FailureKind,
+}
+
+
+def _amended_value(name: str, value: Any, *, revealed: bool) -> str:
+    """A corrected field's old or new value in the timeline (already masked when it was recorded)."""
+    if name in _AMENDED_CHOICES:
+        return _label(_AMENDED_CHOICES[name], value) if value else "—"
+    if name == "problem":
+        return str(_("(changed)"))
+    return free_text(str(value), revealed=revealed) if value else "—"
+
+
 def _value(kind: str, key: str, value: Any, *, revealed: bool = False) -> str:
     if isinstance(value, bool):
         return _yes_no(value)
@@ -231,8 +261,17 @@ def _value(kind: str, key: str, value: Any, *, revealed: bool = False) -> str:
         return _label(Complexity, value)
     if key == "field":
         return str(FREE_TEXT_LABEL) if value == FREE_TEXT else str(FIELD_LABELS.get(value, value))
-    if key == "fields" and kind in ("revealed", "personal_data_erased") and isinstance(value, list):
+    if (
+        key == "fields"
+        and kind in ("revealed", "personal_data_erased", "registration_amended")
+        and isinstance(value, list)
+    ):
         return revealed_fields_text(value)
+    if key in ("before", "after") and kind == "registration_amended" and isinstance(value, dict):
+        return "；".join(
+            f"{revealed_fields_text([name])}：{_amended_value(name, text, revealed=revealed)}"
+            for name, text in value.items()
+        )
     if key == "case_status" and isinstance(value, list | tuple) and len(value) == 2:
         return f"{status_label(value[0])} → {status_label(value[1])}"
     if key == "slips" and isinstance(value, list):

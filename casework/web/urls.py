@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("reports/<int:report_id>/files/<int:file_id>/", online_reports.report_file, name="online_report_file"),
     path("<int:case_id>/", views.case_detail, name="detail"),
     path("<int:case_id>/reveal/", views.case_reveal_view, name="reveal"),
+    path("<int:case_id>/notes/", views.case_note_view, name="notes"),
     path("<int:case_id>/decline-meeting/", views.case_meeting_decline_view, name="decline_meeting"),
     path("<int:case_id>/retention-hold/", views.case_retention_hold_view, name="retention_hold"),
     path("<int:case_id>/extension/", views.case_extension_decide_view, name="extension"),

@@ -14,8 +14,9 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -47,6 +48,7 @@ from casework.selectors import (
     case_get_for_staff,
     case_list_earlier_of_person,
     case_list_ordered_for_staff,
+    case_note_list_for_staff,
     case_search_for_staff,
     case_steps_allowed,
     case_timeline,
@@ -66,8 +68,12 @@ from casework.services import (
     case_close_undo,
     case_feedback_record,
     case_follow_up,
+    case_handler_choices,
+    case_handler_reassign,
     case_meeting_request_decline,
+    case_note_add,
     case_register,
+    case_registration_amend,
     case_reopen,
     case_reveal,
     case_reveal_free_text,
@@ -90,6 +96,7 @@ from casework.services import (
 from casework.web.display import personal_fields, problem_text, timeline_entry
 from casework.web.forms import (
     ActionForm,
+    AmendForm,
     AnswerForm,
     CaseFilterForm,
     CaseSearchForm,
@@ -98,6 +105,8 @@ from casework.web.forms import (
     FeedbackForm,
     FollowUpForm,
     MeetingDeclineForm,
+    NoteForm,
+    ReassignForm,
     RegistrationForm,
     ReopenForm,
     RerouteForm,
@@ -120,7 +129,7 @@ from hallindex.models import CaseIndex
 from hallplatform.accounts.access import request_roles, requires_roles
 from hallplatform.accounts.models import RoleKind
 from hallplatform.deadlines.badges import badge_html, worst_badge
-from hallplatform.personal import DocumentType, free_text, mask_name, normalise_mobile
+from hallplatform.personal import DocumentType, free_text, is_mobile, mask_name, normalise_phone
 from hallplatform.todo import todo_summary
 from tenants.models import Hall
 from tenants.selectors import department_list_routable_from
@@ -291,7 +300,7 @@ def _earlier(
 ) -> dict[str, Any] | None:
     """Earlier cases of the same person (repeat reporters), by phone or document; masked."""
     try:
-        phone = normalise_mobile(phone) if (phone or "").strip() else ""
+        phone = normalise_phone(phone) if (phone or "").strip() else ""
     except ValidationError:
         phone = ""
     number = (document_number or "").strip()
@@ -379,6 +388,8 @@ STEP_NAMES = {
     "reopen": "reopen",
     "close": "close",
     "sms-opt-out": "sms_opt_out",
+    "reassign": "reassign",
+    "amend": "amend",
 }
 
 
@@ -401,11 +412,15 @@ def _action_forms(
         "transfer": lambda: TransferForm(initial=initial, departments=routable()),
         "supplement": lambda: SupplementForm(initial=initial, action="supplement"),
         "supplement-request": lambda: SupplementRequestForm(initial=initial, action="supplement-request"),
-        "feedback": lambda: FeedbackForm(initial=initial, sms_opt_out=case.sms_opt_out),
+        "feedback": lambda: FeedbackForm(
+            initial=initial, sms_opt_out=case.sms_opt_out, landline=not is_mobile(case.phone or "")
+        ),
         "follow-up": lambda: FollowUpForm(initial=initial),
         "reopen": lambda: ReopenForm(initial=initial, action="reopen"),
         "close": lambda: CloseForm(initial=initial, action="close"),
         "sms-opt-out": lambda: SmsOptOutForm(initial={**initial, "opt_out": case.sms_opt_out}, action="sms-opt-out"),
+        "reassign": lambda: ReassignForm(initial=initial, handlers=_handlers(request, case)),
+        "amend": lambda: AmendForm(initial=AmendForm.initial_of(case)),
     }
     forms: dict[str, ActionForm] = {}
     for action, make in makers.items():
@@ -508,6 +523,7 @@ def _case_context(
     revealed: dict[str, str] | None = None,
     free_text_revealed: bool = False,
     hold_form: ActionForm | None = None,
+    note_form: NoteForm | None = None,
 ) -> dict[str, Any]:
     """The case page's context. ``revealed``: personal fields shown in clear, ``free_text_revealed``:
     the free texts shown in clear, both only after the audited reveal (casework.services)."""
@@ -569,6 +585,10 @@ def _case_context(
         "may_coordinate": bool(request_roles(request) & {RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR}),
         # the departments' requests for more time (延期) waiting for the hall's lead
         "extension_requests": _extension_requests(request, case, [slip for slip, _badge in slips], bound),
+        # internal notes (内部备注): the hall's staff only, never on a print
+        "notes": list(case_note_list_for_staff(actor=request.user, case=case)) if works else [],
+        "note_form": (note_form or NoteForm(slips=[slip for slip, _badge in slips])) if works else None,
+        "notes_url": reverse("cases:notes", args=[case.pk]),
     }
 
 
@@ -781,7 +801,7 @@ def _feedback(case: Case, actor: Any, form: Any) -> str:
         actor=actor,
         method=data["method"],
         content=data["content"],
-        send_sms=data["send_sms"],
+        send_sms=data.get("send_sms", False),
         expected_version=data["version"],
     )
     return _("The feedback to the person is recorded.")
@@ -825,6 +845,26 @@ def _undo_screen_out(case: Case, actor: Any, form: Any) -> str:
     return _("“Not accepted” is taken back; the case is registered again.")
 
 
+def _handlers(request: HttpRequest, case: Case) -> list[Any]:
+    """The people the case may be given to: the hall's window staff and leads but its handler."""
+    return [person for person in case_handler_choices(hall_id=_hall(request).pk) if person.pk != case.handler_id]
+
+
+def _reassign(case: Case, actor: Any, form: Any) -> str:
+    data = form.cleaned_data
+    handler = next((p for p in form.handlers if p.pk == data["handler"]), None)
+    case = case_handler_reassign(case=case, actor=actor, handler=handler, expected_version=data["version"])
+    return _("The case is now handled by %(name)s.") % {"name": case.handler}
+
+
+def _amend(case: Case, actor: Any, form: Any) -> str:
+    data = form.cleaned_data
+    case_registration_amend(
+        case=case, actor=actor, changes=form.changes(case), reason=data["reason"], expected_version=data["version"]
+    )
+    return _("The registration is corrected.")
+
+
 def _sms_opt_out(case: Case, actor: Any, form: Any) -> str:
     case_sms_opt_out_set(case=case, actor=actor, opt_out=form.cleaned_data["opt_out"])
     return _("The SMS preference is saved.")
@@ -847,9 +887,13 @@ def _bind(request: HttpRequest, case: Case, action: str) -> tuple[ActionForm, Pe
             raise Http404
         return WithdrawForm(data, slip_id=slip_id), _withdraw
     if action == "feedback":
-        return FeedbackForm(data, sms_opt_out=case.sms_opt_out), _feedback
+        return FeedbackForm(data, sms_opt_out=case.sms_opt_out, landline=not is_mobile(case.phone or "")), _feedback
     if action == "follow-up":
         return FollowUpForm(data), _follow_up
+    if action == "reassign":
+        return ReassignForm(data, handlers=_handlers(request, case)), _reassign
+    if action == "amend":
+        return AmendForm(data), _amend
     simple: dict[str, tuple[type[ActionForm], Perform]] = {
         "screen-out": (ScreenOutForm, _screen_out),
         "answer": (AnswerForm, _answer),
@@ -911,6 +955,26 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
 
 
 @requires_roles(*WORK_ROLES, RoleKind.DISCIPLINE_INSPECTOR)
+@require_POST
+def case_note_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Add an internal note to the case, or about one of its slips (casework.services.case_note_add)."""
+    case = case_get_for_staff(actor=request.user, case_id=case_id)
+    slips = [slip for slip, _badge in slip_list_for_case(case=case)]
+    form = NoteForm(request.POST, slips=slips)
+    if form.is_valid():
+        slip = next((s for s in slips if s.pk == form.cleaned_data.get("slip")), None)
+        try:
+            case_note_add(case=case, actor=request.user, text=form.cleaned_data["text"], slip=slip)
+        except ValidationError as exc:
+            add_service_errors(form, _errors(exc))
+        else:
+            messages.success(request, _("The note is added."))
+            return HttpResponseRedirect(reverse("cases:detail", args=[case.pk]) + "#notes")
+    messages.error(request, _("The note was not saved; see the errors below."))
+    return render(request, "casework/case_detail.html", _case_context(request, case, note_form=form), status=400)
+
+
+@requires_roles(*WORK_ROLES)
 @require_POST
 @never_cache
 def case_reveal_view(request: HttpRequest, case_id: int) -> HttpResponse:

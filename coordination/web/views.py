@@ -932,6 +932,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
             "orders": _order_rows(orders.select_related("slip")[:PAGE_SIZE]),
             "resolutions": [(r, _badge(r.deadline, now)) for r in resolutions],
             "slips": [(s, _badge(s.deadline, now)) for s in slips],
+            "led_department_ids": selectors.department_ids_led_by(request.user),
             "is_department": bool(roles & set(DEPARTMENT_ROLES)),
         },
     )

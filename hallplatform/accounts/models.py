@@ -12,7 +12,11 @@ class User(AbstractUser):
     """One login per person, usable on every host where the person holds a role."""
 
     display_name = models.CharField(_("name"), max_length=50, blank=True)
+    # The work mobile: where SMS notices to the person go (notifications/contacts.py).
     work_phone = models.CharField(_("work phone"), max_length=30, blank=True)
+    # The phone printed next to the person's name as 经办人 on the 登记表 and the 转办单: a desk
+    # landline (with extension) or a mobile, normalised by hallplatform.personal.normalise_phone.
+    office_phone = models.CharField(_("office phone"), max_length=30, blank=True)
 
     class Meta:
         verbose_name = _("user")
@@ -20,6 +24,11 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    @property
+    def printed_phone(self) -> str:
+        """The phone the forms print for the person: the office phone, else the work mobile."""
+        return self.office_phone or self.work_phone
 
 
 class RoleKind(models.TextChoices):
