@@ -20,13 +20,24 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework.attachments import files_discard
 from casework.choices import CaseStatus
 from casework.freetext import CASE_FREE_TEXT_FIELDS, SLIP_FREE_TEXT_FIELDS, STRUCTURED_PERSONAL_FIELDS
-from casework.models import Case, CaseEvent, CaseProgressAccess, ProgressCode, TransferSlip
+from casework.models import (
+    Case,
+    CaseEvent,
+    CaseNote,
+    CaseProgressAccess,
+    OnlineReport,
+    ProgressCode,
+    StoredFile,
+    TransferSlip,
+)
 from casework.services import case_event_record
 from hallplatform.accounts.models import RoleAssignment, RoleKind
 from hallplatform.audit.services import audit_record
@@ -119,6 +130,26 @@ def case_personal_data_erase(*, case: Case, days: int, at: datetime | None = Non
             events += 1
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config(%s, '', true)", [ERASE_SETTING])
+    notes = CaseNote.objects.filter(case=case).exclude(text="").update(text="")
+    # the photos of the online report it came from: the data keys go with the rows, the files after commit
+    stored = list(StoredFile.objects.filter(case=case).values_list("storage_name", flat=True))
+    StoredFile.objects.filter(case=case).delete()
+    if stored:
+
+        def discard_files() -> None:
+            files_discard(stored)
+
+        transaction.on_commit(discard_files)
+    # the online report it came from keeps its own copy of the person's data and a progress token
+    reports = OnlineReport.objects.filter(case=case).update(
+        applicant_name="",
+        phone="",
+        phone_index="",
+        problem="",
+        submitted_from="",
+        token_digest=Concat(Value("erased:"), Cast("pk", output_field=CharField())),
+        token="",
+    )
     progress_links, _by_model = CaseProgressAccess.objects.filter(case=case).delete()
     progress_codes, _by_model = ProgressCode.objects.filter(case=case).delete()
     record = {
@@ -126,6 +157,9 @@ def case_personal_data_erase(*, case: Case, days: int, at: datetime | None = Non
         "fields": fields,
         "slips": slips,
         "events": events,
+        "notes": notes,
+        "reports": reports,
+        "files": len(stored),
         "progress_links": progress_links,
         "progress_codes": progress_codes,
         "days": days,

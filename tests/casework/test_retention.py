@@ -13,14 +13,16 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from casework.choices import CaseStatus, HandlingCategory
-from casework.models import Case, CaseEvent, CaseProgressAccess, TransferSlip
+from casework.models import Case, CaseEvent, CaseNote, CaseProgressAccess, OnlineReport, StoredFile, TransferSlip
 from casework.progress import progress_token_for_print
+from casework.reports import Photo, ReportData, report_accept, report_submit
 from casework.retention import case_personal_data_erase, case_retention_erase_due, case_retention_hold_set
-from casework.services import case_answer_on_spot, case_close
+from casework.services import case_answer_on_spot, case_close, case_note_add
 from hallindex.models import CaseIndex
 from hallplatform.audit.models import AuditEvent
 from tenants.models import Hall
 from tests.casework.support import draft, register, transfer
+from tests.casework.test_case_register import ID_NUMBER
 from tests.casework.web.conftest import in_hall
 from tests.conftest import client_for, user
 
@@ -269,3 +271,49 @@ def test_a_shorter_city_period_erases_earlier(wengyuan: Hall, demo: dict[str, Ha
 
     assert case_retention_erase_due()["erased"] == 1
     assert Case.objects.get(pk=case.pk).erased_at is not None
+
+
+def test_notes_the_online_report_and_its_photos_are_erased_too(
+    wengyuan: Hall, settings: Any, tmp_path: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """What later parts added to a case keeps personal data too: its internal notes, the online report
+    it came from (the person's copy and progress token) and the report's photos, file and data key."""
+    root = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(root)}},
+    }
+    window = user("wengyuan_window")
+    report, _token = report_submit(
+        hall=wengyuan,
+        data=ReportData(
+            phone=MOBILE,
+            applicant_kind="person",
+            applicant_name="李四",
+            matter_name="不动产登记",
+            problem="材料齐全但窗口说系统不支持",
+            consent=True,
+            photos=[Photo(b"\xff\xd8\xff\xe0" + b"\x00" * 200)],
+            id_photo_consent=True,
+        ),
+        address="203.0.113.9",
+    )
+    case = report_accept(
+        report=report, actor=window, hall=wengyuan, document_type="resident_id", document_number=ID_NUMBER
+    )
+    case_note_add(case=case, actor=window, text=f"请回电{MOBILE}")
+    case = case_answer_on_spot(case=case, actor=window, category=HandlingCategory.CONSULTATION, answer="已告知")
+    case = case_close(case=case, actor=window, note="办结")
+    Case.objects.filter(pk=case.pk).update(closed_at=timezone.now() - timedelta(days=DAYS + 1))
+    files = [path for path in root.rglob("*") if path.is_file()]
+    assert len(files) == 1 and StoredFile.objects.filter(case=case).count() == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        record = case_personal_data_erase(case=Case.objects.get(pk=case.pk), days=DAYS)
+
+    assert record is not None and (record["notes"], record["reports"], record["files"]) == (1, 1, 1)
+    assert CaseNote.objects.get(case=case).text == ""
+    erased = OnlineReport.objects.get(pk=report.pk)
+    assert (erased.applicant_name, erased.phone, erased.phone_index, erased.problem, erased.token) == ("",) * 5
+    assert not StoredFile.objects.filter(case=case).exists()
+    assert [path for path in root.rglob("*") if path.is_file()] == []
