@@ -17,6 +17,7 @@ Every change is audited and written to the public index (hallindex.RatingIndex, 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,6 +47,7 @@ from hallplatform.accounts.models import RoleAssignment, RoleKind
 from hallplatform.audit.services import audit_record
 from hallplatform.deadlines.models import Deadline, DeadlineKind, DeadlineRule
 from hallplatform.deadlines.services import deadline_meet, deadline_open
+from hallplatform.personal import free_text
 from hallplatform.schemas import current_tenant, in_hall_schema
 
 __all__ = ["RATING_DEFAULT_DAYS"]
@@ -70,6 +72,42 @@ def rating_change_until(rating: CaseRating) -> datetime | None:
     if rating.source != RatingSource.PERSON or rating.state != RatingState.ACTIVE or rating.appeal_state:
         return None
     return rating.rated_at + timedelta(days=RATING_CHANGE_DAYS)
+
+
+@dataclass
+class PersonRating:
+    """What the person's page shows of the rating: whether the form shows, the rating given."""
+
+    may_rate: bool
+    level: str = ""
+    level_label: str = ""
+    comment: str = ""
+    is_default: bool = False
+    voided: bool = False
+    rated_at: datetime | None = None
+    change_until: datetime | None = None
+    levels: list[tuple[str, str]] = field(default_factory=list)
+
+
+def rating_for_person(*, case: Case, now: datetime | None = None) -> PersonRating:
+    """The rating part of the person's progress page (comment masked like all free text)."""
+    now = now or timezone.now()
+    levels = [(value, str(label)) for value, label in Satisfaction.choices]
+    rating = CaseRating.objects.filter(case=case).first()
+    if rating is None:
+        return PersonRating(may_rate=rating_may_rate(case), levels=levels)
+    until = rating_change_until(rating)
+    return PersonRating(
+        may_rate=until is not None and now <= until,
+        level=rating.level,
+        level_label=str(rating.get_level_display()),
+        comment=free_text(rating.comment, revealed=False),
+        is_default=rating.source == RatingSource.DEFAULT,
+        voided=rating.state == RatingState.VOIDED,
+        rated_at=rating.rated_at,
+        change_until=until if until is not None and now <= until else None,
+        levels=levels,
+    )
 
 
 def _index(rating: CaseRating, case: Case, hall: Any) -> None:
