@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/notices/", NoticeListView.as_view(), name="api-notices"),
     path("api/v1/notices/unread-count/", NoticeUnreadCountView.as_view(), name="api-notices-unread-count"),
     path("api/v1/notices/<int:pk>/read/", NoticeReadView.as_view(), name="api-notice-read"),
+    path("api/v1/public/rating/", include("casework.api.public_rating_urls")),
     path("api/v1/", include("casework.api.urls")),
     path("api/v1/", include("coordination.api.urls")),
     path("api/v1/", include("analytics.api.urls")),

@@ -25,7 +25,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casework.models import Case
-from casework.ratings import rating_for_person, rating_give
 from casework.progress import (
     number_key,
     progress_blocked_seconds,
@@ -42,6 +41,7 @@ from casework.progress import (
     progress_visible,
     token_key,
 )
+from casework.ratings import rating_for_person, rating_give
 from hallplatform import limits
 from hallplatform.accounts.access import public_endpoint
 from hallplatform.clientip import client_ip

@@ -7,8 +7,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
-
 from casework.choices import RatingSource, Satisfaction
 from casework.models import Case, CaseRating
 from casework.services import case_feedback_record, slip_reply

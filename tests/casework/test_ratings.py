@@ -50,7 +50,7 @@ def hall(demo: dict[str, Any], clock: Clock) -> Any:
 
 
 def fed_back(hall: Any, clock: Clock) -> Case:
-    from casework.services import slip_reply  # noqa: PLC0415 (test helper)
+    from casework.services import slip_reply
 
     case = register(hall)
     transfer(case, draft("wengyuan/rsj"))
@@ -68,7 +68,9 @@ def timer(case: Case) -> Deadline:
 
 def snapshot(case: Case) -> dict[str, Any]:
     return {
-        "ratings": list(CaseRating.objects.values_list("case_id", "level", "comment", "state", "appeal_state", "version")),
+        "ratings": list(
+            CaseRating.objects.values_list("case_id", "level", "comment", "state", "appeal_state", "version")
+        ),
         "index": list(RatingIndex.objects.values_list("case_id", "level", "state", "appeal_state")),
         "deadlines": list(Deadline.objects.order_by("pk").values_list("pk", "kind", "state")),
         "events": CaseEvent.objects.count(),
@@ -208,7 +210,9 @@ def test_dissatisfied_rating_opens_rectification_told_to_the_hall_lead(hall: Any
     deadline.refresh_from_db()
     assert deadline.state == DeadlineState.MET
     with pytest.raises(ValidationError):
-        rating_rectification_record(case=case, actor=user(WINDOW), note="再次", method="phone", satisfaction="satisfied")
+        rating_rectification_record(
+            case=case, actor=user(WINDOW), note="再次", method="phone", satisfaction="satisfied"
+        )
 
 
 def test_appeal_by_hall_lead_and_void_by_city_supervisor(hall: Any, clock: Clock) -> None:
