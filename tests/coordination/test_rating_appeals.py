@@ -51,7 +51,9 @@ def test_the_case_api_shows_the_persons_rating_apart_from_the_follow_up(rated: A
 
 def test_only_the_hall_lead_sends_a_rating_for_review(rated: Any, demo: dict[str, Any]) -> None:
     path = f"/api/v1/cases/{rated.pk}/rating-appeal/"
-    assert client_for("wengyuan_window", "wengyuan").post(path, {"reason": "误解"}, "application/json").status_code == 404
+    assert (
+        client_for("wengyuan_window", "wengyuan").post(path, {"reason": "误解"}, "application/json").status_code == 404
+    )
     refused = client_for("wengyuan_lead", "wengyuan").post(path, {"reason": ""}, "application/json")
     assert refused.status_code == 400 and "reason" in refused.json()["fields"]
     assert rating_of(rated, demo).appeal_state == ""
