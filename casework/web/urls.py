@@ -14,6 +14,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:case_id>/reveal/", views.case_reveal_view, name="reveal"),
     path("<int:case_id>/decline-meeting/", views.case_meeting_decline_view, name="decline_meeting"),
     path("<int:case_id>/extension/", views.case_extension_decide_view, name="extension"),
+    path("<int:case_id>/rating/rectification/", views.rating_rectification_view, name="rating_rectification"),
+    path("<int:case_id>/rating/appeal/", views.rating_appeal_view, name="rating_appeal"),
     path("<int:case_id>/print/registration/", views.print_registration, name="print_registration"),
     path("<int:case_id>/print/notice/", views.print_notice, name="print_notice"),
     *[
