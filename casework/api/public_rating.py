@@ -30,7 +30,6 @@ from casework.progress import (
 )
 from casework.ratings import rating_for_person, rating_give
 from hallplatform import limits
-from hallplatform.accounts.access import public_endpoint
 from hallplatform.api import ErrorSerializer, validation_error_response
 from hallplatform.clientip import client_ip
 from hallplatform.throttling import page_address_throttle
@@ -81,7 +80,6 @@ def _wrong() -> Response:
     return Response({"code": "invalid", "message": message, "fields": {"last_four": [message]}}, status=400)
 
 
-@public_endpoint
 class PublicRatingView(APIView):
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
