@@ -352,21 +352,39 @@ class CaseRating(models.Model):
     )
     rectified_at = models.DateTimeField(_("rectified at"), null=True, blank=True)
     rectified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        # users live in the public schema: no database constraint, nothing cascades across schemas
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
     )
 
     appeal_state = models.CharField(_("review"), max_length=10, choices=AppealState.choices, blank=True)
     appeal_reason = models.TextField(_("why a review is asked"), blank=True, max_length=limits.NOTE_MAX_LENGTH)
     appeal_requested_at = models.DateTimeField(_("review requested at"), null=True, blank=True)
     appeal_requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        # users live in the public schema: no database constraint, nothing cascades across schemas
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
     )
     appeal_decision_reason = models.TextField(
         _("reason of the decision"), blank=True, max_length=limits.NOTE_MAX_LENGTH
     )
     appeal_decided_at = models.DateTimeField(_("review decided at"), null=True, blank=True)
     appeal_decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        # users live in the public schema: no database constraint, nothing cascades across schemas
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
     )
     version = models.PositiveIntegerField(default=1)
 
