@@ -117,6 +117,7 @@ def report_tables(content: Mapping[str, Any]) -> list[Table]:
         "results",
         "reasons",
         "satisfaction",
+        "ratings",
         "stages",
         "departments",
     ]

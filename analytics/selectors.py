@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from analytics.models import ImprovementSuggestion, SuggestionStatus
 from coordination.selectors import city_for_supervisor
-from hallindex.models import CaseIndex, SlipIndex
+from hallindex.models import CaseIndex, RatingIndex, SlipIndex
 from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment, RoleKind
 from hallplatform.deadlines.models import Deadline, DeadlineKind, DeadlineState
 from tenants.models import Department, Hall, HallLevel
@@ -133,6 +133,8 @@ class Figures:
     follow_up_due: int = 0
     followed_up: int = 0
     satisfaction: dict[str, int] = field(default_factory=dict)
+    # the person's own ratings (好差评 by the person, issue 16), apart from the window's follow-up
+    ratings: dict[str, Any] = field(default_factory=dict)
     suggestions_sent: int = 0
     suggestions_answered: int = 0
     halls: list[dict[str, Any]] = field(default_factory=list)
@@ -337,6 +339,61 @@ def follow_up_figures(*, scope: Scope, period: Period, figures: Figures) -> None
             figures.satisfaction[row["satisfaction"]] = figures.satisfaction.get(row["satisfaction"], 0) + row["n"]
 
 
+def rating_figures(*, scope: Scope, period: Period, figures: Figures) -> None:
+    """The person's ratings (好差评) given in the period, apart from the window's follow-up satisfaction:
+    by level (voided ones left out), by the person and by default (默认好评), voided on review; the reviews
+    (申诉复核) asked in the period and their outcome; the rectifications (整改) opened in the period, met
+    (on time) and breached. Two queries."""
+    rated = Q(rated_at__gte=period.start, rated_at__lt=period.end)
+    asked = Q(appeal_requested_at__gte=period.start, appeal_requested_at__lt=period.end)
+    counting = rated & Q(state="active")
+    aggregates: dict[str, Any] = {
+        f"level_{level}": Count("id", filter=counting & Q(level=level)) for level in SATISFACTION_LEVELS
+    }
+    row = (
+        RatingIndex.objects.filter(hall_id__in=scope.hall_ids())
+        .filter(rated | asked)
+        .aggregate(
+            **aggregates,
+            by_person=Count("id", filter=counting & Q(source="person")),
+            by_default=Count("id", filter=counting & Q(source="default")),
+            voided=Count("id", filter=rated & Q(state="voided")),
+            appeals=Count("id", filter=asked),
+            appeals_pending=Count("id", filter=asked & Q(appeal_state="requested")),
+            appeals_kept=Count("id", filter=asked & Q(appeal_state="kept")),
+            appeals_voided=Count("id", filter=asked & Q(appeal_state="voided")),
+        )
+    )
+    rectifications = (
+        Deadline.objects.filter(
+            hall_id__in=scope.hall_ids(),
+            kind=DeadlineKind.RECTIFICATION,
+            start_at__gte=period.start,
+            start_at__lt=period.end,
+        )
+        .exclude(state=DeadlineState.CANCELLED)
+        .aggregate(
+            opened=Count("id"),
+            met=Count("id", filter=Q(state=DeadlineState.MET)),
+            on_time=Count("id", filter=Q(state=DeadlineState.MET, met_at__lte=F("due_at"))),
+            breached=Count("id", filter=Q(breached_at__isnull=False)),
+        )
+    )
+    figures.ratings = {
+        "by_level": {level: row[f"level_{level}"] or 0 for level in SATISFACTION_LEVELS},
+        "by_person": row["by_person"] or 0,
+        "by_default": row["by_default"] or 0,
+        "voided": row["voided"] or 0,
+        "appeals": {
+            "requested": row["appeals"] or 0,
+            "pending": row["appeals_pending"] or 0,
+            "kept": row["appeals_kept"] or 0,
+            "voided": row["appeals_voided"] or 0,
+        },
+        "rectifications": {key: value or 0 for key, value in rectifications.items()},
+    }
+
+
 def suggestion_figures(*, scope: Scope, period: Period, figures: Figures) -> None:
     rows = ImprovementSuggestion.objects.filter(
         hall_id__in=scope.hall_ids(), sent_at__gte=period.start, sent_at__lt=period.end
@@ -408,6 +465,7 @@ def figures_for(*, scope: Scope, period: Period) -> Figures:
     stage_figures(scope=scope, period=period, figures=figures)
     overdue_now(scope=scope, figures=figures)
     follow_up_figures(scope=scope, period=period, figures=figures)
+    rating_figures(scope=scope, period=period, figures=figures)
     suggestion_figures(scope=scope, period=period, figures=figures)
     hall_figures(scope=scope, period=period, figures=figures)
     if not scope.is_city:

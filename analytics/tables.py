@@ -38,6 +38,7 @@ SECTIONS = (
     "stages",
     "halls",
     "satisfaction",
+    "ratings",
     "overdue",
 )
 # The dashboard's names for the same tables (analytics/web/dashboard.py), so a link under each
@@ -122,6 +123,37 @@ def summary_table(figures: Mapping[str, Any], previous: Mapping[str, Any] | None
     )
 
 
+def ratings_table(figures: Mapping[str, Any]) -> Table:
+    """The person's own ratings (好差评 by the person), apart from the window's follow-up satisfaction:
+    by level, by default (默认好评), voided on review, reviews and rectifications. A report stored
+    before ratings existed shows an empty table."""
+    ratings = figures.get("ratings") or {}
+    by_level = ratings.get("by_level") or {}
+    counted = sum(by_level.values())
+    rows: list[list[Any]] = [[_choice(Satisfaction, level), n, _share(n, counted)] for level, n in by_level.items()]
+    if ratings:
+        appeals, rectifications = ratings["appeals"], ratings["rectifications"]
+        rows += [
+            [_("Rated by the person"), ratings["by_person"], _share(ratings["by_person"], counted)],
+            [_("Default ratings (默认好评)"), ratings["by_default"], _share(ratings["by_default"], counted)],
+            [_("Voided on review"), ratings["voided"], None],
+            [_("Reviews asked (申诉复核)"), appeals["requested"], None],
+            [_("Reviews: rating kept"), appeals["kept"], None],
+            [_("Reviews: rating voided"), appeals["voided"], None],
+            [_("Reviews waiting"), appeals["pending"], None],
+            [_("Rectifications opened"), rectifications["opened"], None],
+            [_("Rectifications done"), rectifications["met"], None],
+            [_("Rectifications done on time"), rectifications["on_time"], None],
+            [_("Rectifications overdue"), rectifications["breached"], None],
+        ]
+    return Table(
+        key="ratings",
+        title=_("Ratings by the person (好差评)"),
+        header=[_("Rating"), _("Cases"), _("Share of counted ratings (%)")],
+        rows=rows,
+    )
+
+
 def section_table(figures: Mapping[str, Any], section: str) -> Table:
     """One section of the dashboard as a table (``section`` one of SECTIONS)."""
     total = figures["cases"]
@@ -177,6 +209,8 @@ def section_table(figures: Mapping[str, Any], section: str) -> Table:
             header=[_("Satisfaction"), _("Cases"), _("Share of rated (%)")],
             rows=[[_choice(Satisfaction, level), n, _share(n, rated)] for level, n in counts.items()],
         )
+    if section == "ratings":
+        return ratings_table(figures)
     if section == "matters":
         return Table(
             key=section,

@@ -90,6 +90,31 @@ class Satisfaction(models.TextChoices):
 UNSATISFIED = (Satisfaction.DISSATISFIED, Satisfaction.VERY_DISSATISFIED)
 
 
+class RatingSource(models.TextChoices):
+    """Who gave the person's rating (好差评): the person, or the default after 7 natural days."""
+
+    PERSON = "person", _("Rated by the person")
+    DEFAULT = "default", _("Default rating (默认好评)")
+
+
+class RatingState(models.TextChoices):
+    ACTIVE = "active", _("Counts")
+    VOIDED = "voided", _("Voided on review")
+
+
+class AppealState(models.TextChoices):
+    """A rating sent by the hall lead for review (申诉复核) to the city supervisor."""
+
+    REQUESTED = "requested", _("Review requested")
+    KEPT = "kept", _("Rating kept")
+    VOIDED = "voided", _("Rating voided")
+
+
+class RectificationState(models.TextChoices):
+    OPEN = "open", _("Rectification under way")
+    DONE = "done", _("Rectified")
+
+
 class SlipStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     RECEIVED = "received", _("Received")

@@ -23,12 +23,14 @@ from django.http import Http404, HttpRequest
 
 from casework.access import may_reveal
 from casework.models import Case, TransferSlip
+from casework.ratings import rating_appeal_decide
 from casework.services import (
     case_event_record,
     case_meeting_closed,
     case_meeting_request_decline,
     case_meeting_request_settle,
 )
+from hallplatform.personal import free_text
 from hallplatform.schemas import in_hall_schema
 from hallplatform.todo import TodoSection
 
@@ -42,6 +44,8 @@ __all__ = [
     "case_page_extras",
     "home_sections",
     "may_reveal",
+    "rating_appeal_decide_in_hall",
+    "rating_appeal_reasons_in_hall",
     "register_case_page_extra",
     "register_home_section",
 ]
@@ -81,6 +85,24 @@ def case_meeting_request_settle_in_hall(*, hall: Any, case_id: int, actor: Any, 
     case_meeting_request_settle), in the case's hall schema and the caller's transaction."""
     with in_hall_schema(hall):
         return case_meeting_request_settle(case_id=case_id, actor=actor, meeting_number=meeting_number)
+
+
+def rating_appeal_decide_in_hall(*, hall: Any, case_id: int, actor: Any, keep: bool, reason: str) -> None:
+    """The city supervisor keeps or voids a rating by the person sent for review (申诉复核;
+    casework.ratings.rating_appeal_decide, audited there), in the case's hall schema and the caller's
+    transaction. A refusal is a ValidationError naming the field; a missing rating Http404."""
+    with in_hall_schema(hall):
+        rating_appeal_decide(case_id=case_id, actor=actor, keep=keep, reason=reason)
+
+
+def rating_appeal_reasons_in_hall(*, hall: Any, case_ids: list[int]) -> dict[int, str]:
+    """The hall lead's reasons for the reviews of ``case_ids`` of ``hall`` (masked like all free text),
+    for the supervisor's list: one query in the hall's schema."""
+    from casework.models import CaseRating  # noqa: PLC0415 (kept out of the interface's public names)
+
+    with in_hall_schema(hall):
+        rows = CaseRating.objects.filter(case_id__in=case_ids).values_list("case_id", "appeal_reason")
+        return {case_id: free_text(reason, revealed=False) for case_id, reason in rows}
 
 
 # --- Extra context of the case page, provided by higher apps -----------------------------------------

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.choices import (
     OPEN_SLIP_STATES,
+    AppealState,
     ApplicantKind,
     CaseResult,
     CaseStatus,
@@ -25,6 +26,9 @@ from casework.choices import (
     FeedbackMethod,
     FollowUpMethod,
     HandlingCategory,
+    RatingSource,
+    RatingState,
+    RectificationState,
     ReportStatus,
     Satisfaction,
     SlipStatus,
@@ -464,3 +468,77 @@ class StoredFile(models.Model):
 
     def __str__(self) -> str:
         return self.storage_name
+
+
+class CaseRating(models.Model):
+    """The person's rating of the handling (好差评, issue 16), once per case; kept apart from the window's
+    follow-up satisfaction (Case.satisfaction). Changed within RATING_CHANGE_DAYS of the first rating;
+    given by default (基本满意, source default: 默认好评) 7 natural days after the feedback. A voided
+    rating (申诉复核) is kept but left out of statistics. An unsatisfied rating by the person opens a
+    rectification (整改) the window closes with what was rectified and a follow-up (回访)."""
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="rating")
+    level = models.CharField(_("rating"), max_length=20, choices=Satisfaction.choices)
+    comment = models.TextField(_("comment"), blank=True, max_length=limits.RATING_COMMENT_MAX_LENGTH)
+    source = models.CharField(_("given by"), max_length=10, choices=RatingSource.choices)
+    state = models.CharField(_("state"), max_length=10, choices=RatingState.choices, default=RatingState.ACTIVE)
+    rated_at = models.DateTimeField(_("rated at"))
+    changed_at = models.DateTimeField(_("changed at"), null=True, blank=True)
+    first_level = models.CharField(_("first rating"), max_length=20, choices=Satisfaction.choices)
+
+    rectification_state = models.CharField(
+        _("rectification"), max_length=10, choices=RectificationState.choices, blank=True
+    )
+    rectification_opened_at = models.DateTimeField(_("rectification opened at"), null=True, blank=True)
+    rectification_note = models.TextField(_("what was rectified"), blank=True, max_length=limits.NOTE_MAX_LENGTH)
+    rectification_follow_up_method = models.CharField(
+        _("follow-up after rectifying"), max_length=10, choices=FollowUpMethod.choices, blank=True
+    )
+    rectification_satisfaction = models.CharField(
+        _("satisfaction at that follow-up"), max_length=20, choices=Satisfaction.choices, blank=True
+    )
+    rectified_at = models.DateTimeField(_("rectified at"), null=True, blank=True)
+    rectified_by = models.ForeignKey(
+        # users live in the public schema: no database constraint, nothing cascades across schemas
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+
+    appeal_state = models.CharField(_("review"), max_length=10, choices=AppealState.choices, blank=True)
+    appeal_reason = models.TextField(_("why a review is asked"), blank=True, max_length=limits.NOTE_MAX_LENGTH)
+    appeal_requested_at = models.DateTimeField(_("review requested at"), null=True, blank=True)
+    appeal_requested_by = models.ForeignKey(
+        # users live in the public schema: no database constraint, nothing cascades across schemas
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+    appeal_decision_reason = models.TextField(
+        _("reason of the decision"), blank=True, max_length=limits.NOTE_MAX_LENGTH
+    )
+    appeal_decided_at = models.DateTimeField(_("review decided at"), null=True, blank=True)
+    appeal_decided_by = models.ForeignKey(
+        # users live in the public schema: no database constraint, nothing cascades across schemas
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("rating by the person")
+        verbose_name_plural = _("ratings by the person")
+        indexes = [models.Index(fields=["rated_at"], name="case_rating_rated_at")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.level}"

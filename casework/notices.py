@@ -231,6 +231,50 @@ PERSON_SUPPLEMENT = notice_kind_register(
     )
 )
 
+RATING_UNSATISFIED = notice_kind_register(
+    NoticeKind(
+        code="rating_unsatisfied",
+        label="办事人不满意评价",
+        subject="【差评整改】{{ case_number }}办事人评价为“{{ level_label }}”",
+        body=(
+            "办事人对{{ case_number }}（{{ matter_name }}）的办理评价为“{{ level_label }}”。"
+            "请于{{ due_at }}前完成整改并回访办事人。"
+        ),
+        sms="{{ case_number }}收到差评，请于{{ due_at }}前整改并回访。",
+        sms_params=("case_number", "due_at"),
+        variables=("case_number", "matter_name", "level_label", "due_at", "hall_name"),
+        urgent=True,
+    )
+)
+RATING_APPEAL_REQUESTED = notice_kind_register(
+    NoticeKind(
+        code="rating_appeal_requested",
+        label="差评申诉复核申请",
+        subject="【申诉复核】{{ hall_name }}申请复核{{ case_number }}的评价",
+        body=(
+            "{{ hall_name }}申请复核办事人对{{ case_number }}（{{ matter_name }}）的评价"
+            "“{{ level_label }}”，请审核后决定维持或作废。"
+        ),
+        sms="{{ hall_name }}申请复核{{ case_number }}的评价，请登录系统处理。",
+        sms_params=("hall_name", "case_number"),
+        variables=("case_number", "matter_name", "level_label", "hall_name"),
+    )
+)
+RATING_APPEAL_DECIDED = notice_kind_register(
+    NoticeKind(
+        code="rating_appeal_decided",
+        label="申诉复核结果",
+        subject="【申诉复核】{{ case_number }}的评价{% if voided %}已作废{% else %}维持{% endif %}",
+        body=(
+            "{{ case_number }}（{{ matter_name }}）的评价复核结果："
+            "{% if voided %}作废，不计入统计{% else %}维持原评价{% endif %}。理由：{{ reason }}"
+        ),
+        sms="{{ case_number }}的评价复核已完成，请登录系统查看。",
+        sms_params=("case_number",),
+        variables=("case_number", "matter_name", "voided", "reason", "hall_name"),
+    )
+)
+
 
 def _case_reporter_phone(case_id: str) -> str | None:
     """The "case:<id>" person resolver: the reporter's phone, unless they opted out of SMS."""
@@ -352,6 +396,8 @@ def city_supervisor_ids(city_id: int) -> list[int]:
 
 # The city supervisor's list of open joint-meeting requests (coordination's portal page).
 MEETING_REQUESTS_LINK = NoticeLink(path="/portal/meeting-requests/")
+# The city supervisor's list of ratings sent for review (coordination's portal page).
+RATING_APPEALS_LINK = NoticeLink(path="/portal/rating-appeals/")
 
 
 def notify_staff(

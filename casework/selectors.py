@@ -326,7 +326,8 @@ def meeting_request_list_for_hall() -> QuerySet[Case]:
 
 
 def case_get_for_staff(*, actor: Any, case_id: int) -> Case:
-    case = Case.objects.select_related("handler").filter(pk=case_id).first()
+    # the person's rating (好差评) with it: one join, no query more for the detail
+    case = Case.objects.select_related("handler", "rating").filter(pk=case_id).first()
     if case is None:
         raise Http404
     return case

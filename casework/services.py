@@ -50,6 +50,7 @@ from casework.freetext import (
 )
 from casework.models import Case, CaseEvent, CaseNote, CaseNumberSequence, TransferSlip
 from casework.progress import progress_access_issue, progress_address
+from casework.rating_timers import rating_default_timer_cancel, rating_default_timer_start
 from casework.search import matter_search_vector
 from hallindex.services import case_index_write, slip_index_write
 from hallplatform.accounts.models import HALL_ROLES, RoleAssignment, RoleKind, User
@@ -402,6 +403,8 @@ def case_answer_on_spot(
         to_status=case.status,
         changes={"category": category},
     )
+    # the person was told at once: the rating (好差评) may follow, by default after 7 natural days
+    rating_default_timer_start(hall=_hall(), case=case, at=now, actor=actor)
     return case
 
 
@@ -1165,6 +1168,7 @@ def case_feedback_record(
     deadline = _live_deadline(hall, DeadlineKind.FEEDBACK, case)
     if deadline is not None:
         deadline_meet(deadline=deadline, at=now, actor=actor)
+    rating_default_timer_start(hall=hall, case=case, at=now, actor=actor)
     sms = False
     if send_sms:
         sms = notices.notify_person(
@@ -1256,6 +1260,7 @@ def case_reopen(*, case: Case, actor: Any, reason: str, expected_version: int | 
     case.reopened_at = timezone.now()
     case.version += 1
     case.save()
+    rating_default_timer_cancel(hall=_hall(), case=case, at=case.reopened_at, actor=actor, reason="reopened")
     case_event_record(
         case=case, actor=actor, kind="reopened", from_status=previous, to_status=case.status,
         changes={"reason": reason.strip(), "earlier": earlier}, at=case.reopened_at,

@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/notices/<int:pk>/read/", NoticeReadView.as_view(), name="api-notice-read"),
     path("api/v1/public/progress/", include("casework.api.public_progress_urls")),
     path("api/v1/public/report/", include("casework.api.public_report_urls")),
+    path("api/v1/public/rating/", include("casework.api.public_rating_urls")),
     path("api/v1/", include("casework.api.urls")),
     path("api/v1/", include("coordination.api.urls")),
     path("api/v1/", include("analytics.api.urls")),

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from coordination.models import JointMeeting, MeetingResolution, OrderStatus, ResolutionStatus, SupervisionOrder
-from hallindex.models import CaseIndex, SlipIndex
+from hallindex.models import CaseIndex, RatingIndex, SlipIndex
 from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment, RoleKind, User
 from hallplatform.accounts.selectors import department_ids_of
 from hallplatform.deadlines.models import DeadlineState
@@ -472,4 +472,21 @@ def department_ids_led_by(actor: Any) -> set[int]:
         RoleAssignment.objects.filter(
             user_id=actor.pk, kind=RoleKind.DEPARTMENT_LEAD, department__isnull=False
         ).values_list("department_id", flat=True)
+    )
+
+
+def rating_appeal_list_for(*, actor: Any) -> QuerySet[RatingIndex]:
+    """The ratings by the person sent for review (申诉复核) that ``actor`` decides: a city supervisor's,
+    those of every hall of their cities, oldest first; anyone else none. One query over the public index."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return RatingIndex.objects.none()
+    cities = list(
+        RoleAssignment.objects.filter(user_id=actor.pk, kind=RoleKind.CITY_SUPERVISOR).values_list("hall_id", flat=True)
+    )
+    if not cities:
+        return RatingIndex.objects.none()
+    return (
+        RatingIndex.objects.filter(Q(hall_id__in=cities) | Q(hall__parent_id__in=cities), appeal_state="requested")
+        .select_related("hall")
+        .order_by("appeal_requested_at", "pk")
     )

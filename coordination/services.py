@@ -20,6 +20,7 @@ from casework.interface import (
     case_meeting_closed_in_hall,
     case_meeting_request_decline_in_hall,
     case_meeting_request_settle_in_hall,
+    rating_appeal_decide_in_hall,
 )
 from coordination import notices
 from coordination.models import (
@@ -34,7 +35,7 @@ from coordination.models import (
     ResolutionStatus,
     SupervisionOrder,
 )
-from coordination.selectors import department_ids_led_by, meeting_request_list_for
+from coordination.selectors import department_ids_led_by, meeting_request_list_for, rating_appeal_list_for
 from hallindex.models import CaseIndex, SlipIndex
 from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment, RoleKind
 from hallplatform.accounts.selectors import department_ids_of
@@ -713,3 +714,13 @@ def slip_assign(*, actor: Any, slip: SlipIndex, handler: Any) -> SlipIndex:
     )
     notices.slip_assigned(slip=slip)
     return slip
+
+
+@transaction.atomic
+def rating_appeal_decide(*, actor: Any, hall_id: int, case_id: int, keep: bool, reason: str) -> None:
+    """A city supervisor keeps or voids a rating by the person sent for review by the hall lead, with a
+    reason (casework's rating_appeal_decide, audited there). One the actor does not decide: 404."""
+    row = rating_appeal_list_for(actor=actor).filter(hall_id=hall_id, case_id=case_id).first()
+    if row is None:
+        raise Http404
+    rating_appeal_decide_in_hall(hall=row.hall, case_id=case_id, actor=actor, keep=keep, reason=reason)

@@ -198,3 +198,36 @@ class CaseLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} ↔ {self.other_number}"
+
+
+class RatingIndex(models.Model):
+    """One row per rating by the person (好差评) of every hall, without personal data (no comment, no
+    reasons): what city statistics count and the city supervisor's list of reviews (申诉复核) reads.
+    Written with each change of the rating (casework/ratings.py)."""
+
+    hall = models.ForeignKey("tenants.Hall", verbose_name=_("hall"), on_delete=models.PROTECT, related_name="+")
+    case_id = models.PositiveIntegerField(_("case id in the hall"))
+    number = models.CharField(_("NO"), max_length=24)
+    level = models.CharField(_("rating"), max_length=20)
+    source = models.CharField(_("given by"), max_length=10)
+    state = models.CharField(_("state"), max_length=10)
+    rated_at = models.DateTimeField(_("rated at"))
+    rectification_state = models.CharField(_("rectification"), max_length=10, blank=True)
+    appeal_state = models.CharField(_("review"), max_length=10, blank=True)
+    appeal_requested_at = models.DateTimeField(_("review requested at"), null=True, blank=True)
+    appeal_decided_at = models.DateTimeField(_("review decided at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("rating (index)")
+        verbose_name_plural = _("ratings (index)")
+        constraints = [models.UniqueConstraint(fields=["hall", "case_id"], name="ratingindex_one_per_case")]
+        indexes = [
+            models.Index(fields=["hall", "rated_at"], name="ratingindex_hall_rated"),
+            models.Index(
+                fields=["appeal_requested_at"], condition=Q(appeal_state="requested"), name="ratingindex_appeal_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}: {self.level}"

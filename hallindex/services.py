@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from hallindex.matters import matter_key
-from hallindex.models import CaseIndex, SlipIndex
+from hallindex.models import CaseIndex, RatingIndex, SlipIndex
 from hallplatform.personal import mask_text
 
 MATTER_MAX_LENGTH = 200
@@ -49,3 +49,8 @@ def department_open_slip_count(department: Any) -> int:
     """How many transfer slips, in every hall, ``department`` still has to answer (registered with
     tenants.services.department_open_work_register: deactivating a department waits for them)."""
     return SlipIndex.objects.filter(department_id=department.pk, status__in=OPEN_SLIP_STATUSES).count()
+
+
+def rating_index_write(*, hall_id: int, case_id: int, values: dict[str, Any]) -> None:
+    """Create or bring up to date the row of a case's rating by the person (no comment, no reason)."""
+    RatingIndex.objects.update_or_create(hall_id=hall_id, case_id=case_id, defaults=dict(values))

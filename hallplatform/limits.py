@@ -24,6 +24,8 @@ ADDRESS_MAX_LENGTH = 300
 NOTE_MAX_LENGTH = 2000
 # A longer text: the problem as told, an answer, a reply, an agenda, minutes, a finding.
 TEXT_MAX_LENGTH = 5000
+# The person's comment with a rating (好差评).
+RATING_COMMENT_MAX_LENGTH = 500
 # A free-text query parameter (part of a number or a matter's name, a code).
 QUERY_MAX_LENGTH = 200
 

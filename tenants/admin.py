@@ -26,7 +26,7 @@ class HallAdmin(admin.ModelAdmin):
     list_filter = ["level", "is_active", "parent"]
     search_fields = ["name", "code", "region_code"]
     readonly_fields = ["code", "level", "parent", "region_code", "schema_name", "created_at"]
-    fields = ["name", "phone", "address", "is_active", *readonly_fields]
+    fields = ["name", "phone", "address", "rectification_days", "is_active", *readonly_fields]
     inlines = [DomainInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

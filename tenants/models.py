@@ -6,7 +6,7 @@ A hall is one government service hall (政务服务大厅) with its own PostgreS
 
 from __future__ import annotations
 
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -65,6 +65,12 @@ class Hall(TenantMixin):
     # A city's retention period (PIPL art. 19): the personal data of a case closed (or not accepted)
     # this many days ago is erased by beat (casework.retention). Read on the city's row only.
     case_retention_days = models.PositiveIntegerField(_("days personal data is kept after closing"), default=1095)
+    # Working days the hall has to rectify after a dissatisfied rating by the person (好差评 整改).
+    rectification_days = models.PositiveSmallIntegerField(
+        _("working days to rectify after a dissatisfied rating"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
 
     # Deleting a hall row must never drop its schema (and all its cases) as a side effect; a failed
     # provisioning leaves no schema because hall_create runs in one transaction.

@@ -528,6 +528,57 @@ def follow_up_section(now: Mapping[str, Any], before: Mapping[str, Any]) -> Sect
     )
 
 
+def _rating_extras(ratings: Mapping[str, Any]) -> dict[str, int]:
+    if not ratings:
+        return {}
+    return {
+        "by_default": ratings["by_default"],
+        "voided": ratings["voided"],
+        "appeals_kept": ratings["appeals"]["kept"],
+        "appeals_voided": ratings["appeals"]["voided"],
+        "appeals_pending": ratings["appeals"]["pending"],
+        "rectifications_opened": ratings["rectifications"]["opened"],
+        "rectifications_met": ratings["rectifications"]["met"],
+        "rectifications_breached": ratings["rectifications"]["breached"],
+    }
+
+
+def person_rating_section(now: Mapping[str, Any], before: Mapping[str, Any]) -> Section:
+    """The person's own ratings (好差评 by the person), apart from the window's follow-up; then the
+    default ratings, voided ones, reviews and rectifications."""
+    ratings_now, ratings_before = now.get("ratings") or {}, before.get("ratings") or {}
+    section = counts_section(
+        "ratings",
+        _("Ratings by the person (好差评)"),
+        _("Rating"),
+        ratings_now.get("by_level") or {},
+        ratings_before.get("by_level") or {},
+        SATISFACTION_LEVELS,
+        lambda value: _choice(Satisfaction, value),
+        always=True,
+    )
+    section.columns[3] = Column(_("Share of counted ratings (%)"), PERCENT)
+    labels = {
+        "by_default": _("Of which default ratings (默认好评)"),
+        "voided": _("Voided on review (not counted)"),
+        "appeals_kept": _("Reviews: rating kept"),
+        "appeals_voided": _("Reviews: rating voided"),
+        "appeals_pending": _("Reviews waiting"),
+        "rectifications_opened": _("Rectifications opened"),
+        "rectifications_met": _("Rectifications done"),
+        "rectifications_breached": _("Rectifications overdue"),
+    }
+    extra_now, extra_before = _rating_extras(ratings_now), _rating_extras(ratings_before)
+    for key, label in labels.items():
+        n, earlier = extra_now.get(key, 0), extra_before.get(key, 0)
+        section.rows.append(Row(key, label, [cell(n), cell(earlier), change(n, earlier), cell(None, PERCENT)]))
+    section.note = _(
+        "Ratings the person gave on the progress page (or by default 7 days after being told), in the period "
+        "they were given; kept apart from the window's follow-up satisfaction above. Voided ratings are not counted."
+    )
+    return section
+
+
 def satisfaction_section(now: Mapping[str, Any], before: Mapping[str, Any]) -> Section:
     section = counts_section(
         "satisfaction",
@@ -641,6 +692,7 @@ def dashboard_sections(
         overdue_section(now),
         follow_up_section(now, before),
         satisfaction_section(now, before),
+        person_rating_section(now, before),
         suggestions_section(now, before),
     ]
     if is_city:

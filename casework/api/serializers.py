@@ -32,7 +32,7 @@ from casework.choices import (
     SlipStatus,
 )
 from casework.freetext import FREE_TEXT, SLIP_FREE_TEXT_FIELDS, changes_free_text
-from casework.models import Case, CaseEvent, CaseNote, TransferSlip
+from casework.models import Case, CaseEvent, CaseNote, CaseRating, TransferSlip
 from casework.services import REVEALABLE_FIELDS
 from hallplatform import limits
 from hallplatform.api import ModelSerializer
@@ -163,6 +163,48 @@ class FeedbackDeadlineSerializer(serializers.Serializer):
         return badge_data(self.context.get("feedback_badge"))
 
 
+class PersonRatingSerializer(ModelSerializer):
+    """The person's own rating (好差评), apart from the window's follow-up satisfaction (``satisfaction``);
+    the comment and the reasons masked like all free text."""
+
+    comment = serializers.SerializerMethodField()
+    appeal_reason = serializers.SerializerMethodField()
+    appeal_decision_reason = serializers.SerializerMethodField()
+    rectification_note = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseRating
+        fields = [
+            "level", "first_level", "comment", "source", "state", "rated_at", "changed_at",
+            "rectification_state", "rectification_opened_at", "rectification_note", "rectification_follow_up_method",
+            "rectification_satisfaction", "rectified_at", "appeal_state", "appeal_reason", "appeal_requested_at",
+            "appeal_decision_reason", "appeal_decided_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_comment(self, rating: CaseRating) -> str:
+        return free_text(rating.comment, revealed=False)
+
+    def get_appeal_reason(self, rating: CaseRating) -> str:
+        return free_text(rating.appeal_reason, revealed=False)
+
+    def get_appeal_decision_reason(self, rating: CaseRating) -> str:
+        return free_text(rating.appeal_decision_reason, revealed=False)
+
+    def get_rectification_note(self, rating: CaseRating) -> str:
+        return free_text(rating.rectification_note, revealed=False)
+
+
+class RectificationSerializer(serializers.Serializer):
+    note = serializers.CharField(allow_blank=True, max_length=limits.NOTE_MAX_LENGTH)
+    method = serializers.ChoiceField(choices=FollowUpMethod.choices)
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
+
+
+class AppealRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, max_length=limits.NOTE_MAX_LENGTH)
+
+
 class CaseDetailSerializer(CaseRowSerializer):
     """A case with its whole registration form (personal data masked), its slips and the steps the
     user can take now (the names of the ``/cases/{id}/<step>/`` routes, and ``reveal``)."""
@@ -172,6 +214,7 @@ class CaseDetailSerializer(CaseRowSerializer):
     slips = serializers.SerializerMethodField()
     feedback_deadline = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
+    person_rating = serializers.SerializerMethodField()
 
     class Meta(CaseRowSerializer.Meta):
         fields = [
@@ -182,7 +225,7 @@ class CaseDetailSerializer(CaseRowSerializer):
             "satisfaction", "follow_up_note", "sms_opt_out", "reopened_count", "screened_at", "answered_at",
             "transferred_at", "replied_at", "fed_back_at", "followed_up_at", "closed_at", "reopened_at",
             "slips", "feedback_deadline", "actions", "supplement_due", "retention_hold", "retention_hold_reason",
-            "erased_at", "handler_id",
+            "erased_at", "handler_id", "person_rating",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -203,6 +246,14 @@ class CaseDetailSerializer(CaseRowSerializer):
 
     def get_actions(self, case: Case) -> list[str]:
         return list(self.context.get("actions", []))
+
+    @extend_schema_field(PersonRatingSerializer(allow_null=True))
+    def get_person_rating(self, case: Case) -> dict[str, Any] | None:
+        try:
+            rating = case.rating
+        except CaseRating.DoesNotExist:
+            return None
+        return dict(PersonRatingSerializer(rating, context=self.context).data)
 
 
 class EarlierCasesSerializer(serializers.Serializer):

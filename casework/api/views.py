@@ -31,10 +31,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework import retention, selectors, services
+from casework import ratings, retention, selectors, services
 from casework.api.serializers import (
     AmendSerializer,
     AnswerSerializer,
+    AppealRequestSerializer,
     CaseDetailSerializer,
     CaseFilterSerializer,
     CaseNoteCreateSerializer,
@@ -50,6 +51,7 @@ from casework.api.serializers import (
     NoteSerializer,
     ReasonSerializer,
     ReassignSerializer,
+    RectificationSerializer,
     RegisteredCaseSerializer,
     RegistrationSerializer,
     RerouteSerializer,
@@ -423,6 +425,40 @@ class CaseFollowUpView(CaseView):
             case=case, actor=request.user, method=data["method"], date=data["date"],
             satisfaction=data["satisfaction"], note=data["note"], expected_version=data["version"],
         )  # fmt: skip
+        return case_detail_response(request, pk)
+
+
+@requires_roles(*CASE_ROLES)
+class CaseRectificationView(CaseView):
+    """After a dissatisfied rating by the person: what was rectified and the follow-up call (回访)."""
+
+    @extend_schema(
+        summary="Record the rectification after a dissatisfied rating",
+        request=RectificationSerializer,
+        responses={200: CaseDetailSerializer, **ERRORS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        case = _case(request, pk)
+        data = parse(RectificationSerializer, request.data)
+        ratings.rating_rectification_record(
+            case=case, actor=request.user, note=data["note"], method=data["method"], satisfaction=data["satisfaction"]
+        )
+        return case_detail_response(request, pk)
+
+
+@requires_roles(*CASE_ROLES)
+class CaseRatingAppealView(CaseView):
+    """The hall lead sends the person's rating for review (申诉复核) to the city supervisor."""
+
+    @extend_schema(
+        summary="Send the person's rating for review",
+        request=AppealRequestSerializer,
+        responses={200: CaseDetailSerializer, **ERRORS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        case = _case(request, pk)
+        data = parse(AppealRequestSerializer, request.data)
+        ratings.rating_appeal_request(case=case, actor=request.user, reason=data["reason"])
         return case_detail_response(request, pk)
 
 

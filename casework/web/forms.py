@@ -647,3 +647,23 @@ class RetentionHoldForm(ActionForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class RectificationForm(forms.Form):
+    """After a dissatisfied rating by the person: what was rectified and the follow-up call (回访)."""
+
+    note = forms.CharField(
+        label=_("What was rectified"), max_length=limits.NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    method = forms.ChoiceField(label=_("Follow-up method"), choices=FollowUpMethod.choices)
+    satisfaction = forms.ChoiceField(
+        label=_("The person's satisfaction at that follow-up"), choices=Satisfaction.choices
+    )
+
+
+class RatingAppealForm(forms.Form):
+    """The hall lead sends the person's rating for review (申诉复核)."""
+
+    reason = forms.CharField(
+        label=_("Why a review is asked"), max_length=limits.NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -14,6 +14,7 @@ from typing import Any
 
 import segno
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -43,6 +44,8 @@ from casework.progress import (
     progress_visible,
     token_key,
 )
+from casework.ratings import rating_for_person, rating_give
+from hallplatform import limits
 from hallplatform.accounts.access import public_endpoint
 from hallplatform.captcha import Captcha, CaptchaFormMixin, captcha_new, captcha_required, code_request_record
 from hallplatform.clientip import client_ip
@@ -281,9 +284,41 @@ def progress_status(request: HttpRequest) -> HttpResponse:
         )
     if case is None or not progress_visible(case):
         return HttpResponseRedirect(reverse("progress:lookup"))
-    return _page(
-        request, "casework/progress/status.html", {"summary": progress_summary(case=case, hall=_hall(request))}
-    )
+    return _status_page(request, case)
+
+
+def _status_page(
+    request: HttpRequest, case: Case, *, errors: dict[str, str] | None = None, posted: dict[str, str] | None = None
+) -> HttpResponse:
+    context = {
+        "summary": progress_summary(case=case, hall=_hall(request)),
+        "rating": rating_for_person(case=case),
+        "rating_errors": errors or {},
+        "posted": posted or {},
+        "rated": request.GET.get("rated") == "1",
+    }
+    return _page(request, "casework/progress/status.html", context, status=400 if errors else 200)
+
+
+@public_endpoint
+@require_POST
+def progress_rating(request: HttpRequest) -> HttpResponse:
+    """The person rates the handling (好差评) or changes the rating, on the confirmed case of the
+    session (casework/ratings.py). Refused: the status page again with the error, nothing changed."""
+    if (refused := _throttled(request)) is not None:
+        return refused
+    case_id = _open_case_id(request)
+    case = Case.objects.filter(pk=case_id).select_related("handler").first() if case_id else None
+    if case is None or not progress_visible(case):
+        return HttpResponseRedirect(reverse("progress:lookup"))
+    level = request.POST.get("level", "")[:30]
+    comment = request.POST.get("comment", "")[: limits.RATING_COMMENT_MAX_LENGTH + 1]
+    try:
+        rating_give(case=case, level=level, comment=comment, via="page")
+    except ValidationError as error:
+        messages = {name: " ".join(str(m) for m in texts) for name, texts in error.message_dict.items()}
+        return _status_page(request, case, errors=messages, posted={"level": level, "comment": comment})
+    return HttpResponseRedirect(reverse("progress:status") + "?rated=1#rating-heading")
 
 
 @public_endpoint
@@ -315,9 +350,7 @@ def progress_token(request: HttpRequest, token: str) -> HttpResponse:
             return _too_many(request, wait)
         raise Http404
     if _open_case_id(request) == case.pk and request.method == "GET":
-        return _page(
-            request, "casework/progress/status.html", {"summary": progress_summary(case=case, hall=_hall(request))}
-        )
+        return _status_page(request, case)
     errors: dict[str, str] = {}
     code_sent = captcha_error = ""
     if request.method == "POST" and request.POST.get("action") == "code":

@@ -10,5 +10,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("code/", progress.progress_code, name="code"),
     path("status/", progress.progress_status, name="status"),
     path("leave/", progress.progress_leave, name="leave"),
+    path("rating/", progress.progress_rating, name="rating"),
     path("<str:token>/", progress.progress_token, name="token"),
 ]

@@ -40,7 +40,8 @@ from casework.duplicates import (
 )
 from casework.freetext import FREE_TEXT
 from casework.interface import case_page_extras, home_sections
-from casework.models import Case, TransferSlip
+from casework.models import Case, CaseRating, TransferSlip
+from casework.ratings import rating_appeal_request, rating_rectification_record
 from casework.retention import case_retention_hold_set, may_hold
 from casework.selectors import (
     CaseFilters,
@@ -106,7 +107,9 @@ from casework.web.forms import (
     FollowUpForm,
     MeetingDeclineForm,
     NoteForm,
+    RatingAppealForm,
     ReassignForm,
+    RectificationForm,
     RegistrationForm,
     ReopenForm,
     RerouteForm,
@@ -589,6 +592,27 @@ def _case_context(
         "notes": list(case_note_list_for_staff(actor=request.user, case=case)) if works else [],
         "note_form": (note_form or NoteForm(slips=[slip for slip, _badge in slips])) if works else None,
         "notes_url": reverse("cases:notes", args=[case.pk]),
+        **_rating_context(request, case, works),
+    }
+
+
+def _rating_context(request: HttpRequest, case: Case, works: bool) -> dict[str, Any]:
+    """The person's rating card (docs/ratings.md): the rating, the rectification form for the window
+    while one is under way, the review request for the hall lead."""
+    try:
+        rating = case.rating
+    except CaseRating.DoesNotExist:
+        return {"person_rating": None}
+    is_lead = RoleKind.HALL_LEAD in request_roles(request)
+    return {
+        "person_rating": rating,
+        "person_rating_comment": free_text(rating.comment, revealed=False),
+        "rectification_form": RectificationForm() if works and rating.rectification_state == "open" else None,
+        "appeal_form": (
+            RatingAppealForm()
+            if is_lead and rating.source == "person" and rating.state == "active" and not rating.appeal_state
+            else None
+        ),
     }
 
 
@@ -714,6 +738,54 @@ def case_link_elsewhere_view(request: HttpRequest, case_id: int) -> HttpResponse
     else:
         messages.success(request, _("Linked to %(number)s.") % {"number": link.other_number})
     return redirect("cases:detail", case_id=case.pk)
+
+
+def _rating_step(request: HttpRequest, case: Case, form: Any, perform: Callable[[], Any], done: str) -> HttpResponse:
+    """Run a rating step from the case page: form errors and refusals as messages, nothing changed."""
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("cases:detail", case_id=case.pk)
+    try:
+        perform()
+    except ValidationError as exc:
+        for texts in _errors(exc).values():
+            for text in texts:
+                messages.error(request, text)
+    else:
+        messages.success(request, done)
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@requires_roles(*WORK_ROLES)
+@require_POST
+def rating_rectification_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The window records what was rectified after a dissatisfied rating by the person and its
+    follow-up call (casework.ratings.rating_rectification_record)."""
+    case = case_get_for_staff(actor=request.user, case_id=case_id)
+    form = RectificationForm(request.POST)
+
+    def perform() -> Any:
+        data = form.cleaned_data
+        return rating_rectification_record(
+            case=case, actor=request.user, note=data["note"], method=data["method"], satisfaction=data["satisfaction"]
+        )
+
+    return _rating_step(request, case, form, perform, _("The rectification and its follow-up are recorded."))
+
+
+@requires_roles(RoleKind.HALL_LEAD)
+@require_POST
+def rating_appeal_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The hall lead sends the person's rating for review (casework.ratings.rating_appeal_request)."""
+    case = case_get_for_staff(actor=request.user, case_id=case_id)
+    form = RatingAppealForm(request.POST)
+
+    def perform() -> Any:
+        return rating_appeal_request(case=case, actor=request.user, reason=form.cleaned_data["reason"])
+
+    return _rating_step(request, case, form, perform, _("The rating is sent to the city supervisor for review."))
 
 
 Perform = Callable[[Case, Any, Any], str]

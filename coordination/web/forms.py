@@ -447,3 +447,12 @@ class MeetingDeclineForm(forms.Form):
     """A supervisor declines a request for a joint meeting: why."""
 
     reason = forms.CharField(label=_("Why the joint meeting is declined"), max_length=limits.NOTE_MAX_LENGTH)
+
+
+class RatingAppealDecisionForm(forms.Form):
+    """The city supervisor's decision on a rating sent for review (申诉复核)."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("keep", _("Keep the rating")), ("void", _("Void the rating"))]
+    )
+    reason = forms.CharField(label=_("Reason of the decision"), max_length=limits.NOTE_MAX_LENGTH)

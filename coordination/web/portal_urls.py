@@ -15,4 +15,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.meeting_request_decline_view,
         name="meeting_request_decline",
     ),
+    path("rating-appeals/", views.rating_appeals, name="rating_appeals"),
+    path(
+        "rating-appeals/<int:hall_id>/<int:case_id>/decide/",
+        views.rating_appeal_decide_view,
+        name="rating_appeal_decide",
+    ),
 ]

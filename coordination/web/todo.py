@@ -17,6 +17,7 @@ from coordination.models import OrderStatus, SupervisionOrder
 from coordination.selectors import (
     meeting_request_list_for,
     order_list_for_addressee,
+    rating_appeal_list_for,
     resolution_list_for_department,
     slip_index_list_for_department,
     supervision_proposals,
@@ -130,6 +131,7 @@ def supervisor_sections(request: HttpRequest, cities: list[Hall]) -> list[TodoSe
         .select_related("target_hall", "target_department")
         .order_by("responded_at", "pk")[:PROPOSALS_ON_HOME]
     )
+    appeals = list(rating_appeal_list_for(actor=request.user)[:PROPOSALS_ON_HOME])
     portal = reverse("portal:overview")
     return [
         TodoSection.of("proposals_flagged", _("Cases flagged 不给办 to supervise"), flagged, more_url=portal),
@@ -148,6 +150,21 @@ def supervisor_sections(request: HttpRequest, cities: list[Hall]) -> list[TodoSe
                 for row in requests
             ),
             more_url=reverse("portal:meeting_requests"),
+        ),
+        TodoSection.of(
+            "rating_appeals",
+            _("Ratings sent for review"),
+            (
+                TodoItem(
+                    number=row.number,
+                    matter=row.hall.name,
+                    url=reverse("portal:rating_appeals"),
+                    action=_("Keep or void"),
+                    since=row.appeal_requested_at,
+                )
+                for row in appeals
+            ),
+            more_url=reverse("portal:rating_appeals"),
         ),
         TodoSection.of(
             "orders_responded",

@@ -27,7 +27,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casework.choices import CaseStatus
+from casework.choices import CaseStatus, Satisfaction
+from casework.interface import rating_appeal_reasons_in_hall
 from coordination import selectors
 from coordination.models import (
     JointMeeting,
@@ -39,6 +40,7 @@ from coordination.models import (
     ResolutionStatus,
     SupervisionOrder,
 )
+from coordination.selectors import rating_appeal_list_for
 from coordination.services import (
     Scope,
     meeting_close,
@@ -50,6 +52,7 @@ from coordination.services import (
     order_issue,
     order_reject,
     order_respond,
+    rating_appeal_decide,
     resolution_complete,
     scope_for,
     slip_assign,
@@ -68,6 +71,7 @@ from coordination.web.forms import (
     OrderForm,
     OrderRespondForm,
     OrderSendBackForm,
+    RatingAppealDecisionForm,
     ResolutionDoneForm,
     RespondForm,
     VersionForm,
@@ -300,6 +304,67 @@ def meeting_request_decline_view(request: HttpRequest, hall_id: int, case_id: in
             for error in errors:
                 messages.error(request, str(error))
     return redirect("portal:meeting_requests")
+
+
+@requires_roles(SUPERVISOR)
+@require_GET
+def rating_appeals(request: HttpRequest) -> HttpResponse:
+    """The ratings by the person that hall leads of the supervisor's cities sent for review (申诉复核):
+    keep or void each with a reason. The list from the public index; the leads' reasons read in each
+    hall's schema, once per hall of the page."""
+    page = _page(request, rating_appeal_list_for(actor=request.user))
+    by_hall: dict[int, list[Any]] = {}
+    for row in page:
+        by_hall.setdefault(row.hall_id, []).append(row)
+    reasons: dict[tuple[int, int], str] = {}
+    for hall_rows in by_hall.values():
+        found = rating_appeal_reasons_in_hall(hall=hall_rows[0].hall, case_ids=[row.case_id for row in hall_rows])
+        reasons.update({(hall_rows[0].hall_id, case_id): text for case_id, text in found.items()})
+    rows = [
+        {
+            "row": row,
+            "level_label": _satisfaction_label(row.level),
+            "reason": reasons.get((row.hall_id, row.case_id), ""),
+            "case_url": f"{hall_origin(request, row.hall.code)}/cases/{row.case_id}/",
+            "decide_url": reverse("portal:rating_appeal_decide", args=[row.hall_id, row.case_id]),
+        }
+        for row in page
+    ]
+    return render(request, "coordination/rating_appeals.html", {"rows": rows, "page": page})
+
+
+def _satisfaction_label(value: str) -> str:
+    return str(dict(Satisfaction.choices).get(value, value))
+
+
+@requires_roles(SUPERVISOR)
+@require_POST
+def rating_appeal_decide_view(request: HttpRequest, hall_id: int, case_id: int) -> HttpResponse:
+    """Keep or void a rating sent for review, with a reason (audited; the hall lead told). A review the
+    supervisor does not decide is 404; a refusal changes nothing and is shown as a message."""
+    form = RatingAppealDecisionForm(request.POST)
+    if not form.is_valid():
+        if not rating_appeal_list_for(actor=request.user).filter(hall_id=hall_id, case_id=case_id).exists():
+            raise Http404
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("portal:rating_appeals")
+    try:
+        rating_appeal_decide(
+            actor=request.user,
+            hall_id=hall_id,
+            case_id=case_id,
+            keep=form.cleaned_data["decision"] == "keep",
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as exc:
+        for texts in _errors(exc).values():
+            for text in texts:
+                messages.error(request, text)
+    else:
+        messages.success(request, _("The review is decided; the hall lead is told."))
+    return redirect("portal:rating_appeals")
 
 
 # --- Joint meetings --------------------------------------------------------------------------------

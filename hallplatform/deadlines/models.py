@@ -19,13 +19,22 @@ class DeadlineKind(models.TextChoices):
     MEETING_RESOLUTION = "meeting_resolution", _("Joint-meeting resolution")
     SUPERVISION_ORDER = "supervision_order", _("Supervision order")
     ONLINE_SCREENING = "online_screening", _("Screening of an online report")
+    RATING_DEFAULT = "rating_default", _("Default rating of an unrated case")
+    RECTIFICATION = "rectification", _("Rectification after a dissatisfied rating")
     OTHER = "other", _("Other")
+
+
+# Silent timers: a kind whose due time runs a handler a higher layer registered
+# (hallplatform/deadlines/timers.py) instead of warning, breaching and escalating. Opened in state
+# TIMER, which no list, badge or count of running deadlines reads.
+SILENT_KINDS = (DeadlineKind.RATING_DEFAULT,)
 
 
 class DeadlineRule(models.TextChoices):
     WORKING_DAYS = "working_days", _("N working days")
     HALF_DAY = "half_day", _("Half a working day")
     WORKING_MINUTES = "working_minutes", _("Working time in minutes")
+    NATURAL_DAYS = "natural_days", _("N natural days")
 
 
 class DeadlineState(models.TextChoices):
@@ -34,10 +43,13 @@ class DeadlineState(models.TextChoices):
     MET = "met", _("Met")
     BREACHED = "breached", _("Breached")
     CANCELLED = "cancelled", _("Cancelled")
+    TIMER = "timer", _("Timer set")
 
 
 # A deadline still running: its clock counts (or is paused) and it may warn, breach or escalate.
 LIVE_STATES = (DeadlineState.OPEN, DeadlineState.PAUSED, DeadlineState.BREACHED)
+# Running in the broader sense: a live deadline or a silent timer still waiting (one per subject and kind).
+RUNNING_STATES = (*LIVE_STATES, DeadlineState.TIMER)
 
 
 class EscalationLevel(models.TextChoices):
@@ -99,7 +111,7 @@ class Deadline(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "subject_type", "subject_id", "hall"],
-                condition=Q(state__in=[state.value for state in LIVE_STATES]),
+                condition=Q(state__in=[state.value for state in RUNNING_STATES]),
                 name="deadline_one_live_per_subject",
             ),
         ]
@@ -111,6 +123,8 @@ class Deadline(models.Model):
             ),
             models.Index(fields=["due_at"], condition=Q(state="open"), name="deadline_breach_due"),
             models.Index(fields=["next_escalation_at"], condition=Q(state="breached"), name="deadline_escalation_due"),
+            # Silent timers that come due (the sweep's timer step).
+            models.Index(fields=["due_at"], condition=Q(state="timer"), name="deadline_timer_due"),
             models.Index(fields=["subject_type", "subject_id"], name="deadline_subject"),
             models.Index(fields=["hall", "state"], name="deadline_hall_state"),
             # The city portal's yellow, red and escalated figures per hall read the open and breached
@@ -129,6 +143,11 @@ class Deadline(models.Model):
     @property
     def is_live(self) -> bool:
         return self.state in LIVE_STATES
+
+    @property
+    def is_running(self) -> bool:
+        """Live, or a silent timer still waiting."""
+        return self.state in RUNNING_STATES
 
 
 DEFAULT_ESCALATION_CHAIN = [

@@ -16,7 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hallplatform.audit.services import audit_record
-from hallplatform.deadlines.models import LIVE_STATES, Deadline, DeadlineKind, DeadlineRule, DeadlineState
+from hallplatform.deadlines.models import (
+    RUNNING_STATES,
+    SILENT_KINDS,
+    Deadline,
+    DeadlineKind,
+    DeadlineRule,
+    DeadlineState,
+)
 from hallplatform.deadlines.notices import announce_moved
 from hallplatform.workdays import worktime
 from hallplatform.workdays.selectors import work_calendar_for
@@ -50,7 +57,13 @@ def _with_calendar(hall_id: int, earliest: datetime, compute: Any) -> Any:
 
 
 def compute_due(*, hall_id: int, rule: str, amount: int, start: datetime) -> Computed:
-    """Due and warning times of a deadline that starts at ``start`` (pure arithmetic on the hall's calendar)."""
+    """Due and warning times of a deadline that starts at ``start`` (pure arithmetic on the hall's calendar).
+    Natural days (自然日) ignore the calendar: the same local time ``amount`` days later, warned when
+    three quarters of the span have passed."""
+    if rule == DeadlineRule.NATURAL_DAYS:
+        local = timezone.localtime(start)
+        due_at = local + timedelta(days=amount)
+        return Computed(due_at=due_at, warn_at=local + (due_at - local) * 3 / 4, provisional=False)
 
     def compute(calendar: worktime.WorkCalendar) -> Computed:
         if rule == DeadlineRule.WORKING_DAYS:
@@ -89,10 +102,12 @@ def deadline_open(
     subject_number: str = "",
 ) -> Deadline:
     """Open a deadline for ``subject`` (e.g. a transfer slip: 2 or 5 working days, rule art. 5(3);
-    a feedback: half a working day, art. 5(4)). One live deadline per subject and kind."""
+    a feedback: half a working day, art. 5(4)). One live deadline per subject and kind. A silent kind
+    (SILENT_KINDS) opens as a timer: at its due time the sweep runs the handler registered for the kind
+    (hallplatform/deadlines/timers.py) instead of warning and breaching."""
     if kind not in DeadlineKind.values:
         raise ValidationError({"kind": [_("Unknown deadline kind.")]})
-    if rule == DeadlineRule.WORKING_DAYS and amount < 1:
+    if rule in (DeadlineRule.WORKING_DAYS, DeadlineRule.NATURAL_DAYS) and amount < 1:
         raise ValidationError({"amount": [_("A deadline in working days needs at least one day.")]})
     subject_type, subject_id = _subject_key(subject)
     live = Deadline.objects.filter(
@@ -100,7 +115,7 @@ def deadline_open(
         kind=kind,
         subject_type=subject_type,
         subject_id=subject_id,
-        state__in=LIVE_STATES,
+        state__in=RUNNING_STATES,
     )
     if live.exists():
         raise ValidationError({"kind": [_("This already has a running deadline of this kind.")]})
@@ -119,6 +134,7 @@ def deadline_open(
         due_at=computed.due_at,
         warn_at=computed.warn_at,
         provisional=computed.provisional,
+        state=DeadlineState.TIMER if kind in SILENT_KINDS else DeadlineState.OPEN,
     )
     audit_record(
         action="deadline.open",
@@ -271,10 +287,11 @@ def deadline_extend(*, deadline: Deadline, days: int, at: datetime | None = None
 
 @transaction.atomic
 def deadline_cancel(*, deadline: Deadline, at: datetime | None = None, actor: Any = None, reason: str = "") -> Deadline:
-    """The awaited thing is no longer awaited (e.g. a slip returned and re-routed)."""
+    """The awaited thing is no longer awaited (e.g. a slip returned and re-routed; a silent timer whose
+    event happened otherwise, e.g. the person rated before the default rating)."""
     at = at or timezone.now()
     deadline = _locked(deadline)
-    if not deadline.is_live:
+    if not deadline.is_running:
         raise _refuse(_("This deadline is no longer running."))
     deadline.state = DeadlineState.CANCELLED
     deadline.cancelled_at = at

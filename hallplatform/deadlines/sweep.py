@@ -9,6 +9,7 @@ nothing left to do and can send nothing twice.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,11 +24,16 @@ from hallplatform.deadlines.models import (
 )
 from hallplatform.deadlines.notices import NoticeBatch, Recipients
 from hallplatform.deadlines.policies import escalations_for
+from hallplatform.deadlines.timers import timer_handler_for
 from hallplatform.workdays import worktime
 from hallplatform.workdays.selectors import work_calendars_for
 from tenants.models import Hall
 
 BATCH = 1000
+# Silent timers run a handler each (it enters a hall's schema): a smaller batch per sweep.
+TIMER_BATCH = 200
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -36,6 +42,7 @@ class SweepResult:
     breached: int = 0
     escalated: int = 0
     notices: int = 0
+    fired: int = 0
 
 
 class _Escalation:
@@ -138,8 +145,38 @@ def _escalate(
     row.next_escalation_at = escalation.next_at(row.hall_id, now) if row.escalation_level < len(chain) else None
 
 
+def _fire_timers(now: datetime) -> int:
+    """Run the handlers of due silent timers (hallplatform/deadlines/timers.py), one batch; each timer
+    is marked met with its handler's writes, in one savepoint per timer."""
+    fired = 0
+    with transaction.atomic():
+        rows = list(
+            Deadline.objects.filter(state=DeadlineState.TIMER, due_at__lte=now)
+            .order_by("due_at")
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("hall")[:TIMER_BATCH]
+        )
+        for row in rows:
+            handler = timer_handler_for(row.kind)
+            if handler is None:
+                logger.error("no handler registered for the silent deadline kind %s (deadline %s)", row.kind, row.pk)
+                continue
+            try:
+                with transaction.atomic():
+                    handler(row, now)
+                    Deadline.objects.filter(pk=row.pk).update(state=DeadlineState.MET, met_at=now, updated_at=now)
+            except Exception:
+                logger.exception(
+                    "the handler of silent deadline %s (%s) failed; retried at the next sweep", row.pk, row.kind
+                )
+                continue
+            fired += 1
+    return fired
+
+
 def deadline_sweep(*, now: datetime | None = None) -> SweepResult:
-    """Raise due yellow warnings (临期), red breaches (逾期) and escalations, one batch of each.
+    """Fire due silent timers, then raise due yellow warnings (临期), red breaches (逾期) and
+    escalations, one batch of each.
 
     Each step costs a constant number of queries whatever the size of its batch: the claim, the
     recipients, (breaches and escalations) the halls' policies and calendars, one UPDATE of the rows,
@@ -148,6 +185,7 @@ def deadline_sweep(*, now: datetime | None = None) -> SweepResult:
     """
     now = now or timezone.now()
     result = SweepResult()
+    result.fired = _fire_timers(now)
 
     with transaction.atomic():
         rows = _claim(
