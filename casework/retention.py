@@ -33,6 +33,7 @@ from casework.models import (
     CaseEvent,
     CaseNote,
     CaseProgressAccess,
+    CaseRating,
     OnlineReport,
     ProgressCode,
     StoredFile,
@@ -131,6 +132,10 @@ def case_personal_data_erase(*, case: Case, days: int, at: datetime | None = Non
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config(%s, '', true)", [ERASE_SETTING])
     notes = CaseNote.objects.filter(case=case).exclude(text="").update(text="")
+    # the person's rating keeps its level (statistics) without the texts around it
+    CaseRating.objects.filter(case=case).update(
+        comment="", rectification_note="", appeal_reason="", appeal_decision_reason=""
+    )
     # the photos of the online report it came from: the data keys go with the rows, the files after commit
     stored = list(StoredFile.objects.filter(case=case).values_list("storage_name", flat=True))
     StoredFile.objects.filter(case=case).delete()
