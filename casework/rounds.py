@@ -3,7 +3,9 @@
 A reopen (art. 8, ``case_reopen``) clears the case's feedback, follow-up and close so the window
 handles it again, and the next pass overwrites ``transferred_at``, ``replied_at``, ``fed_back_at``, …
 on the case. The timeline keeps every step, so the rounds are read from it: round 1 starts at
-registration, each ``reopened`` event starts the next. Read-only; nothing is stored twice.
+registration, each ``reopened`` event starts the next. Read-only; nothing is stored twice. The times
+are the steps' timeline events (written in the same transaction as the case's own fields, a few
+milliseconds after them).
 """
 
 from __future__ import annotations
