@@ -873,7 +873,8 @@ def slip_reply(
     hall = _hall()
     now = timezone.now()
     previous = slip.status
-    if slip.received_at is None:
+    if slip.received_at is None and result != CaseResult.SUPPLEMENT:
+        # a final answer counts as the receipt; asking for materials does not sign for the slip
         slip.received_at, slip.received_by = now, actor
     slip.reply = reply.strip()
     slip.result = result
@@ -1096,7 +1097,8 @@ def case_supplement_received(*, case: Case, actor: Any, note: str = "", expected
         .select_related("department")
         .filter(case=case, status=SlipStatus.AWAITING_SUPPLEMENT)
     ):
-        slip.status = SlipStatus.RECEIVED
+        # back to where it was: signed for, or still waiting to be signed for
+        slip.status = SlipStatus.RECEIVED if slip.received_at is not None else SlipStatus.SENT
         slip.version += 1
         slip.save(update_fields=["status", "version"])
         deadline = _live_deadline(hall, DeadlineKind.SLIP_REPLY, slip)

@@ -410,7 +410,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "办成：政务服务大厅“办不成事”反映窗口 API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["hallplatform.permissions.HasRoleOnHost"],
+    # Any login may read the schema and its docs (no hall's data in them); anonymous calls are 401.
+    "SERVE_PERMISSIONS": ["hallplatform.permissions.IsLoggedInOnHost"],
     # The machines are offline: Swagger UI is served from the project's own static files.
     # The person's endpoints (issue 16), open without a login on a hall's host, have a tag of their own;
     # the staff endpoints keep the tags drawn from their paths.

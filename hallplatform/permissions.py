@@ -34,3 +34,15 @@ class HasRoleOnHost(permissions.BasePermission):
         if not roles or (required is not None and not roles & frozenset(required)):
             raise Http404
         return True
+
+
+class IsLoggedInOnHost(HasRoleOnHost):
+    """Any person logged in on this host, with or without a role here: for what holds no data of
+    any hall (the API's schema and its browsable docs). Anonymous calls are 401, throttled as the
+    other API calls are."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not request.user or not request.user.is_authenticated:
+            anonymous_call_throttle(request, view)
+            raise exceptions.NotAuthenticated()
+        return True

@@ -27,10 +27,13 @@ API_PREFIX = "/api/"
 # Codes of the error shape for the statuses Django answers itself under /api/.
 STATUS_CODES = {
     400: "invalid",
+    401: "not_authenticated",
     403: "permission_denied",
     404: "not_found",
     405: "method_not_allowed",
+    406: "not_acceptable",
     413: "request_too_large",
+    429: "throttled",
     500: "server_error",
 }
 
@@ -98,8 +101,22 @@ class ApiErrorMiddleware:
         status = response.status_code
         if status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
             return too_large_response(request)
-        messages = {400: _("Bad request."), 403: _("Forbidden."), 404: _("Not found.")}
-        replacement = error_response(request, status, messages.get(status, _("A server error occurred.")))
+        data = getattr(response, "data", None)
+        if isinstance(data, dict) and {"code", "message", "fields"} <= data.keys():
+            # a DRF view rendering its error (already in the shape) with a renderer of its own (the
+            # schema's YAML, the docs' HTML)
+            replacement: HttpResponse = JsonResponse(
+                {"code": data["code"], "message": data["message"], "fields": data["fields"]}, status=status
+            )
+        else:
+            messages = {
+                400: _("Bad request."),
+                401: _("Log in or send an API token."),
+                403: _("Forbidden."),
+                404: _("Not found."),
+                405: _("This method is not allowed here."),
+            }
+            replacement = error_response(request, status, messages.get(status, _("A server error occurred.")))
         # keep what the answer said besides its body: Allow, WWW-Authenticate, Retry-After, and the
         # headers the outer middleware set (Content-Security-Policy, Cache-Control, …)
         for header, value in response.items():

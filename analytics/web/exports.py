@@ -70,17 +70,14 @@ def _bad_request(error: ValidationError) -> HttpResponse:
     return HttpResponseBadRequest(" ".join(messages), content_type="text/plain; charset=utf-8")
 
 
-@requires_roles(*REGISTER_ROLES)
-@require_GET
-def case_register_download(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    """The hall's case register (登记备案) for the period: one row per case with the 登记表 fields."""
+def case_register_file(request: HttpRequest, fmt: str) -> FileResponse:
+    """The hall's case register of the period as a file; raises Http404 off a hall's host,
+    ValidationError for a period it cannot read, PermissionDenied for a reveal without the grant
+    (all before anything is sent). The web's download and the API's (analytics/api/exports.py)."""
     hall = host_hall(request)
     if hall is None:  # the register lives on its hall's host
         raise Http404
-    try:
-        period = period_from_params(request.GET)
-    except ValidationError as error:
-        return _bad_request(error)
+    period = period_from_params(request.GET)
     reveal = request.GET.get("reveal") == "1"
 
     def export(out: Any) -> None:
@@ -92,12 +89,21 @@ def case_register_download(request: HttpRequest, fmt: str) -> HttpResponseBase:
     return _send(spool, fmt=fmt, filename=filename, private=True)
 
 
-def _stats_file(request: HttpRequest, fmt: str, section: str | None) -> HttpResponseBase:
-    scope = scope_from(request)
+@requires_roles(*REGISTER_ROLES)
+@require_GET
+def case_register_download(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    """The hall's case register (登记备案) for the period: one row per case with the 登记表 fields."""
     try:
-        period = period_from_params(request.GET)
+        return case_register_file(request, fmt)
     except ValidationError as error:
         return _bad_request(error)
+
+
+def stats_file(request: HttpRequest, fmt: str, section: str | None) -> FileResponse:
+    """The dashboard's tables (``section`` None: all, a sheet each) as a file; raises Http404 for a
+    section the scope has not, ValidationError for a period it cannot read."""
+    scope = scope_from(request)
+    period = period_from_params(request.GET)
     section = SECTION_ALIASES.get(section, section) if section is not None else None
     if section is not None and (section not in SECTIONS or (section == "halls" and not scope.is_city)):
         raise Http404
@@ -112,6 +118,13 @@ def _stats_file(request: HttpRequest, fmt: str, section: str | None) -> HttpResp
     name = f"{scope.hall.code}{'-city' if scope.is_city else ''}-{section or 'stats'}"
     filename = f"{name}-{period.first:%Y%m%d}-{period.last:%Y%m%d}.{fmt}"
     return _send(spool, fmt=fmt, filename=filename, private=False)
+
+
+def _stats_file(request: HttpRequest, fmt: str, section: str | None) -> HttpResponseBase:
+    try:
+        return stats_file(request, fmt, section)
+    except ValidationError as error:
+        return _bad_request(error)
 
 
 @requires_roles(*STATS_ROLES)

@@ -31,22 +31,22 @@ READ_ROLES = (RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR)
 PAGE_SIZE = 50
 
 
-def _may_make(request: HttpRequest) -> bool:
+def may_make_report(request: HttpRequest) -> bool:
     """A hall lead on their hall's host; a city supervisor on the base domain."""
     on_hall_host = getattr(request, "hall_route", None) is not None
     maker = RoleKind.HALL_LEAD if on_hall_host else RoleKind.CITY_SUPERVISOR
     return maker in request_roles(request)
 
 
-def _reader_scopes(request: HttpRequest) -> list[Scope]:
+def reader_scopes(request: HttpRequest) -> list[Scope]:
     hall = host_hall(request)
     if hall is not None:
         return [Scope.of_hall(hall)]
     return [Scope.of_city(city) for city in cities_supervised_by(request.user)]
 
 
-def _report_for(request: HttpRequest, report_id: int) -> MonthlyReport:
-    for scope in _reader_scopes(request):
+def report_for_request(request: HttpRequest, report_id: int) -> MonthlyReport:
+    for scope in reader_scopes(request):
         try:
             return report_get_for(scope=scope, report_id=report_id)
         except Http404:
@@ -66,7 +66,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         {
             "scope": scope,
             "page": page,
-            "may_make": _may_make(request),
+            "may_make": may_make_report(request),
             "city_param": "" if not scope.is_city else f"?city={scope.hall.pk}",
         },
     )
@@ -76,7 +76,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest) -> HttpResponse:
     """Make (or make again) the report of any period now."""
-    if not _may_make(request):
+    if not may_make_report(request):
         raise Http404
     scope = scope_from(request)
     last_month = Period.month_of(timezone.localdate().replace(day=1) - timedelta(days=1))
@@ -107,7 +107,7 @@ def _rows(table: Any) -> list[list[str]]:
 @require_GET
 def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     """The report as a printable page (A4), from the figures stored when it was made."""
-    report = _report_for(request, report_id)
+    report = report_for_request(request, report_id)
     content = report.figures
     tables = [{"key": t.key, "title": t.title, "header": t.header, "rows": _rows(t)} for t in report_tables(content)]
     return render(
@@ -120,7 +120,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
 @requires_roles(*READ_ROLES)
 @require_GET
 def report_pdf_download(request: HttpRequest, report_id: int) -> HttpResponse:
-    report = _report_for(request, report_id)
+    report = report_for_request(request, report_id)
     response = HttpResponse(bytes(report.pdf), content_type="application/pdf")
     city = "-city" if report.scope == "city" else ""
     filename = f"{report.hall.code}{city}-report-{report.period_start:%Y%m%d}-{report.period_end:%Y%m%d}.pdf"

@@ -70,6 +70,15 @@ class BadgeSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField()
     kind = serializers.CharField(help_text="slip_reply or feedback")
     provisional = serializers.BooleanField(help_text="The deadline touches a not yet published holiday year.")
+    paused_at = serializers.DateTimeField(
+        allow_null=True, required=False, help_text="Paused (补正): when the clock stopped; null while it runs."
+    )
+    remaining_seconds = serializers.IntegerField(
+        allow_null=True,
+        required=False,
+        help_text="Paused (补正): the working time it had left, in seconds; the clock resumes with it. "
+        "Null while it runs (due_at says when it ends).",
+    )
 
 
 def badge_data(badge: DeadlineBadge | None) -> dict[str, Any] | None:
@@ -156,6 +165,21 @@ class FeedbackDeadlineSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField()
     state = serializers.CharField()
     provisional = serializers.BooleanField()
+    paused_at = serializers.SerializerMethodField(help_text="When it was paused; null unless paused.")
+    remaining_seconds = serializers.SerializerMethodField(
+        help_text="Working time left when paused, in seconds; null unless paused."
+    )
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_paused_at(self, deadline: Any) -> Any:
+        if deadline.state != "paused" or deadline.paused_at is None:
+            return None
+        return serializers.DateTimeField().to_representation(deadline.paused_at)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_remaining_seconds(self, deadline: Any) -> int | None:
+        return deadline.remaining_seconds if deadline.state == "paused" else None
+
     badge = serializers.SerializerMethodField()
 
     @extend_schema_field(BadgeSerializer(allow_null=True))
@@ -205,6 +229,26 @@ class AppealRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, max_length=limits.NOTE_MAX_LENGTH)
 
 
+class CaseRoundSerializer(serializers.Serializer):
+    """One pass of the case through the workflow (casework/rounds.py): round 1 from registration,
+    each reopen starts the next; the times of that round, kept after a reopen."""
+
+    number = serializers.IntegerField()
+    started_at = serializers.DateTimeField(help_text="Registered (round 1) or reopened.")
+    reopen_reason = serializers.SerializerMethodField(help_text="Why it was reopened; numbers in it masked.")
+    screened_at = serializers.DateTimeField(allow_null=True)
+    answered_at = serializers.DateTimeField(allow_null=True)
+    transferred_at = serializers.DateTimeField(allow_null=True)
+    replied_at = serializers.DateTimeField(allow_null=True)
+    fed_back_at = serializers.DateTimeField(allow_null=True)
+    followed_up_at = serializers.DateTimeField(allow_null=True)
+    satisfaction = serializers.CharField(help_text='The follow-up\'s satisfaction in this round; "" if none.')
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+    def get_reopen_reason(self, item: Any) -> str:
+        return free_text(item.reopen_reason, revealed=self.context.get("free_text_revealed") is True)
+
+
 class CaseDetailSerializer(CaseRowSerializer):
     """A case with its whole registration form (personal data masked), its slips and the steps the
     user can take now (the names of the ``/cases/{id}/<step>/`` routes, and ``reveal``)."""
@@ -215,6 +259,9 @@ class CaseDetailSerializer(CaseRowSerializer):
     feedback_deadline = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
     person_rating = serializers.SerializerMethodField()
+    rounds = serializers.SerializerMethodField(
+        help_text="Each round's times, oldest first (the top-level times are the current round's)."
+    )
 
     class Meta(CaseRowSerializer.Meta):
         fields = [
@@ -225,7 +272,7 @@ class CaseDetailSerializer(CaseRowSerializer):
             "satisfaction", "follow_up_note", "sms_opt_out", "reopened_count", "screened_at", "answered_at",
             "transferred_at", "replied_at", "fed_back_at", "followed_up_at", "closed_at", "reopened_at",
             "slips", "feedback_deadline", "actions", "supplement_due", "retention_hold", "retention_hold_reason",
-            "erased_at", "handler_id", "person_rating",
+            "erased_at", "handler_id", "person_rating", "rounds",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -254,6 +301,24 @@ class CaseDetailSerializer(CaseRowSerializer):
         except CaseRating.DoesNotExist:
             return None
         return dict(PersonRatingSerializer(rating, context=self.context).data)
+
+    @extend_schema_field(CaseRoundSerializer(many=True))
+    def get_rounds(self, case: Case) -> list[dict[str, Any]]:
+        return list(CaseRoundSerializer(self.context.get("rounds", []), many=True, context=self.context).data)
+
+
+class ReroutedCaseSerializer(CaseDetailSerializer):
+    """The case after a re-route, with the new slip (also among ``slips``)."""
+
+    new_slip = serializers.SerializerMethodField(help_text="The slip just sent to the new department.")
+
+    class Meta(CaseDetailSerializer.Meta):
+        fields = [*CaseDetailSerializer.Meta.fields, "new_slip"]
+        read_only_fields = fields
+
+    @extend_schema_field(SlipRowSerializer)
+    def get_new_slip(self, case: Case) -> dict[str, Any]:
+        return dict(SlipRowSerializer(self.context["new_slip"], context=self.context).data)
 
 
 class EarlierCasesSerializer(serializers.Serializer):
@@ -426,6 +491,10 @@ class SlipDetailSerializer(SlipRowSerializer):
 class InboxRowSerializer(serializers.Serializer):
     """One slip of the department's cross-hall inbox (public-schema index: no personal data)."""
 
+    id = serializers.IntegerField(
+        help_text="The row's id in the slip index: the id of `slip-index/{id}/assign/` (slip_id is the "
+        "slip's id in its hall, for `slips/{id}/`)."
+    )
     slip_id = serializers.IntegerField()
     slip_number = serializers.CharField()
     case_number = serializers.CharField()
@@ -442,6 +511,13 @@ class InboxRowSerializer(serializers.Serializer):
     received_at = serializers.DateTimeField(allow_null=True)
     due_at = serializers.DateTimeField(source="deadline.due_at", allow_null=True)
     badge = serializers.SerializerMethodField()
+    paused_at = serializers.SerializerMethodField(help_text="Paused (补正): when the clock stopped; else null.")
+    remaining_seconds = serializers.SerializerMethodField(
+        help_text="Paused (补正): the working time left, in seconds; else null."
+    )
+    assigned_to = serializers.IntegerField(
+        source="assigned_to_id", allow_null=True, help_text="User id of the handler it is assigned to."
+    )
     url = serializers.SerializerMethodField(help_text="The slip's page on its hall's host.")
     api_url = serializers.SerializerMethodField(help_text="The slip in the API on its hall's host.")
 
@@ -449,6 +525,20 @@ class InboxRowSerializer(serializers.Serializer):
     def get_badge(self, row: Any) -> str | None:
         badge = self.context["badges"].get(row.pk)
         return None if badge is None else str(badge.colour)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_paused_at(self, row: Any) -> Any:
+        badge = self.context["badges"].get(row.pk)
+        return (
+            None
+            if badge is None or badge.paused_at is None
+            else serializers.DateTimeField().to_representation(badge.paused_at)
+        )
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_remaining_seconds(self, row: Any) -> int | None:
+        badge = self.context["badges"].get(row.pk)
+        return None if badge is None else badge.remaining_seconds
 
     def get_url(self, row: Any) -> str:
         return f"{self.context['hall_origin'](row.hall.code)}/slips/{row.slip_id}/"

@@ -54,6 +54,7 @@ from casework.api.serializers import (
     RectificationSerializer,
     RegisteredCaseSerializer,
     RegistrationSerializer,
+    ReroutedCaseSerializer,
     RerouteSerializer,
     RetentionHoldSerializer,
     RevealedSerializer,
@@ -70,6 +71,7 @@ from casework.api.serializers import (
 )
 from casework.freetext import FREE_TEXT
 from casework.models import Case, TransferSlip
+from casework.rounds import case_rounds
 from hallindex.models import SlipIndex
 from hallplatform.accounts.access import request_roles, requires_roles
 from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES, RoleKind, User
@@ -147,6 +149,7 @@ def case_detail_context(request: Request, case: Case) -> dict[str, Any]:
             step.replace("_", "-")
             for step in selectors.case_steps_allowed(actor=request.user, case=case, window=window)
         ],
+        "rounds": case_rounds(case=case),
     }
 
 
@@ -712,16 +715,22 @@ class SlipRerouteView(CaseView):
     """The window sends a returned slip to the right department: a new slip, a fresh deadline."""
 
     @extend_schema(
-        summary="Re-route a returned slip", request=RerouteSerializer, responses={200: CaseDetailSerializer, **ERRORS}
+        summary="Re-route a returned slip",
+        request=RerouteSerializer,
+        responses={200: ReroutedCaseSerializer, **ERRORS},
+        description="The case as `GET cases/{id}/` shows it, and `new_slip`: the slip just sent.",
     )
     def post(self, request: Request, pk: int) -> Response:
         slip = selectors.slip_get_for_staff(actor=request.user, slip_id=pk)
         data = parse(RerouteSerializer, request.data)
-        services.slip_reroute(
+        new = services.slip_reroute(
             slip=slip, actor=request.user, department_id=data["department"], request=data["request"],
             complexity=data["complexity"], expected_version=data["version"],
         )  # fmt: skip
-        return case_detail_response(request, slip.case_id)
+        case = selectors.case_get_for_staff(actor=request.user, case_id=slip.case_id)
+        context = case_detail_context(request, case)
+        fresh = next(s for s in context["slips"] if s.pk == new.pk)
+        return Response(ReroutedCaseSerializer(case, context={**context, "new_slip": fresh}).data)
 
 
 @requires_roles(*CASE_ROLES)

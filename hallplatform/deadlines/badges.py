@@ -35,6 +35,9 @@ class DeadlineBadge:
     due_at: datetime
     kind: str
     provisional: bool
+    # while paused (补正): when it stopped and the working time it had left, in seconds
+    paused_at: datetime | None = None
+    remaining_seconds: int | None = None
 
     @property
     def rank(self) -> int:
@@ -53,7 +56,15 @@ def deadline_badge(deadline: Deadline, now: datetime | None = None) -> DeadlineB
         colour = Badge.YELLOW
     else:
         colour = Badge.GREEN
-    return DeadlineBadge(colour=colour, due_at=deadline.due_at, kind=deadline.kind, provisional=deadline.provisional)
+    paused = deadline.state == DeadlineState.PAUSED
+    return DeadlineBadge(
+        colour=colour,
+        due_at=deadline.due_at,
+        kind=deadline.kind,
+        provisional=deadline.provisional,
+        paused_at=deadline.paused_at if paused else None,
+        remaining_seconds=deadline.remaining_seconds if paused else None,
+    )
 
 
 def worst_badge(badges: list[DeadlineBadge]) -> DeadlineBadge | None:

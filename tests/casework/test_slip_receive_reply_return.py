@@ -284,8 +284,10 @@ def test_supplement_received_resumes_with_the_working_time_left(case: Case, cloc
     assert deadline.warn_at >= clock.now
 
     assert (resumed_case.status, resumed_case.result) == (CaseStatus.TRANSFERRED, CaseResult.IN_PROGRESS)
-    assert TransferSlip.objects.get(pk=slip.pk).status == SlipStatus.RECEIVED
-    assert SlipIndex.objects.get(slip_id=slip.pk).status == "received"
+    # the department asked for materials without signing for the slip: it is back to "sent", unsigned
+    resumed = TransferSlip.objects.get(pk=slip.pk)
+    assert (resumed.status, resumed.received_at, resumed.received_by_id) == (SlipStatus.SENT, None, None)
+    assert SlipIndex.objects.get(slip_id=slip.pk).status == "sent"
     assert recipients("supplement_received") == {"wengyuan_rsj"}
     event = CaseEvent.objects.filter(case=case).last()
     assert event is not None
