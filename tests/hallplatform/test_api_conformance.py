@@ -4,7 +4,7 @@ The schema is generated in-process (drf-spectacular) and every operation is call
 application, as wengyuan's window staff (a token) on the hall's host, with data that fits the schema
 and data that does not. Each call runs in a savepoint that is rolled back, so the run changes
 nothing. Bounded: at most ``POSITIVE_EXAMPLES`` + ``NEGATIVE_EXAMPLES`` calls per operation and
-``TIME_BUDGET_SECONDS`` for the whole run (about a minute on two cores).
+``TIME_BUDGET_SECONDS`` for the whole run (about two minutes on two cores).
 """
 
 from __future__ import annotations
@@ -36,9 +36,11 @@ from hallplatform.schemas import use_public_schema
 from tests.casework.api.support import register
 from tests.conftest import host_of, user
 
-POSITIVE_EXAMPLES = 20
-NEGATIVE_EXAMPLES = 10
-TIME_BUDGET_SECONDS = 150
+POSITIVE_EXAMPLES = 15
+NEGATIVE_EXAMPLES = 8
+# A guard, not a speed target: with about 80 operations the run takes some two minutes on two quiet
+# cores; the guard is wide enough for a busy machine and still bounds the run.
+TIME_BUDGET_SECONDS = 480
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
 
 
