@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from hallplatform.accounts.api import ApiTokenDetailView, ApiTokenListView, MeView
 from hallplatform.securitylog.api import SecurityLogView
+from tenants.api import CityRoutingView
 from notifications.api import NoticeListView, NoticeReadView, NoticeUnreadCountView
 
 urlpatterns = [
@@ -15,6 +16,7 @@ urlpatterns = [
     path("api/v1/notices/", NoticeListView.as_view(), name="api-notices"),
     path("api/v1/notices/unread-count/", NoticeUnreadCountView.as_view(), name="api-notices-unread-count"),
     path("api/v1/notices/<int:pk>/read/", NoticeReadView.as_view(), name="api-notice-read"),
+    path("api/v1/city/routing/", CityRoutingView.as_view(), name="api-city-routing"),
     path("api/v1/", include("casework.api.urls")),
     path("api/v1/", include("coordination.api.urls")),
     path("api/v1/", include("analytics.api.urls")),

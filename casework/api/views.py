@@ -62,7 +62,7 @@ from casework.api.serializers import (
 from casework.freetext import FREE_TEXT
 from casework.models import Case, TransferSlip
 from hallindex.models import SlipIndex
-from hallplatform.accounts.access import request_roles, requires_roles
+from hallplatform.accounts.access import request_roles, requires_roles, routed_department_endpoint
 from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES, RoleKind
 from hallplatform.api import ErrorSerializer, PageNumberPagination, parse
 from hallplatform.deadlines.models import LIVE_STATES
@@ -459,6 +459,7 @@ class DepartmentListView(CaseView):
 # --- Slips -----------------------------------------------------------------------------------------
 
 
+@routed_department_endpoint  # a department of another hall of the city opens its slip here
 @requires_roles(*DEPARTMENT_ROLES)
 class SlipView(APIView):
     permission_classes = SLIP_PERMISSIONS

@@ -51,7 +51,7 @@ from casework.services import (
 )
 from casework.web.display import due_html, inbox_rows_html, revealed_fields_text
 from hallindex.models import SlipIndex
-from hallplatform.accounts.access import requires_roles
+from hallplatform.accounts.access import requires_roles, routed_department_endpoint
 from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES
 from hallplatform.personal import free_text, mask_name
 from hallplatform.widgets import QuickSelect
@@ -360,6 +360,7 @@ def _render_slip(
     )
 
 
+@routed_department_endpoint  # a department of another hall of the city opens its slip here
 @requires_roles(*DEPARTMENT_ROLES)
 @require_GET
 def slip_detail(request: HttpRequest, slip_id: int) -> HttpResponse:
@@ -410,6 +411,7 @@ def _done(request: HttpRequest, slip_id: int, message: str) -> HttpResponseRedir
     return redirect(reverse("slips:detail", args=[slip_id]))
 
 
+@routed_department_endpoint  # a department of another hall of the city opens its slip here
 @requires_roles(*DEPARTMENT_ROLES)
 @require_POST
 def slip_receive_view(request: HttpRequest, slip_id: int) -> HttpResponse:
@@ -423,6 +425,7 @@ def slip_receive_view(request: HttpRequest, slip_id: int) -> HttpResponse:
     return refused or _done(request, slip_id, _("You have signed for the slip."))
 
 
+@routed_department_endpoint  # a department of another hall of the city opens its slip here
 @requires_roles(*DEPARTMENT_ROLES)
 @require_POST
 def slip_reply_view(request: HttpRequest, slip_id: int) -> HttpResponse:
@@ -447,6 +450,7 @@ def slip_reply_view(request: HttpRequest, slip_id: int) -> HttpResponse:
     return _done(request, slip_id, _("Your answer has been sent to the window."))
 
 
+@routed_department_endpoint  # a department of another hall of the city opens its slip here
 @requires_roles(*DEPARTMENT_ROLES)
 @require_POST
 def slip_return_view(request: HttpRequest, slip_id: int) -> HttpResponse:
@@ -462,6 +466,7 @@ def slip_return_view(request: HttpRequest, slip_id: int) -> HttpResponse:
     return refused or _done(request, slip_id, _("The slip has been returned to the window."))
 
 
+@routed_department_endpoint  # a department of another hall of the city opens its slip here
 @requires_roles(*DEPARTMENT_ROLES)
 @require_POST
 @never_cache
@@ -476,6 +481,7 @@ def slip_reveal_view(request: HttpRequest, slip_id: int) -> HttpResponse:
     return _render_slip(request, slip, free_text_revealed=True)
 
 
+@routed_department_endpoint  # a department of another hall of the city opens its slip here
 @requires_roles(*DEPARTMENT_ROLES)
 @require_POST
 def slip_extension_request_view(request: HttpRequest, slip_id: int) -> HttpResponse:
@@ -494,6 +500,7 @@ def slip_extension_request_view(request: HttpRequest, slip_id: int) -> HttpRespo
 # --- The printable transfer slip (转办单) ----------------------------------------------------------
 
 
+@routed_department_endpoint  # a department of another hall of the city opens its slip here
 @requires_roles(*DEPARTMENT_ROLES, *HALL_ROLES)
 @require_GET
 def slip_print(request: HttpRequest, slip_id: int) -> HttpResponse:

@@ -7,7 +7,11 @@ role there:
 * window staff and hall lead of that hall;
 * department handler or lead of a department stationed in that hall, or of a city-level department
   of the hall's city (they see only the slips addressed to them: casework.access);
-* city supervisor of the city the hall belongs to.
+* city supervisor of the city the hall belongs to;
+* on the slip pages only (views marked ``routed_department_endpoint``), handler or lead of a department
+  of another hall of the same city: transfers across halls (异地转办) reach them, and they open the
+  slip on the sending hall's host like a city-level department, narrowed to their slips by the same
+  object check; every other page of that hall answers 404 to them.
 
 On the bare base domain (the city bureau's portal, public schema) city supervisors, department
 handlers/leads (their cross-hall inbox), platform operators and the system, security and audit
@@ -36,8 +40,11 @@ SESSION_HOST_KEY = "_bancheng_host"
 SESSION_CITY_LOGIN_KEY = "_bancheng_city_login"
 
 
-def roles_for(*, user: Any, route: HallRoute | None) -> frozenset[str]:
-    """The kinds of role ``user`` holds that apply to the hall ``route`` (None: the public host)."""
+def roles_for(*, user: Any, route: HallRoute | None, routed: bool = False) -> frozenset[str]:
+    """The kinds of role ``user`` holds that apply to the hall ``route`` (None: the public host).
+
+    ``routed``: for a slip page (``routed_department_endpoint``) or a login that leads to one, where a
+    department of any hall of the hall's city also holds its role (transfers across halls)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()
     assignments = RoleAssignment.objects.filter(user_id=user.pk)
@@ -56,16 +63,37 @@ def roles_for(*, user: Any, route: HallRoute | None) -> frozenset[str]:
             )
             | Q(kind=RoleKind.CITY_SUPERVISOR, hall_id=route.city_id)
         )
+        if routed:
+            # Another county's department receives slips across halls (异地转办): on the slip pages only.
+            assignments = assignments | RoleAssignment.objects.filter(
+                user_id=user.pk,
+                kind__in=DEPARTMENT_ROLES,
+                department__hall__parent_id=route.city_id,
+                department__is_active=True,
+            )
     return frozenset(assignments.values_list("kind", flat=True).distinct())
 
 
 def request_roles(request: HttpRequest) -> frozenset[str]:
-    """Roles of the request's user on the request's host, computed once per request."""
-    cached = getattr(request, "_host_roles", None)
+    """Roles of the request's user on the request's host, computed once per request (the slip pages,
+    marked by HallAccessMiddleware or HasRoleOnHost, count the departments routed to across halls)."""
+    routed = bool(getattr(request, "_routed_endpoint", False))
+    attribute = "_host_roles_routed" if routed else "_host_roles"
+    cached = getattr(request, attribute, None)
     if cached is None:
-        cached = roles_for(user=getattr(request, "user", None), route=getattr(request, "hall_route", None))
-        request._host_roles = cached  # type: ignore[attr-defined]
+        cached = roles_for(
+            user=getattr(request, "user", None), route=getattr(request, "hall_route", None), routed=routed
+        )
+        setattr(request, attribute, cached)
     return cached
+
+
+def routed_department_endpoint(view: Any) -> Any:
+    """Mark a slip page (web view or DRF view class): a department of another hall of the city may
+    open it on the sending hall's host (transfers across halls); its object check narrows them to
+    their slips. Nothing but the slip pages is marked."""
+    view.routed_department_endpoint = True
+    return view
 
 
 def public_endpoint(view: Any) -> Any:
