@@ -5,8 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from hallplatform.accounts.api import ApiTokenDetailView, ApiTokenListView, MeView
 from hallplatform.securitylog.api import SecurityLogView
-from tenants.api import CityRoutingView
 from notifications.api import NoticeListView, NoticeReadView, NoticeUnreadCountView
+from tenants.api import CityRoutingView
 
 urlpatterns = [
     path("api/v1/me/", MeView.as_view(), name="api-me"),

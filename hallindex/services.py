@@ -49,3 +49,14 @@ def department_open_slip_count(department: Any) -> int:
     """How many transfer slips, in every hall, ``department`` still has to answer (registered with
     tenants.services.department_open_work_register: deactivating a department waits for them)."""
     return SlipIndex.objects.filter(department_id=department.pk, status__in=OPEN_SLIP_STATUSES).count()
+
+
+def departments_sent_slips_by(*, hall_id: int, department_ids: set[int]) -> set[int]:
+    """Those of ``department_ids`` to which hall ``hall_id`` has sent a transfer slip (registered with
+    hallplatform.accounts.access.routed_departments_register: another county's department opens its
+    slips on the sending hall's host, 异地转办)."""
+    return set(
+        SlipIndex.objects.filter(hall_id=hall_id, department_id__in=department_ids)
+        .values_list("department_id", flat=True)
+        .distinct()
+    )

@@ -309,5 +309,7 @@ def city_routing_set(*, city: Hall, actor: Any, scope: str, pairs: list[tuple[in
         row = CityRouting(city=city)
     row.scope, row.pairs = scope, clean
     row.save()
-    audit_record(action="city_routing.set", actor=actor, hall=city, target=row, changes={"before": before, "after": after})
+    audit_record(
+        action="city_routing.set", actor=actor, hall=city, target=row, changes={"before": before, "after": after}
+    )
     return True

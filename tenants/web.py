@@ -45,9 +45,7 @@ class CityRoutingForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["pairs"]
         assert isinstance(field, forms.MultipleChoiceField)
-        field.choices = [
-            (f"{a.pk}-{b.pk}", f"{a.name} → {b.name}") for a in halls for b in halls if a.pk != b.pk
-        ]
+        field.choices = [(f"{a.pk}-{b.pk}", f"{a.name} → {b.name}") for a in halls for b in halls if a.pk != b.pk]
 
     def pair_ids(self) -> list[tuple[int, int]]:
         return [tuple(int(part) for part in value.split("-")) for value in self.cleaned_data["pairs"]]  # type: ignore[misc]

@@ -9,9 +9,10 @@ role there:
   of the hall's city (they see only the slips addressed to them: casework.access);
 * city supervisor of the city the hall belongs to;
 * on the slip pages only (views marked ``routed_department_endpoint``), handler or lead of a department
-  of another hall of the same city: transfers across halls (异地转办) reach them, and they open the
-  slip on the sending hall's host like a city-level department, narrowed to their slips by the same
-  object check; every other page of that hall answers 404 to them.
+  of another county of the same city to which this hall has sent a slip: transfers across halls
+  (异地转办) reach them, and they open the slip on the sending hall's host like a city-level
+  department, narrowed to their slips by the same object check; every other page of that hall
+  answers 404 to them.
 
 On the bare base domain (the city bureau's portal, public schema) city supervisors, department
 handlers/leads (their cross-hall inbox), platform operators and the system, security and audit
@@ -21,6 +22,7 @@ Missing and forbidden look the same: 404.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
@@ -64,14 +66,40 @@ def roles_for(*, user: Any, route: HallRoute | None, routed: bool = False) -> fr
             | Q(kind=RoleKind.CITY_SUPERVISOR, hall_id=route.city_id)
         )
         if routed:
-            # Another county's department receives slips across halls (异地转办): on the slip pages only.
-            assignments = assignments | RoleAssignment.objects.filter(
+            # Another county's department receives slips across halls (异地转办): on the slip pages
+            # only, and only on the host of a hall that has sent it a slip (the index says which).
+            candidates = RoleAssignment.objects.filter(
                 user_id=user.pk,
                 kind__in=DEPARTMENT_ROLES,
                 department__hall__parent_id=route.city_id,
                 department__is_active=True,
-            )
+            ).exclude(department__hall_id=route.hall_id)
+            department_ids = set(candidates.values_list("department_id", flat=True))
+            reached = _departments_sent_to(hall_id=route.hall_id, department_ids=department_ids)
+            if reached:
+                assignments = assignments | candidates.filter(department_id__in=reached)
     return frozenset(assignments.values_list("kind", flat=True).distinct())
+
+
+# Which of some departments a hall has sent a slip to: filled in by hallindex (its AppConfig.ready()),
+# which holds the index of slips; the platform cannot import it.
+_slip_senders: list[Callable[..., set[int]]] = []
+
+
+def routed_departments_register(finder: Callable[..., set[int]]) -> None:
+    """Register ``finder(hall_id=..., department_ids=...)``: those of ``department_ids`` that ``hall_id``
+    has sent a transfer slip to (called from an AppConfig.ready())."""
+    if finder not in _slip_senders:
+        _slip_senders.append(finder)
+
+
+def _departments_sent_to(*, hall_id: int, department_ids: set[int]) -> set[int]:
+    if not department_ids:
+        return set()
+    found: set[int] = set()
+    for finder in _slip_senders:
+        found |= finder(hall_id=hall_id, department_ids=department_ids)
+    return found & department_ids
 
 
 def request_roles(request: HttpRequest) -> frozenset[str]:

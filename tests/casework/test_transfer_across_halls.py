@@ -147,7 +147,9 @@ def test_receiving_department_opens_and_works_the_slip_on_the_sending_hall(
     assert api.status_code == 200
     assert api.json()["id"] == slip.pk
 
-    response = client.post(f"/api/v1/slips/{slip.pk}/receive/", {"version": slip.version}, content_type="application/json")
+    response = client.post(
+        f"/api/v1/slips/{slip.pk}/receive/", {"version": slip.version}, content_type="application/json"
+    )
     assert response.status_code == 200, response.content
     use_hall_schema(demo["wengyuan"])
     slip.refresh_from_db()
@@ -248,8 +250,9 @@ def test_receiving_hall_lead_sees_the_slips_from_other_halls(
     assert f'data-slip="wengyuan-{slip.pk}"'.encode() in response.content
     assert f'data-slip="wengyuan-{own_slip.pk}"'.encode() not in response.content
     # the sending hall's lead lists only what others sent to its departments; others get 404
-    assert f'data-slip="wengyuan-{slip.pk}"'.encode() not in client_for("wengyuan_lead", "wengyuan").get(
-        "/slips/incoming/"
-    ).content
+    assert (
+        f'data-slip="wengyuan-{slip.pk}"'.encode()
+        not in client_for("wengyuan_lead", "wengyuan").get("/slips/incoming/").content
+    )
     assert client_for(nanxiong_rsj, "nanxiong").get("/slips/incoming/").status_code == 404
     assert client_for("wengyuan_window", "wengyuan").get("/slips/incoming/").status_code == 404
