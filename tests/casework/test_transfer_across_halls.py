@@ -256,3 +256,49 @@ def test_receiving_hall_lead_sees_the_slips_from_other_halls(
     )
     assert client_for(nanxiong_rsj, "nanxiong").get("/slips/incoming/").status_code == 404
     assert client_for("wengyuan_window", "wengyuan").get("/slips/incoming/").status_code == 404
+
+
+def _web_transfer(case: Any, department_id: int) -> Any:
+    return client_for("wengyuan_window", "wengyuan").post(
+        f"/cases/{case.pk}/transfer/",
+        {
+            "version": case.version,
+            "category": "hard_to_do",
+            "department": [department_id],
+            f"request_{department_id}": "户籍在南雄，请核实",
+            f"complexity_{department_id}": "ordinary",
+        },
+    )
+
+
+def test_the_window_transfers_to_another_county_on_the_case_page(demo: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    install_clock(monkeypatch)
+    case = register(_in_wengyuan(demo))
+    target = dept("nanxiong/rsj")
+    page = client_for("wengyuan_window", "wengyuan").get(f"/cases/{case.pk}/").content.decode()
+    assert f'id="transfer_department_{target.pk}"' in page  # offered in the picker
+
+    response = _web_transfer(case, target.pk)
+
+    assert response.status_code == 302
+    use_hall_schema(demo["wengyuan"])
+    assert list(TransferSlip.objects.filter(case=case).values_list("department_id", flat=True)) == [target.pk]
+
+
+def test_the_case_page_refuses_a_department_the_city_does_not_let_it_reach(
+    demo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_clock(monkeypatch)
+    _restrict(demo["shaoguan"], RoutingScope.OWN_AND_CITY)
+    case = register(_in_wengyuan(demo))
+    target = dept("nanxiong/rsj")
+    page = client_for("wengyuan_window", "wengyuan").get(f"/cases/{case.pk}/").content.decode()
+    assert f'id="transfer_department_{target.pk}"' not in page  # not offered
+    before = world(case)
+
+    response = _web_transfer(case, target.pk)  # posted anyway
+
+    assert response.status_code == 200
+    assert "department" in response.context["forms"]["transfer"].errors
+    use_hall_schema(demo["wengyuan"])
+    assert world(case) == before
