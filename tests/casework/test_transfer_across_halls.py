@@ -3,13 +3,15 @@ department on the sending hall's host (and nothing else there), the receiving le
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
 
+from analytics.selectors import Period, Scope, figures_for
 from casework.models import TransferSlip
-from hallindex.models import SlipIndex
+from hallindex.models import CaseIndex, SlipIndex
 from hallplatform.accounts.services import api_token_for, staff_create
 from hallplatform.deadlines.models import Deadline
 from hallplatform.schemas import use_hall_schema
@@ -277,6 +279,11 @@ def test_the_window_transfers_to_another_county_on_the_case_page(demo: Any, monk
     target = dept("nanxiong/rsj")
     page = client_for("wengyuan_window", "wengyuan").get(f"/cases/{case.pk}/").content.decode()
     assert f'id="transfer_department_{target.pk}"' in page  # offered in the picker
+    # grouped: own hall's, the city level's, then other halls' (one heading each, in that order)
+    assert page.count('class="route-group"') == 3
+    own, other = dept("wengyuan/rsj").pk, target.pk
+    assert page.index(f'id="transfer_department_{own}"') < page.index(f'id="transfer_department_{other}"')
+    assert page.index('class="route-group"') < page.index(f'id="transfer_department_{own}"')
 
     response = _web_transfer(case, target.pk)
 
@@ -302,3 +309,22 @@ def test_the_case_page_refuses_a_department_the_city_does_not_let_it_reach(
     assert "department" in response.context["forms"]["transfer"].errors
     use_hall_schema(demo["wengyuan"])
     assert world(case) == before
+
+
+def test_statistics_and_the_portal_count_the_slip_as_the_sending_halls(
+    demo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slip = _sent(demo, monkeypatch)
+    march = Period(first=date(2026, 3, 1), last=date(2026, 3, 31))
+
+    county = figures_for(scope=Scope(hall=demo["wengyuan"], is_city=False), period=march)
+    city = figures_for(scope=Scope(hall=demo["shaoguan"], is_city=True), period=march)
+    receiving = figures_for(scope=Scope(hall=demo["nanxiong"], is_city=False), period=march)
+
+    target = dept("nanxiong/rsj").pk
+    assert [(d["id"], d["slips"]) for d in county.departments] == [(target, 1)]
+    assert [(d["id"], d["slips"]) for d in city.departments] == [(target, 1)]
+    assert (county.cases, city.cases, receiving.cases, receiving.departments) == (1, 1, 0, [])
+    # the case stays with the hall that registered it (the portal's index row)
+    assert CaseIndex.objects.get(case_id=slip.case_id, hall_id=demo["wengyuan"].pk)
+    assert not CaseIndex.objects.filter(hall_id=demo["nanxiong"].pk).exists()
