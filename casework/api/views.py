@@ -610,3 +610,29 @@ class InboxView(generics.GenericAPIView):
         }
         context = {"badges": badges, "hall_origin": lambda code: hall_origin(request._request, code)}
         return self.get_paginated_response(InboxRowSerializer(page, many=True, context=context).data)
+
+
+@requires_roles(RoleKind.HALL_LEAD)
+class IncomingSlipListView(generics.GenericAPIView):
+    """Transfers across halls into this hall (异地转办): the slips other halls sent to its departments,
+    for its hall lead, read-only, newest first; each links to the slip on the sending hall's host."""
+
+    permission_classes = [HasRoleOnHost]
+    pagination_class = PageNumberPagination
+    serializer_class = InboxRowSerializer
+
+    @extend_schema(summary="Slips from other halls", responses={200: InboxRowSerializer(many=True), **READ_ERRORS})
+    def get(self, request: Request) -> Response:
+        route = request._request.hall_route  # type: ignore[attr-defined]
+        if route is None:
+            raise Http404
+        rows = selectors.slip_list_routed_to_hall(actor=request.user, hall_id=route.hall_id)
+        page = self.paginate_queryset(rows) or []
+        now = timezone.now()
+        badges = {
+            row.pk: selectors.deadline_badge(row.deadline, now)
+            for row in page
+            if row.deadline is not None and row.deadline.state in LIVE_STATES
+        }
+        context = {"badges": badges, "hall_origin": lambda code: hall_origin(request._request, code)}
+        return self.get_paginated_response(InboxRowSerializer(page, many=True, context=context).data)

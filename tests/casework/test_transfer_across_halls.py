@@ -328,3 +328,22 @@ def test_statistics_and_the_portal_count_the_slip_as_the_sending_halls(
     # the case stays with the hall that registered it (the portal's index row)
     assert CaseIndex.objects.get(case_id=slip.case_id, hall_id=demo["wengyuan"].pk)
     assert not CaseIndex.objects.filter(hall_id=demo["nanxiong"].pk).exists()
+
+
+def test_receiving_hall_lead_reads_the_slips_from_other_halls_in_the_api(
+    demo: Any, nanxiong_rsj: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slip = _sent(demo, monkeypatch)
+    transfer(register(demo["wengyuan"]), draft("wengyuan/rsj"))  # not across halls
+
+    response = client_for("nanxiong_lead", "nanxiong").get("/api/v1/incoming-slips/")
+
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    assert [(r["hall"], r["slip_id"], r["department"]) for r in rows] == [
+        ("wengyuan", slip.pk, dept("nanxiong/rsj").pk)
+    ]
+    assert rows[0]["url"].endswith(f"/slips/{slip.pk}/") and "wengyuan." in rows[0]["url"]
+    assert client_for("wengyuan_lead", "wengyuan").get("/api/v1/incoming-slips/").json()["results"] == []
+    for username, host in [(nanxiong_rsj, "nanxiong"), ("wengyuan_window", "wengyuan"), ("shaoguan_supervisor", None)]:
+        assert client_for(username, host).get("/api/v1/incoming-slips/").status_code == 404, username
