@@ -109,7 +109,17 @@ def report_tables(content: Mapping[str, Any]) -> list[Table]:
     """The report's tables, in the order of the page and the PDF."""
     figures = content["figures"]
     is_city = content["scope"] == "city"
-    sections = ["channel", "category", "status", "results", "reasons", "satisfaction", "stages", "departments"]
+    sections = [
+        "channel",
+        "category",
+        "failure",
+        "status",
+        "results",
+        "reasons",
+        "satisfaction",
+        "stages",
+        "departments",
+    ]
     if is_city:
         sections.append("halls")
     sections.append("matters")

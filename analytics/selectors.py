@@ -120,6 +120,8 @@ class Figures:
     by_status: dict[str, int] = field(default_factory=dict)
     not_accepted: int = 0
     by_exclusion_reason: dict[str, int] = field(default_factory=dict)
+    # Art. 4: what failed (未受理 / 受理后未审批 / 多次跑动仍未办成 / 其他); cases without it are not counted here.
+    by_failure_kind: dict[str, int] = field(default_factory=dict)
     by_result: dict[str, int] = field(default_factory=dict)
     flagged: int = 0
     repeat_reporters: int = 0
@@ -169,7 +171,7 @@ def case_figures(*, scope: Scope, period: Period, figures: Figures) -> None:
     """Counts by channel, category, status, result and screening; flags; repeat reporters. One query."""
     rows = (
         _cases(scope, period)
-        .values("channel", "handling_category", "status", "result", "exclusion_reason")
+        .values("channel", "handling_category", "failure_kind", "status", "result", "exclusion_reason")
         .annotate(
             n=Count("id"),
             flagged=Count("id", filter=Q(flagged_for_supervision=True)),
@@ -186,6 +188,7 @@ def case_figures(*, scope: Scope, period: Period, figures: Figures) -> None:
         for key, bucket in (
             ("channel", figures.by_channel),
             ("handling_category", figures.by_category),
+            ("failure_kind", figures.by_failure_kind),
             ("status", figures.by_status),
             ("result", figures.by_result),
         ):

@@ -13,7 +13,15 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from analytics.exports import Table
-from casework.choices import CaseResult, CaseStatus, Channel, ExclusionReason, HandlingCategory, Satisfaction
+from casework.choices import (
+    CaseResult,
+    CaseStatus,
+    Channel,
+    ExclusionReason,
+    FailureKind,
+    HandlingCategory,
+    Satisfaction,
+)
 from hallplatform.deadlines.models import DeadlineKind
 
 # The sections of figures_for, by the name used in URLs (/exports/stats/<section>.xlsx).
@@ -21,6 +29,7 @@ SECTIONS = (
     "summary",
     "channel",
     "category",
+    "failure",
     "status",
     "results",
     "reasons",
@@ -132,6 +141,15 @@ def section_table(figures: Mapping[str, Any], section: str) -> Table:
             figures["by_category"],
             total,
             lambda v: _choice(HandlingCategory, v),
+        )
+    if section == "failure":
+        return _counts(
+            section,
+            _("By what failed (art. 4)"),
+            _("What failed (art. 4)"),
+            figures.get("by_failure_kind") or {},  # reports made before it was counted have none
+            total,
+            lambda v: _choice(FailureKind, v),
         )
     if section == "status":
         return _counts(

@@ -33,6 +33,17 @@ def ensure_hall_staff(actor: Any, hall_id: int) -> None:
         raise Http404
 
 
+def may_amend_registration(actor: Any, *, hall_id: int, fed_back: bool) -> bool:
+    """Who corrects a case's registration (更正登记): the hall's window staff and lead; once the
+    person has been told the result (``fed_back``), only the hall lead."""
+    if not is_hall_staff(actor, hall_id):
+        return False
+    return (
+        not fed_back
+        or RoleAssignment.objects.filter(user_id=actor.pk, kind=RoleKind.HALL_LEAD, hall_id=hall_id).exists()
+    )
+
+
 def ensure_may_decide_meeting_request(actor: Any, hall: Any) -> None:
     """A joint-meeting request is decided (convened or declined) by the hall's lead, or a supervisor
     of its city; anyone else is told the case does not exist."""

@@ -11,6 +11,11 @@ from django.utils.translation import gettext_lazy as _
 class Channel(models.TextChoices):
     ON_SITE = "on_site", _("On site")
     PHONE = "phone", _("By phone")
+    ONLINE = "online", _("Online")
+
+
+# What the window chooses on the 登记表: an online report becomes a case only through its screening.
+WINDOW_CHANNELS = [(Channel.ON_SITE.value, Channel.ON_SITE.label), (Channel.PHONE.value, Channel.PHONE.label)]
 
 
 class ApplicantKind(models.TextChoices):
@@ -23,6 +28,15 @@ class HandlingCategory(models.TextChoices):
     CANNOT_DO = "cannot_do", _("Cannot be done")
     HARD_TO_DO = "hard_to_do", _("Hard to do")
     REFUSED = "refused", _("Refused by the department")
+
+
+class FailureKind(models.TextChoices):
+    """Art. 4: what failed, which makes it a matter for the window (办不成事). Optional on a case."""
+
+    NOT_ACCEPTED = "not_accepted", _("Not accepted (未受理)")
+    NOT_APPROVED = "not_approved", _("Accepted but not approved (受理后未审批)")
+    REPEATED_VISITS = "repeated_visits", _("Several visits, still not done (多次跑动仍未办成)")
+    OTHER = "other", _("Other (其他)")
 
 
 class Complexity(models.TextChoices):
@@ -97,3 +111,12 @@ class ExclusionReason(models.TextChoices):
     PETITION = "petition", _("A petition matter (信访)")
     FILED = "filed", _("Already filed as a case (已立案)")
     LAW_EXCLUDED = "law_excluded", _("Not to be handled by law or regulation")
+
+
+class ReportStatus(models.TextChoices):
+    """An online report (docs/online-reporting.md) before it is a case: the window screens it within one
+    working day; accepted, it becomes a case with its NO; declined (spam, duplicate), it gets none."""
+
+    PENDING = "pending", _("Pending screening")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Not taken as a report")

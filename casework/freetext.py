@@ -21,7 +21,7 @@ STRUCTURED_PERSONAL_FIELDS = ("applicant_name", "phone", "document_number", "add
 
 # Every text of a case written by people: the problem as told (typed by the window), 受理情况, the
 # referral, the answer and its policy basis, 协调说明, the meeting request, materials to supplement,
-# what the person was told, the follow-up and 备注.
+# what the person was told, the follow-up, 备注 and the reason a retention hold was set.
 CASE_FREE_TEXT_FIELDS = (
     "problem",
     "acceptance_note",
@@ -34,6 +34,7 @@ CASE_FREE_TEXT_FIELDS = (
     "feedback_content",
     "follow_up_note",
     "remarks",
+    "retention_hold_reason",
 )
 
 # Every text of a transfer slip: the window's request, the department's answer (masked too: one rule
@@ -43,6 +44,9 @@ SLIP_FREE_TEXT_FIELDS = ("request", "reply", "supplement_note", "return_reason")
 # What a department sees of the case behind its slip (its slip page, the slip API), and so what its
 # reveal shows.
 SLIP_CASE_FREE_TEXT_FIELDS = ("problem", "coordination_note")
+
+# Every text of an internal note (casework.models.CaseNote): read by staff only, masked all the same.
+NOTE_FREE_TEXT_FIELDS = ("text",)
 
 # The pseudo-field of the reveal: every free text the reader sees, in one audited reveal.
 FREE_TEXT = "free_text"

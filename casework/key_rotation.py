@@ -271,6 +271,20 @@ def _blind_indexes_by_model() -> dict[type[models.Model], list[BlindIndexColumn]
     return by_model
 
 
+def _case_index_keys_copy(hall_id: int) -> None:
+    """The cross-hall index keeps the cases' blind indexes (duplicates across halls): after a
+    recomputation, copy the new ones there, one statement for the hall."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """UPDATE coordination_caseindex AS row
+            SET phone_index = c.phone_index, document_index = c.document_index
+            FROM casework_case AS c
+            WHERE row.hall_id = %s AND row.case_id = c.id
+              AND (row.phone_index <> c.phone_index OR row.document_index <> c.document_index)""",
+            [hall_id],
+        )
+
+
 def field_keys_rotate(*, hall: Any, batch_size: int = DEFAULT_BATCH_SIZE, dry_run: bool = False) -> KeyRotationReport:
     """Re-seal every encrypted value of ``hall`` under the current key, in batches of ``batch_size``
     rows, each its own transaction; with ``dry_run``, only count the values still under old keys.
@@ -295,6 +309,8 @@ def field_keys_rotate(*, hall: Any, batch_size: int = DEFAULT_BATCH_SIZE, dry_ru
             if not dry_run:
                 _reindex_table(model, columns, ring.index_hash, batch_size, report)
                 report.indexes_left += _count_indexes(model, columns, ring.index_hash)
+        if not dry_run:
+            _case_index_keys_copy(hall.pk)
     finally:
         use_public_schema()
     if not dry_run:

@@ -21,9 +21,11 @@ from casework.choices import (
     Channel,
     Complexity,
     ExclusionReason,
+    FailureKind,
     FeedbackMethod,
     FollowUpMethod,
     HandlingCategory,
+    ReportStatus,
     Satisfaction,
     SlipStatus,
 )
@@ -72,6 +74,9 @@ class Case(models.Model):
     # it by the services. Never of an encrypted field.
     matter_search = SearchVectorField(null=True, editable=False)
     problem = EncryptedTextField(_("problem as told"), purpose="case.problem", max_length=limits.TEXT_MAX_LENGTH)
+    # Art. 4: what failed (未受理 / 受理后未审批 / 多次跑动仍未办成 / 其他); optional (older cases and
+    # integrations that do not send it).
+    failure_kind = models.CharField(_("what failed (art. 4)"), max_length=16, choices=FailureKind.choices, blank=True)
     acceptance_note = models.TextField(_("acceptance"), blank=True, max_length=limits.NOTE_MAX_LENGTH)
     result = models.CharField(_("result"), max_length=12, choices=CaseResult.choices, blank=True)
     handler = models.ForeignKey(
@@ -105,6 +110,9 @@ class Case(models.Model):
     meeting_requested = models.BooleanField(_("joint meeting requested"), default=False)
     meeting_request_note = models.TextField(_("joint meeting request"), blank=True, max_length=limits.NOTE_MAX_LENGTH)
     supplement_note = models.TextField(_("materials to supplement"), blank=True, max_length=limits.NOTE_MAX_LENGTH)
+    # The date by which the person is asked to bring them (补正通知书): set by the window when it asks
+    # itself (casework.services.case_supplement_request); none when a department asked.
+    supplement_due = models.DateField(_("materials due by"), null=True, blank=True)
     feedback_method = models.CharField(
         _("how the person was told"), max_length=12, choices=FeedbackMethod.choices, blank=True
     )
@@ -116,6 +124,11 @@ class Case(models.Model):
     satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True)
     sms_opt_out = models.BooleanField(_("no SMS to the person"), default=False)
     reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    # Retention (docs/personal-data.md "Retention"): a hold (e.g. a complaint under review) stops the
+    # erasure of the personal data; ``erased_at`` says when it was erased (the case stays, masked).
+    retention_hold = models.BooleanField(_("retention hold"), default=False)
+    retention_hold_reason = models.TextField(_("reason for the hold"), blank=True, max_length=limits.NOTE_MAX_LENGTH)
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     registered_at = models.DateTimeField(_("registered at"))
@@ -254,6 +267,39 @@ class CaseEvent(models.Model):
         return f"{self.case_id} {self.kind}"
 
 
+class CaseNote(models.Model):
+    """An internal note (内部备注) on a case, or on one of its slips: read by the hall's window staff
+    and leads, and, on a slip, by the slip's department. Never printed, never on the person's progress
+    page, in an export or a notice; masked like every free text (casework/freetext.py)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes")
+    slip = models.ForeignKey(
+        TransferSlip,
+        verbose_name=_("transfer slip"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notes",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+    text = models.TextField(_("internal note"), max_length=limits.NOTE_MAX_LENGTH)
+    created_at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.created_at}"
+
+
 # --- The person's progress page (docs/progress-page.md) ------------------------------------------------
 
 
@@ -317,3 +363,104 @@ class ProgressCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.sent_at}"
+
+
+# --- Online reporting (docs/online-reporting.md) ------------------------------------------------------
+
+
+class OnlineReport(models.Model):
+    """What a person reported on the hall's /report/ page, before the window screens it.
+
+    Not a case yet: no NO (numbers stay gap-free for real cases; spam never consumes one), no row in
+    the cross-hall index, no statistics. Accepted, it becomes a case (``case``) with channel 网上 and its
+    NO; declined, it stays here with the reason. The progress token is kept like a case's (a digest to
+    find it, sealed to carry it over to the case at acceptance, so the person's bookmark keeps working)."""
+
+    status = models.CharField(_("status"), max_length=12, choices=ReportStatus.choices, default=ReportStatus.PENDING)
+    applicant_kind = models.CharField(_("applicant kind"), max_length=12, choices=ApplicantKind.choices)
+    applicant_name = EncryptedTextField(
+        _("applicant"), purpose="report.applicant_name", max_length=limits.NAME_MAX_LENGTH
+    )
+    enterprise_name = models.CharField(_("enterprise name"), max_length=200, blank=True)
+    phone = EncryptedTextField(_("contact phone"), purpose="report.phone", max_length=limits.PHONE_MAX_LENGTH)
+    phone_index = models.CharField(max_length=64, db_index=True, editable=False)
+    matter_name = models.CharField(_("matter"), max_length=200)
+    problem = EncryptedTextField(_("what happened"), purpose="report.problem", max_length=limits.TEXT_MAX_LENGTH)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    submitted_from = models.CharField(_("submitted from (address)"), max_length=45)
+    # The personal-data notice (个人信息处理告知, PIPL art. 17) the person consented to, and when.
+    consent_version = models.CharField(_("notice version"), max_length=20)
+    consent_at = models.DateTimeField(_("consented at"))
+    # Separate consent to photos of identity documents (sensitive personal information, arts. 28–29).
+    id_photo_consent_at = models.DateTimeField(_("consented to document photos at"), null=True, blank=True)
+    token_digest = models.CharField(max_length=64, unique=True)
+    token = EncryptedTextField(purpose="report.progress_token", max_length=64)
+    case = models.OneToOneField(
+        Case, verbose_name=_("case"), null=True, blank=True, on_delete=models.PROTECT, related_name="online_report"
+    )
+    screened_at = models.DateTimeField(_("screened at"), null=True, blank=True)
+    screened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("screened by"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+    decline_reason = models.TextField(_("reason not taken"), blank=True, max_length=limits.NOTE_MAX_LENGTH)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("online report")
+        verbose_name_plural = _("online reports")
+        ordering = ["-submitted_at", "-id"]
+        indexes = [models.Index(fields=["status", "-submitted_at"], name="report_status_recent")]
+
+    def __str__(self) -> str:
+        return f"R{self.pk}"
+
+
+class ReportCode(models.Model):
+    """A one-time code sent to a phone that wants to report online (6 digits, ``REPORT_CODE_SECONDS``,
+    good once). Only a keyed digest is kept, bound to the phone's blind index; ``address`` counts codes
+    per client address."""
+
+    phone_index = models.CharField(max_length=64)
+    code_digest = models.CharField(max_length=64)
+    address = models.CharField(max_length=45)
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["phone_index", "sent_at"], name="report_code_phone"),
+            models.Index(fields=["address", "sent_at"], name="report_code_address"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone_index[:8]} {self.sent_at}"
+
+
+class StoredFile(models.Model):
+    """A file kept encrypted through Django's storage API (casework/attachments.py): the content sealed
+    with its own data key, the data key sealed by the field keys (``data_key``: re-sealed by
+    rotate_field_keys, the file itself never rewritten). Photos of an online report today; attachments
+    of cases later."""
+
+    storage_name = models.CharField(max_length=200, unique=True)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    data_key = EncryptedTextField(purpose="file.data_key", max_length=200)
+    created_at = models.DateTimeField()
+    report = models.ForeignKey(OnlineReport, null=True, blank=True, on_delete=models.PROTECT, related_name="files")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="files")
+
+    class Meta:
+        verbose_name = _("stored file")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.storage_name

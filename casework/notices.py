@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from casework.models import Case
+from casework.models import Case, OnlineReport
 from hallplatform.accounts.models import RoleAssignment, RoleKind
 from hallplatform.deadlines.notices import SUBJECT_LABELS, SUBJECT_LINKS
+from hallplatform.personal import is_mobile
 from notifications.kinds import NoticeKind, notice_kind_register
 from notifications.links import NoticeLink
 from notifications.models import Notice, NoticeChannel, NoticeState
@@ -105,6 +106,20 @@ MEETING_SETTLED = notice_kind_register(
         sms="{{ case_number }}提请的联席会议已办结，请及时反馈办事人。",
         sms_params=("case_number",),
         variables=("case_number", "matter_name", "meeting_number", "feedback_due_at"),
+    )
+)
+CASE_HANDLER_ASSIGNED = notice_kind_register(
+    NoticeKind(
+        code="case_handler_assigned",
+        label="案件改由您经办",
+        subject="【经办】{{ case_number }}改由您经办",
+        body=(
+            "{{ hall_name }}“办不成事”反映窗口的{{ case_number }}（{{ matter_name }}）改由您经办"
+            "（原经办人：{{ previous }}）。"
+        ),
+        sms="{{ case_number }}改由您经办，请登录系统查看。",
+        sms_params=("case_number",),
+        variables=("case_number", "matter_name", "hall_name", "previous"),
     )
 )
 MEETING_REQUESTED = notice_kind_register(
@@ -220,12 +235,68 @@ PERSON_SUPPLEMENT = notice_kind_register(
 def _case_reporter_phone(case_id: str) -> str | None:
     """The "case:<id>" person resolver: the reporter's phone, unless they opted out of SMS."""
     case = Case.objects.filter(pk=int(case_id)).only("phone", "sms_opt_out").first() if case_id.isdigit() else None
-    if case is None or case.sms_opt_out:
+    if case is None or case.sms_opt_out or not is_mobile(case.phone or ""):
         return None
     return case.phone or None
 
 
 register_person_resolver("case", _case_reporter_phone)
+
+
+# --- Online reports (docs/online-reporting.md): SMS before there is a case, without a link -------------
+
+SUBJECT_LABELS["casework.OnlineReport"] = "网上反映"
+SUBJECT_LINKS["casework.OnlineReport"] = lambda deadline: f"/cases/reports/{deadline.subject_id}/"
+
+PERSON_REPORT_RECEIVED = notice_kind_register(
+    NoticeKind(
+        code="person_report_received",
+        label="网上反映已收到（短信）",
+        subject="",
+        body=(
+            "您在网上反映的“{{ matter_name }}”问题{{ hall_name }}已收到，窗口将在1个工作日内审核，受理后短信告知编号。"
+        ),
+        sms="您在网上反映的问题{{ hall_name }}已收到，受理后将短信告知编号。",
+        sms_params=("hall_name",),
+        variables=("matter_name", "hall_name"),
+    )
+)
+PERSON_REPORT_DECLINED = notice_kind_register(
+    NoticeKind(
+        code="person_report_declined",
+        label="网上反映未受理（短信）",
+        subject="",
+        body=(
+            "您在网上反映的“{{ matter_name }}”问题经{{ hall_name }}审核未予受理：{{ reason }}。"
+            "如有疑问请致电{{ hall_phone }}。"
+        ),
+        sms="您在网上反映的问题经{{ hall_name }}审核未予受理，如有疑问请致电{{ hall_phone }}。",
+        sms_params=("hall_name", "hall_phone"),
+        variables=("matter_name", "hall_name", "reason", "hall_phone"),
+    )
+)
+
+
+def _report_phone(report_id: str) -> str | None:
+    """The "report:<id>" person resolver: the phone of an online report (verified by a code)."""
+    report = OnlineReport.objects.filter(pk=int(report_id)).only("phone").first() if report_id.isdigit() else None
+    return (report.phone or None) if report is not None else None
+
+
+register_person_resolver("report", _report_phone)
+
+
+def notify_reporter(*, kind: str, event_key: str, hall: Any, report: Any, context: dict[str, Any]) -> bool:
+    """An SMS to the person who reported online (before there is a case); True if one was queued."""
+    notice = notice_enqueue(
+        kind=kind,
+        event_key=event_key,
+        channel=NoticeChannel.SMS,
+        hall=hall,
+        recipient_ref=f"report:{report.pk}",
+        context=context,
+    )
+    return notice is not None
 
 
 def department_staff_ids(department_id: int, *, leads_too: bool = False) -> list[int]:
@@ -297,8 +368,8 @@ def notify_staff(
 
 
 def notify_person(*, kind: str, event_key: str, hall: Any, case: Any, context: dict[str, Any]) -> bool:
-    """An SMS to the case's reporter, unless they opted out; True if one was queued."""
-    if case.sms_opt_out:
+    """An SMS to the case's reporter, unless they opted out or gave a landline; True if one was queued."""
+    if case.sms_opt_out or not is_mobile(case.phone or ""):
         return False
     notice = notice_enqueue(
         kind=kind,

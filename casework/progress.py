@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,14 +27,18 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django_tenants.utils import get_public_schema_name
 
-from casework.choices import CaseResult, CaseStatus
-from casework.models import Case, CaseProgressAccess, ProgressCode, ProgressFailure, TransferSlip
+from casework.choices import CaseResult, CaseStatus, Channel, ReportStatus
+from casework.models import Case, CaseProgressAccess, OnlineReport, ProgressCode, ProgressFailure, TransferSlip
 from hallplatform.audit.services import audit_record
+from hallplatform.captcha import captcha_purge_expired, code_requests_purge
 from hallplatform.deadlines.models import LIVE_STATES, Deadline, DeadlineKind
-from hallplatform.personal import free_text, mask_mobile, mask_name
+from hallplatform.personal import free_text, is_mobile, mask_mobile, mask_name, phone_last_four
+from hallplatform.schemas import in_hall_schema
 from notifications.links import NoticeLink, link_url
 from notifications.providers import ProviderError, sms_provider
+from tenants.models import Hall
 
 logger = logging.getLogger(__name__)
 
@@ -76,10 +79,11 @@ def progress_link(*, origin: str, token: str) -> str:
     return f"{origin}{PROGRESS_PATH}{token}/"
 
 
-def progress_access_issue(*, case: Case, at: datetime | None = None) -> str:
+def progress_access_issue(*, case: Case, at: datetime | None = None, token: str = "") -> str:
     """Give ``case`` its progress token (at registration; the data migration for older cases). Returns
-    the token; the row keeps only its digest and its sealed copy."""
-    token = token_new()
+    the token; the row keeps only its digest and its sealed copy. An accepted online report passes its
+    own token, so that the link the person bookmarked keeps working."""
+    token = token or token_new()
     CaseProgressAccess.objects.create(
         case=case, token_digest=token_digest(token), token=token, created_at=at or timezone.now()
     )
@@ -87,7 +91,10 @@ def progress_access_issue(*, case: Case, at: datetime | None = None) -> str:
 
 
 def progress_token_for_print(*, case: Case) -> str:
-    """The case's token for the QR code of a print; a case without one gets one now."""
+    """The case's token for the QR code of a print; a case without one gets one now, unless its
+    personal data was erased (casework.retention: the person's access ended with it): ""."""
+    if case.erased_at is not None:
+        return ""
     access = CaseProgressAccess.objects.filter(case=case).first()
     if access is not None:
         return str(access.token)
@@ -118,6 +125,28 @@ def progress_case_by_token(token: str) -> Case | None:
     if access is None or not progress_visible(access.case):
         return None
     return access.case
+
+
+def progress_report_by_token(token: str) -> OnlineReport | None:
+    """An online report not (yet) a case, by its token: pending, or declined within
+    ``PROGRESS_CLOSED_VISIBLE_DAYS``. An accepted report's token finds its case instead."""
+    report = OnlineReport.objects.filter(token_digest=token_digest(token)).exclude(status=ReportStatus.ACCEPTED).first()
+    if report is None:
+        return None
+    declined_at = report.screened_at if report.status == ReportStatus.DECLINED else None
+    if declined_at is not None and timezone.now() >= declined_at + timedelta(
+        days=settings.PROGRESS_CLOSED_VISIBLE_DAYS
+    ):
+        return None
+    return report
+
+
+def progress_report_secret_check(*, report: OnlineReport, secret: str) -> str:
+    """Whether ``secret`` is the last four digits of the report's phone ("digits") or not ("")."""
+    secret = (secret or "").strip()
+    expected = phone_last_four(report.phone or "")
+    ok = len(secret) == 4 and secret.isdigit() and hmac.compare_digest(secret.encode(), expected.encode())
+    return "digits" if ok else ""
 
 
 def progress_case_by_number(number: str) -> Case | None:
@@ -165,8 +194,8 @@ def _code_digest(case_id: int, code: str) -> str:
 
 
 def _last_four(case: Case) -> str:
-    """The last four digits of the registered phone (a landline too: digits only)."""
-    return re.sub(r"\D", "", case.phone or "")[-4:]
+    """The last four digits of the registered phone (a landline's: of its number, not its extension)."""
+    return phone_last_four(case.phone or "")
 
 
 @transaction.atomic
@@ -207,7 +236,7 @@ def progress_code_send(*, case: Case | None, address: str, hall: Any) -> bool:
     had ``PROGRESS_CODE_DAILY_LIMIT`` codes in the last 24 hours or opted out of SMS. Only the code's
     digest is kept; the audit event ``progress.code_sent`` names the case, never the code. True if
     sent; the caller answers the same either way, so that nobody learns whether a NO exists."""
-    if case is None or case.sms_opt_out or not case.phone:
+    if case is None or case.sms_opt_out or not is_mobile(case.phone or ""):  # a landline gets no SMS
         return False
     now = timezone.now()
     sent_today = ProgressCode.objects.filter(phone_index=case.phone_index, sent_at__gte=now - timedelta(days=1)).count()
@@ -262,6 +291,7 @@ class Step:
     at: datetime | None = None
     state: str = "todo"  # done | current | todo | skipped
     due_at: datetime | None = None
+    key: str = ""  # registered | transferred | replied | told | followed_up | closed (the API's name)
 
 
 @dataclass
@@ -278,6 +308,8 @@ class ProgressSummary:
     told: list[tuple[Any, str]] = field(default_factory=list)
     told_at: datetime | None = None
     finished: bool = False
+    status: str = ""
+    result: str = ""
 
 
 def _live_due(hall: Any, kind: str, subject_type: str, subject_ids: list[int]) -> datetime | None:
@@ -296,6 +328,9 @@ def _live_due(hall: Any, kind: str, subject_type: str, subject_ids: list[int]) -
     return due
 
 
+STEP_KEYS = ("registered", "transferred", "replied", "told", "followed_up", "closed")
+
+
 def progress_summary(*, case: Case, hall: Any) -> ProgressSummary:
     """What the person sees of their case: NO, matter, the steps with their dates and the due date of
     the step under way, and what they were told once the window told them. No internal note, no staff
@@ -311,6 +346,8 @@ def progress_summary(*, case: Case, hall: Any) -> ProgressSummary:
         Step(pgettext_lazy("progress step", "Follow-up call"), case.followed_up_at),
         Step(pgettext_lazy("progress step", "Closed"), case.closed_at),
     ]
+    for step, key in zip(steps, STEP_KEYS, strict=True):
+        step.key = key
     if on_the_spot or not_accepted:
         steps[1].state = steps[2].state = "skipped"
     if not_accepted:
@@ -342,6 +379,9 @@ def progress_summary(*, case: Case, hall: Any) -> ProgressSummary:
             told.append((_("What you were told"), free_text(case.answer, revealed=False)))
         if case.policy_basis and on_the_spot:
             told.append((_("Policy basis"), free_text(case.policy_basis, revealed=False)))
+    if case.channel == Channel.ONLINE:
+        submitted = OnlineReport.objects.filter(case=case).values_list("submitted_at", flat=True).first()
+        steps.insert(0, Step(pgettext_lazy("progress step", "Received online"), submitted, "done"))
     handler = case.handler
     return ProgressSummary(
         number=case.number,
@@ -356,4 +396,64 @@ def progress_summary(*, case: Case, hall: Any) -> ProgressSummary:
         told=told,
         told_at=told_at if not not_accepted else case.screened_at,
         finished=case.status == CaseStatus.CLOSED or not_accepted,
+        status=case.status,
+        result=case.result if case.result and told_at is not None else "",
+    )
+
+
+# --- Housekeeping ---------------------------------------------------------------------------------
+
+
+def progress_purge(*, now: datetime | None = None) -> dict[str, int]:
+    """Delete what the progress pages no longer read, in every hall's schema: wrong tries older than
+    ``PROGRESS_BLOCK_MINUTES`` (the longest window a failure is counted in) and one-time codes expired
+    more than a day ago (the daily cap per phone reads the last 24 hours); then, in the public schema,
+    expired CAPTCHA pictures and code requests older than ``CAPTCHA_WINDOW_MINUTES``. Idempotent: run
+    again, it finds nothing left. Returns how many rows of each were deleted."""
+    now = now or timezone.now()
+    failures_before = now - timedelta(minutes=settings.PROGRESS_BLOCK_MINUTES)
+    codes_before = now - timedelta(days=1)
+    counts = {"failures": 0, "codes": 0, "halls": 0}
+    for hall in Hall.objects.exclude(schema_name=get_public_schema_name()).order_by("pk"):
+        with in_hall_schema(hall):
+            counts["failures"] += ProgressFailure.objects.filter(at__lt=failures_before).delete()[0]
+            counts["codes"] += ProgressCode.objects.filter(expires_at__lt=codes_before).delete()[0]
+        counts["halls"] += 1
+    counts["captchas"] = captcha_purge_expired()
+    counts["code_requests"] = code_requests_purge(now=now)
+    return counts
+
+
+def progress_report_summary(*, report: OnlineReport, hall: Any) -> ProgressSummary:
+    """What the person sees of an online report the window has not accepted: received, pending
+    screening (with its due date) before registration; or declined, with the reason told by SMS."""
+    declined = report.status == ReportStatus.DECLINED
+    received = Step(pgettext_lazy("progress step", "Received online"), report.submitted_at, "done")
+    screening = Step(pgettext_lazy("progress step", "Pending screening"), report.screened_at)
+    rest = [
+        Step(pgettext_lazy("progress step", "Registered")),
+        Step(pgettext_lazy("progress step", "Result told to you")),
+        Step(pgettext_lazy("progress step", "Closed")),
+    ]
+    told: list[tuple[Any, str]] = []
+    if declined:
+        screening.state = "done"
+        for step in rest:
+            step.state = "skipped"
+        told.append((_("Not taken as a report because"), free_text(report.decline_reason, revealed=False)))
+    else:
+        screening.state = "current"
+        screening.due_at = _live_due(hall, DeadlineKind.ONLINE_SCREENING, OnlineReport._meta.label, [report.pk])
+    return ProgressSummary(
+        number="",
+        matter=report.matter_name,
+        status_label=report.get_status_display(),
+        applicant=report.enterprise_name or mask_name(report.applicant_name or ""),
+        phone=mask_mobile(report.phone or ""),
+        handler="",
+        handler_phone="",
+        steps=[received, screening, *rest],
+        told=told,
+        told_at=report.screened_at if declined else None,
+        finished=declined,
     )

@@ -17,9 +17,9 @@ from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
 
-from casework.access import is_hall_staff, may_reveal
+from casework.access import is_hall_staff, may_amend_registration, may_reveal
 from casework.choices import UNSATISFIED, CaseStatus, SlipStatus
-from casework.models import Case, CaseEvent, TransferSlip
+from casework.models import Case, CaseEvent, CaseNote, TransferSlip
 from casework.search import matter_matches
 from casework.services import (
     CASE_STEP_STATES,
@@ -34,7 +34,7 @@ from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment, RoleK
 from hallplatform.accounts.selectors import department_ids_of
 from hallplatform.deadlines.badges import DeadlineBadge, deadline_badge, worst_badge
 from hallplatform.deadlines.models import LIVE_STATES, Deadline, DeadlineKind, DeadlineState
-from hallplatform.personal import DocumentType
+from hallplatform.personal import DocumentType, is_mobile
 from hallplatform.schemas import current_tenant
 from tenants.models import Hall, HallLevel
 
@@ -343,9 +343,15 @@ def case_steps_allowed(*, actor: Any, case: Case, window: bool) -> list[str]:
             if case.status in states and (step != "reopen" or case.satisfaction in UNSATISFIED):
                 steps.append(step)
         # the person's SMS preference, while an SMS may still go to them: not on a case not accepted,
-        # nor on a closed one unless it may be reopened
-        if case.status not in CLOSED_STATES or "reopen" in steps:
+        # nor on a closed one unless it may be reopened; nor for a landline, which no SMS reaches
+        if (case.status not in CLOSED_STATES or "reopen" in steps) and is_mobile(case.phone or ""):
             steps.append("sms_opt_out")
+        # another 经办人 (casework.services.case_handler_reassign), while the case is not over
+        if case.status not in CLOSED_STATES:
+            steps.append("reassign")
+        # 更正登记 (casework.services.case_registration_amend): after the feedback, the hall lead only
+        if may_amend_registration(actor, hall_id=hall_id, fed_back=case.fed_back_at is not None):
+            steps.append("amend")
     departments = set(TransferSlip.objects.filter(case=case).values_list("department_id", flat=True))
     if may_reveal(actor, hall_id=hall_id, slip_department_ids=departments):
         steps.append("reveal")
@@ -567,6 +573,23 @@ def slip_list_returned() -> QuerySet[TransferSlip]:
         .only("pk", "number", "returned_at", "case__id", "case__number", "case__matter_name", "department__name")
         .order_by("returned_at", "pk")
     )
+
+
+# --- Internal notes (内部备注) ----------------------------------------------------------------------------
+
+
+def case_note_list_for_staff(*, actor: Any, case: Case) -> QuerySet[CaseNote]:
+    """Every internal note of a case and of its slips, for the hall's window staff and leads (404 for
+    anyone else, the city supervisor included: notes are the hall's own)."""
+    if not is_hall_staff(actor, _hall_id()):
+        raise Http404
+    return CaseNote.objects.filter(case=case).select_related("slip", "author").order_by("created_at", "id")
+
+
+def slip_note_list_for_department(*, slip: TransferSlip) -> QuerySet[CaseNote]:
+    """The internal notes of one slip, for the department it is addressed to (the caller found the
+    slip through slip_get_for_department) and the hall's staff."""
+    return CaseNote.objects.filter(slip=slip).select_related("slip", "author").order_by("created_at", "id")
 
 
 def slip_list_routed_to_hall(*, actor: Any, hall_id: int) -> QuerySet[SlipIndex]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,20 +11,29 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework import notices
-from casework.access import ensure_may_decide_meeting_request, ensure_slip_department, may_reveal
+from casework.access import (
+    ensure_may_decide_meeting_request,
+    ensure_slip_department,
+    is_hall_staff,
+    may_amend_registration,
+    may_reveal,
+)
 from casework.choices import (
     OPEN_SLIP_STATES,
     UNSATISFIED,
+    WINDOW_CHANNELS,
     ApplicantKind,
     CaseResult,
     CaseStatus,
     Channel,
     Complexity,
     ExclusionReason,
+    FailureKind,
     FeedbackMethod,
     FollowUpMethod,
     HandlingCategory,
@@ -38,11 +48,11 @@ from casework.freetext import (
     case_free_texts,
     slip_free_texts,
 )
-from casework.models import Case, CaseEvent, CaseNumberSequence, TransferSlip
+from casework.models import Case, CaseEvent, CaseNote, CaseNumberSequence, TransferSlip
 from casework.progress import progress_access_issue, progress_address
 from casework.search import matter_search_vector
 from hallindex.services import case_index_write, slip_index_write
-from hallplatform.accounts.models import HALL_ROLES, RoleAssignment, RoleKind
+from hallplatform.accounts.models import HALL_ROLES, RoleAssignment, RoleKind, User
 from hallplatform.audit.services import audit_record
 from hallplatform.deadlines.models import LIVE_STATES, Deadline, DeadlineKind, DeadlineRule, DeadlineState
 from hallplatform.deadlines.services import (
@@ -58,10 +68,14 @@ from hallplatform.limits import NOTE_MAX_LENGTH
 from hallplatform.personal import (
     DocumentType,
     free_text,
+    is_mobile,
+    mask_address,
     mask_id,
-    mask_mobile,
+    mask_name,
+    mask_phone,
+    mask_text,
     normalise_document,
-    normalise_mobile,
+    normalise_phone,
     validate_document,
 )
 from hallplatform.schemas import current_tenant
@@ -86,10 +100,13 @@ class Registration:
     acceptance_note: str = ""
     remarks: str = ""
     sms_opt_out: bool = False
+    failure_kind: str = ""  # art. 4: what failed; optional
 
 
 def phone_index(phone: str) -> str:
-    return blind_index("phone", normalise_mobile(phone))
+    """The blind index of a contact phone: over ``normalise_phone`` (a mobile's 11 digits, as every
+    earlier case's index; a landline's ``0751-8888888[-ext]``)."""
+    return blind_index("phone", normalise_phone(phone))
 
 
 def document_index(document_type: str, number: str) -> str:
@@ -98,7 +115,7 @@ def document_index(document_type: str, number: str) -> str:
 
 def phone_indexes(phone: str) -> list[str]:
     """What a search for ``phone`` matches: its index under the current and the other BLIND_INDEX_HASH."""
-    return blind_index_candidates("phone", normalise_mobile(phone))
+    return blind_index_candidates("phone", normalise_phone(phone))
 
 
 def document_indexes(document_type: str, number: str) -> list[str]:
@@ -132,10 +149,10 @@ def case_event_record(
 
 
 _CASE_INDEX_FIELDS = (
-    "number", "channel", "applicant_kind", "handling_category", "complexity", "status", "result",
+    "number", "channel", "applicant_kind", "handling_category", "failure_kind", "complexity", "status", "result",
     "exclusion_reason", "flagged_for_supervision", "meeting_requested", "satisfaction", "reopened_count",
     "registered_at", "screened_at", "answered_at", "transferred_at", "replied_at", "fed_back_at",
-    "followed_up_at", "closed_at",
+    "followed_up_at", "closed_at", "phone_index", "document_index",
 )  # fmt: skip
 
 
@@ -161,7 +178,7 @@ def _next_number(*, region_code: str, year: int) -> str:
     return f"{region_code}-{year}-{sequence.last:05d}"
 
 
-def _clean(data: Registration) -> dict[str, Any]:
+def _clean(data: Registration, *, online: bool = False) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
 
     def need(field: str, value: str, label: str) -> str:
@@ -171,7 +188,8 @@ def _clean(data: Registration) -> dict[str, Any]:
         return value
 
     cleaned: dict[str, Any] = {}
-    if data.channel not in Channel.values:
+    # 网上 only through the screening of an online report (casework/reports.py report_accept)
+    if data.channel not in [value for value, _label in WINDOW_CHANNELS] + ([Channel.ONLINE] if online else []):
         errors.setdefault("channel", []).append(_("Choose on site or by phone."))
     if data.applicant_kind not in ApplicantKind.values:
         errors.setdefault("applicant_kind", []).append(_("Choose individual or enterprise."))
@@ -185,9 +203,11 @@ def _clean(data: Registration) -> dict[str, Any]:
         cleaned["enterprise_name"] = (data.enterprise_name or "").strip()
     if need("phone", data.phone, _("Contact phone")):
         try:
-            cleaned["phone"] = normalise_mobile(data.phone)
+            cleaned["phone"] = normalise_phone(data.phone)
         except ValidationError as exc:
             errors.setdefault("phone", []).extend(exc.messages)
+    if data.failure_kind and data.failure_kind not in FailureKind.values:
+        errors.setdefault("failure_kind", []).append(_("Choose what failed from the list (art. 4)."))
     if data.document_type not in DocumentType.values:
         errors.setdefault("document_type", []).append(_("Choose a document type."))
     elif need("document_number", data.document_number, _("Document number")):
@@ -201,10 +221,13 @@ def _clean(data: Registration) -> dict[str, Any]:
 
 
 @transaction.atomic
-def case_register(*, hall: Any, actor: Any, data: Registration, at: datetime | None = None) -> Case:
+def case_register(
+    *, hall: Any, actor: Any, data: Registration, at: datetime | None = None, progress_token: str = ""
+) -> Case:
     """Register a case on the 登记表 (rule art. 5(1)): a gap-free NO, every field of the form, the
-    personal data encrypted, and the first timeline event. Refusals name the field; nothing is kept."""
-    cleaned = _clean(data)
+    personal data encrypted, and the first timeline event. Refusals name the field; nothing is kept.
+    ``progress_token``: an accepted online report's token (its channel 网上 is allowed only then)."""
+    cleaned = _clean(data, online=bool(progress_token))
     at = at or timezone.now()
     year = timezone.localtime(at).year
     earlier = Case.objects.filter(
@@ -229,10 +252,11 @@ def case_register(*, hall: Any, actor: Any, data: Registration, at: datetime | N
         acceptance_note=(data.acceptance_note or "").strip(),
         remarks=(data.remarks or "").strip(),
         handler=actor,
-        handler_phone=getattr(actor, "work_phone", ""),
+        handler_phone=getattr(actor, "printed_phone", ""),
         registered_at=at,
         status=CaseStatus.REGISTERED,
         sms_opt_out=bool(data.sms_opt_out),
+        failure_kind=data.failure_kind or "",
     )
     del case.matter_search  # computed by the database from the expression above: deferred, not kept
     setattr(case, "_repeat_reporter", earlier)  # noqa: B010 (a transient mark for the index row)
@@ -243,12 +267,12 @@ def case_register(*, hall: Any, actor: Any, data: Registration, at: datetime | N
         to_status=CaseStatus.REGISTERED,
         changes={
             "number": case.number,
-            "phone": mask_mobile(cleaned["phone"]),
+            "phone": mask_phone(cleaned["phone"]),
             "document_number": mask_id(cleaned["document_number"]),
         },
     )
     # The progress link's token (printed as a QR code); the SMS carries the hall's fixed address instead.
-    progress_access_issue(case=case, at=at)
+    progress_access_issue(case=case, at=at, token=progress_token)
     notices.notify_person(
         kind="person_registered",
         event_key=f"case:{case.pk}:registered",
@@ -1087,6 +1111,8 @@ def case_supplement_received(*, case: Case, actor: Any, note: str = "", expected
             link=notices.slip_link(hall, slip.pk),
         )
     previous = case.status
+    if not resumed:  # the window's own 补正 (case_supplement_request): back where it was asked
+        return _window_supplement_received(case=case, actor=actor, note=note, at=now)
     case.status = CaseStatus.TRANSFERRED
     case.result = CaseResult.IN_PROGRESS
     case.version += 1
@@ -1123,6 +1149,8 @@ def case_feedback_record(
         errors["content"] = [_("Record what the person was told.")]
     if send_sms and case.sms_opt_out:
         errors["send_sms"] = [_("The person asked not to receive SMS.")]
+    elif send_sms and not is_mobile(case.phone or ""):
+        errors["send_sms"] = [_("The contact phone is a landline: no SMS can reach it.")]
     if errors:
         raise ValidationError(errors)
     hall = _hall()
@@ -1283,6 +1311,194 @@ def case_sms_opt_out_set(*, case: Case, actor: Any, opt_out: bool, expected_vers
     case.version += 1
     case.save(update_fields=["sms_opt_out", "version"])
     case_event_record(case=case, actor=actor, kind="sms_opt_out", changes={"sms_opt_out": opt_out})
+    return case
+
+
+# --- Correcting the registration (更正登记) ----------------------------------------------------------------
+
+# The fields of the 登记表 a correction may change (never the NO, never what later steps recorded).
+AMENDABLE_FIELDS = (
+    "channel", "applicant_kind", "applicant_name", "enterprise_name", "phone", "document_type",
+    "document_number", "address", "matter_name", "problem", "failure_kind",
+)  # fmt: skip
+# How the timeline shows a corrected field's old and new values: masked like everywhere else; the
+# problem as told (encrypted at rest) only by its name, so that no copy of it lands in the timeline.
+_AMEND_SHOWN: dict[str, Callable[[str], str]] = {
+    "applicant_name": mask_name,
+    "phone": mask_phone,
+    "document_number": mask_id,
+    "address": mask_address,
+    "enterprise_name": mask_text,
+    "matter_name": mask_text,
+}
+
+
+@transaction.atomic
+def case_registration_amend(
+    *, case: Case, actor: Any, changes: dict[str, Any], reason: str, expected_version: int | None = None
+) -> Case:
+    """Correct what was registered on the 登记表 (rule art. 5(1)) with a reason: a window clerk or the
+    hall lead; after the feedback to the person, only the hall lead. ``changes`` holds only the fields
+    to change (AMENDABLE_FIELDS); they are validated as at registration, personal data re-encrypted and
+    its blind indexes recomputed, the index row brought up to date. The NO never changes. The timeline
+    names the fields changed, with their old and new values masked; audited."""
+    hall = _hall()
+    if not is_hall_staff(actor, hall.pk):
+        raise PermissionDenied(_("Only the hall's window staff and hall lead correct a registration."))
+    case = _locked_case(case, expected_version)
+    if not may_amend_registration(actor, hall_id=hall.pk, fed_back=case.fed_back_at is not None):
+        raise PermissionDenied(_("The person has been told the result: only the hall lead corrects the registration."))
+    errors: dict[str, list[str]] = {}
+    unknown = sorted(set(changes) - set(AMENDABLE_FIELDS))
+    if unknown:
+        errors["fields"] = [_("These fields cannot be corrected: %(fields)s.") % {"fields": ", ".join(unknown)}]
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = [_("Say why the registration is corrected.")]
+    elif len(reason) > NOTE_MAX_LENGTH:
+        errors["reason"] = [_("The reason has at most %(limit)d characters.") % {"limit": NOTE_MAX_LENGTH}]
+    wanted = {name: changes[name] for name in AMENDABLE_FIELDS if name in changes}
+    values: dict[str, Any] = {
+        name: str(wanted[name] or "") if name in wanted else (getattr(case, name) or "") for name in AMENDABLE_FIELDS
+    }
+    merged = Registration(**values)
+    try:
+        cleaned = _clean(merged)
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+        cleaned = {}
+    if errors:
+        raise ValidationError(errors)
+    after = {
+        **{name: getattr(merged, name) for name in AMENDABLE_FIELDS},
+        **cleaned,
+        "address": (merged.address or "").strip(),
+    }
+    changed = [name for name in AMENDABLE_FIELDS if name in wanted and after[name] != (getattr(case, name) or "")]
+    if not changed:
+        raise ValidationError({"fields": [_("Nothing to correct: every value is as registered.")]})
+    before_shown = {name: _amend_shown(name, getattr(case, name) or "") for name in changed}
+    for name in changed:
+        setattr(case, name, after[name])
+    update = [*changed, "version"]
+    if "phone" in changed:
+        case.phone_index = phone_index(case.phone)
+        update.append("phone_index")
+    if {"document_type", "document_number"} & set(changed):
+        case.document_index = document_index(case.document_type, case.document_number)
+        update.append("document_index")
+    case.version += 1
+    case.save(update_fields=update)
+    if "matter_name" in changed:
+        Case.objects.filter(pk=case.pk).update(matter_search=matter_search_vector(case.matter_name))
+    case_event_record(
+        case=case,
+        actor=actor,
+        kind="registration_amended",
+        changes={
+            "fields": changed,
+            "before": before_shown,
+            "after": {name: _amend_shown(name, after[name]) for name in changed},
+            "reason": reason,
+        },
+    )
+    audit_record(
+        action="case.registration_amend", actor=actor, hall=hall, target=case,
+        changes={"number": case.number, "fields": changed},
+    )  # fmt: skip
+    return case
+
+
+def _amend_shown(name: str, value: str) -> str:
+    """A corrected field's value as the timeline keeps it: masked, or nothing for the problem."""
+    if name == "problem":
+        return ""
+    shown = _AMEND_SHOWN.get(name)
+    return shown(value) if shown is not None and value else value
+
+
+# --- Internal notes (内部备注) ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_note_add(*, case: Case, actor: Any, text: str, slip: TransferSlip | None = None) -> CaseNote:
+    """An internal note on a case, by the hall's window staff or lead, or on one of its slips, by them
+    or by the slip's department. Read by the same people only: never printed, never shown to the
+    person, never in an export or a notice. Not a step of the case (no version, no timeline event);
+    audited without its text."""
+    hall = _hall()
+    if slip is not None and slip.case_id != case.pk:
+        raise Http404
+    if not is_hall_staff(actor, hall.pk):
+        if slip is None:
+            raise Http404
+        ensure_slip_department(actor, slip)  # anyone else: 404
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": [_("Write the note.")]})
+    if len(text) > NOTE_MAX_LENGTH:
+        raise ValidationError({"text": [_("A note has at most %(limit)d characters.") % {"limit": NOTE_MAX_LENGTH}]})
+    note = CaseNote.objects.create(case=case, slip=slip, author=actor, text=text, created_at=timezone.now())
+    audit_record(
+        action="case.note_add", actor=actor, hall=hall, target=case,
+        changes={"number": case.number, "slip": slip.number if slip is not None else "", "note": note.pk},
+    )  # fmt: skip
+    return note
+
+
+# --- The 经办人 of a case -----------------------------------------------------------------------------
+
+
+def case_handler_choices(*, hall_id: int) -> list[Any]:
+    """Who may be a case's 经办人: the hall's active window staff and hall leads."""
+    ids = RoleAssignment.objects.filter(hall_id=hall_id, kind__in=HALL_ROLES).values("user_id")
+    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("display_name", "username"))
+
+
+@transaction.atomic
+def case_handler_reassign(*, case: Case, actor: Any, handler: Any, expected_version: int | None = None) -> Case:
+    """Give a case to another 经办人 of the hall (a window clerk or the hall lead does it): the
+    登记表 then names the new handler and prints their phone (their office phone, else their work
+    mobile). Not on a closed or not-accepted case. Timeline event, audit, and an in-app notice to the
+    new handler."""
+    hall = _hall()
+    if not is_hall_staff(actor, hall.pk):
+        raise PermissionDenied(_("Only the hall's window staff and hall lead give a case to another handler."))
+    case = _locked_case(case, expected_version)
+    if case.status in (CaseStatus.CLOSED, CaseStatus.NOT_ACCEPTED):
+        _require_status(case)  # refused: invalid_transition, naming the case's status
+    handler_id = getattr(handler, "pk", None)
+    chosen = next((person for person in case_handler_choices(hall_id=hall.pk) if person.pk == handler_id), None)
+    if chosen is None:
+        raise ValidationError({"handler": [_("Choose a window clerk or the hall lead of this hall.")]})
+    if chosen.pk == case.handler_id:
+        raise ValidationError({"handler": [_("The case is already handled by %(name)s.") % {"name": chosen}]})
+    previous = case.handler
+    case.handler = chosen
+    case.handler_phone = chosen.printed_phone
+    case.version += 1
+    case.save(update_fields=["handler", "handler_phone", "version"])
+    case_event_record(
+        case=case, actor=actor, kind="handler_reassigned", changes={"from": str(previous), "to": str(chosen)}
+    )
+    audit_record(
+        action="case.handler_reassign", actor=actor, hall=hall, target=case,
+        changes={"number": case.number, "from": previous.pk, "to": chosen.pk},
+    )  # fmt: skip
+    notices.notify_staff(
+        kind="case_handler_assigned",
+        event_key=f"case:{hall.pk}:{case.pk}:handler:{case.version}",
+        hall=hall,
+        user_ids=[chosen.pk],
+        context={
+            "case_number": case.number,
+            "matter_name": free_text(case.matter_name, revealed=False),
+            "hall_name": hall.name,
+            "previous": str(previous),
+        },
+        link=notices.case_link(hall, case.pk),
+    )
     return case
 
 
@@ -1551,6 +1767,7 @@ def case_reveal(*, case: Case, actor: Any, field: str) -> str:
     granted ``may_reveal_personal_data``; every reveal is a timeline event and an audit event."""
     if field not in REVEALABLE_FIELDS:
         raise ValidationError({"field": [_("This field cannot be revealed.")]})
+    _require_not_erased(case)
     hall = _hall()
     departments = set(TransferSlip.objects.filter(case=case).values_list("department_id", flat=True))
     if not may_reveal(actor, hall_id=hall.pk, slip_department_ids=departments):
@@ -1585,6 +1802,7 @@ def case_reveal_free_text(*, case: Case, actor: Any, slip: TransferSlip | None =
         raise PermissionDenied(_("You may not see this person's data unmasked."))
     if slip is not None and slip.case_id != case.pk:
         raise PermissionDenied(_("You may not see this person's data unmasked."))
+    _require_not_erased(case)
     fields = SLIP_CASE_FREE_TEXT_FIELDS if slip is not None else CASE_FREE_TEXT_FIELDS
     texts = case_free_texts(case, revealed=True, fields=fields)
     slips = [slip] if slip is not None else list(TransferSlip.objects.filter(case=case).order_by("sent_at", "id"))
@@ -1599,15 +1817,116 @@ def case_reveal_free_text(*, case: Case, actor: Any, slip: TransferSlip | None =
 
 
 def case_supervisor_view_record(*, case: Case, actor: Any) -> bool:
-    """A city supervisor opening a case in a hall (read-only, DESIGN.md 7) is audited in that hall;
+    """A city supervisor or discipline inspector opening a case in a hall (read-only, DESIGN.md 7) is
+    audited in that hall;
     the hall's own staff reading their cases are not. True if an audit event was written."""
     hall = _hall()
+    city_roles = (RoleKind.CITY_SUPERVISOR, RoleKind.DISCIPLINE_INSPECTOR)
     roles = set(
         RoleAssignment.objects.filter(user_id=actor.pk)
-        .filter(Q(kind__in=HALL_ROLES, hall_id=hall.pk) | Q(kind=RoleKind.CITY_SUPERVISOR, hall_id=hall.city_id))
+        .filter(Q(kind__in=HALL_ROLES, hall_id=hall.pk) | Q(kind__in=city_roles, hall_id=hall.city_id))
         .values_list("kind", flat=True)
     )
-    if RoleKind.CITY_SUPERVISOR not in roles or roles & set(HALL_ROLES):
+    if not roles & set(city_roles) or roles & set(HALL_ROLES):
         return False
     audit_record(action="case.supervisor_view", actor=actor, hall=hall, target=case, changes={"number": case.number})
     return True
+
+
+# --- 补正 asked by the window itself (补正通知书, docs/casework.md "Materials to supplement") ----------
+
+# The latest date the window may give the person for the materials, in days from today.
+SUPPLEMENT_DUE_MAX_DAYS = 60
+
+CASE_STEP_STATES["supplement_request"] = (CaseStatus.REGISTERED, CaseStatus.REOPENED)
+
+
+def case_supplement_request_check(*, note: str, due: Any) -> dict[str, list[str]]:
+    """What ``case_supplement_request`` refuses in its input: the materials (required, at most
+    NOTE_MAX_LENGTH) and the date (required, from today to SUPPLEMENT_DUE_MAX_DAYS ahead)."""
+    errors: dict[str, list[str]] = {}
+    note = (note or "").strip()
+    if not note:
+        errors["note"] = [_("Say which materials the person must supplement.")]
+    elif len(note) > NOTE_MAX_LENGTH:
+        errors["note"] = [_("At most %(limit)d characters.") % {"limit": NOTE_MAX_LENGTH}]
+    today = timezone.localdate()
+    if due is None:
+        errors["due"] = [_("Give the date by which the materials are to be brought.")]
+    elif due < today or due > today + timedelta(days=SUPPLEMENT_DUE_MAX_DAYS):
+        errors["due"] = [
+            _("The date must be between today and %(days)d days from now.") % {"days": SUPPLEMENT_DUE_MAX_DAYS}
+        ]
+    return errors
+
+
+@transaction.atomic
+def case_supplement_request(
+    *, case: Case, actor: Any, note: str, due: Any, expected_version: int | None = None
+) -> Case:
+    """The window asks the person itself for missing materials (补正, a registration outcome: rule
+    art. 3, everything told at once), before any transfer: what is missing and the date by which to
+    bring it, printed as the 补正通知书. The case waits (awaiting_supplement) with no clock of the
+    rule running (none has started: the rule's clocks start with a transfer); when the materials
+    come (``case_supplement_received``) it is back where it was (registered or reopened)."""
+    case = _locked_case(case, expected_version)
+    _require_status(case, *CASE_STEP_STATES["supplement_request"])
+    errors = case_supplement_request_check(note=note, due=due)
+    if errors:
+        raise ValidationError(errors)
+    previous = case.status
+    case.status = CaseStatus.AWAITING_SUPPLEMENT
+    case.result = CaseResult.SUPPLEMENT
+    case.supplement_note = note.strip()
+    case.supplement_due = due
+    case.version += 1
+    case.save(update_fields=["status", "result", "supplement_note", "supplement_due", "version"])
+    case_event_record(
+        case=case, actor=actor, kind="supplement_requested", from_status=previous, to_status=case.status,
+        changes={"note": case.supplement_note, "due": due.isoformat()},
+    )  # fmt: skip
+    hall = _hall()
+    rounds = case.events.filter(kind="supplement_requested").count()
+    notices.notify_person(
+        kind="person_supplement",
+        event_key=f"case:{case.pk}:supplement_requested:{rounds}",
+        hall=hall,
+        case=case,
+        context={"case_number": case.number, "hall_name": hall.name},
+    )
+    return case
+
+
+def _window_supplement_received(*, case: Case, actor: Any, note: str, at: datetime) -> Case:
+    """The materials of the window's own 补正 are in: the case goes back to the status it was asked
+    from (the last ``supplement_requested`` event), its result cleared."""
+    asked = case.events.filter(kind="supplement_requested").order_by("-at", "-id").first()
+    previous = case.status
+    case.status = asked.from_status if asked is not None and asked.from_status else CaseStatus.REGISTERED
+    case.result = ""
+    case.version += 1
+    case.save(update_fields=["status", "result", "version"])
+    case_event_record(
+        case=case, actor=actor, kind="supplement_received", from_status=previous, to_status=case.status,
+        changes={"note": (note or "").strip()}, at=at,
+    )  # fmt: skip
+    return case
+
+
+def _require_not_erased(case: Case) -> None:
+    """Nothing of an erased case (casework.retention) is left to reveal: refused, not recorded."""
+    if case.erased_at is not None:
+        message = _("The personal data of this case was erased at the end of its retention period.")
+        raise ValidationError({"field": ValidationError(message, code="erased")})
+
+
+def case_reveal_refused_record(*, case: Case, actor: Any, field: str) -> None:
+    """A refused reveal (``case_reveal`` and ``case_reveal_free_text`` raised PermissionDenied and
+    rolled back) is itself recorded: audit ``case.reveal_refused`` with the field asked, in its own
+    transaction (docs/personal-data.md "Discipline inspection": the read-only roles never reveal,
+    and their attempts are on record)."""
+    with transaction.atomic():
+        audit_record(
+            action="case.reveal_refused", actor=actor, hall=_hall(), target=case,
+            changes={"number": case.number, "field": field if field in (*REVEALABLE_FIELDS, FREE_TEXT) else "?"},
+        )  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -85,6 +86,10 @@ SHARED_APPS = [
     "django_otp.plugins.otp_static",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # The CAPTCHA before one-time codes (hallplatform/captcha.py): its challenge rows hold a random key,
+    # four letters and an expiry, no personal data and nothing of a hall, so one table in the public
+    # schema serves every hall's host.
+    "captcha",
     "hallplatform",
 ]
 # Apps whose tables live in every hall's own schema (and only there). Declared once, here, before
@@ -407,6 +412,19 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["hallplatform.permissions.HasRoleOnHost"],
     # The machines are offline: Swagger UI is served from the project's own static files.
+    # The person's endpoints (issue 16), open without a login on a hall's host, have a tag of their own;
+    # the staff endpoints keep the tags drawn from their paths.
+    "TAGS": [
+        {
+            "name": "public",
+            "description": (
+                "办事群众的公开接口：仅在大厅自己的域名下可用，无需登录；每次调用都须提供受理编号（或二维码链接中的令牌）"
+                "及登记手机号后四位或短信验证码。Public endpoints for the person: on a hall's own host only, without "
+                "a login; every call proves who the person is with the NO (or the token of the printed link) and the "
+                "last four digits of the registered phone or a one-time code."
+            ),
+        }
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -417,6 +435,7 @@ SPECTACULAR_SETTINGS = {
         "HandlingCategoryEnum": "casework.choices.HandlingCategory",
         "ComplexityEnum": "casework.choices.Complexity",
         "ChannelEnum": "casework.choices.Channel",
+        "WindowChannelEnum": "casework.choices.WINDOW_CHANNELS",
         "ApplicantKindEnum": "casework.choices.ApplicantKind",
         "CaseResultEnum": "casework.choices.CaseResult",
         "ExclusionReasonEnum": "casework.choices.ExclusionReason",
@@ -482,8 +501,14 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / ".data" / "static"))
+# Encrypted files (casework/attachments.py: photos of online reports): never under a served path.
+PRIVATE_FILES_ROOT = Path(os.environ.get("PRIVATE_FILES_ROOT", BASE_DIR / ".data" / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": os.environ.get("PRIVATE_FILES_STORAGE", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": {"location": str(PRIVATE_FILES_ROOT), "base_url": None},
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = DEBUG
@@ -596,6 +621,40 @@ PROGRESS_CODE_ADDRESS_LIMIT = int(os.environ.get("PROGRESS_CODE_ADDRESS_LIMIT", 
 # Requests to the progress pages per address (Redis counts; fail open like the API throttles).
 PROGRESS_THROTTLE_RATE = os.environ.get("PROGRESS_THROTTLE_RATE", "30/minute")
 
+# The CAPTCHA before a one-time code (hallplatform/captcha.py): required once an address asked for
+# CAPTCHA_AFTER_CODE_REQUESTS codes (on any page or API, whatever the NO) within CAPTCHA_WINDOW_MINUTES
+# (0: always). A picture is good CAPTCHA_TIMEOUT minutes and for one try. The audio alternative needs
+# the flite program (Debian's flite): CAPTCHA_FLITE_PATH, by default flite on the PATH; empty or
+# missing, the audio link is not offered. The picture and audio are throttled per address.
+CAPTCHA_AFTER_CODE_REQUESTS = int(os.environ.get("CAPTCHA_AFTER_CODE_REQUESTS", "2"))
+CAPTCHA_WINDOW_MINUTES = int(os.environ.get("CAPTCHA_WINDOW_MINUTES", "60"))
+CAPTCHA_TIMEOUT = int(os.environ.get("CAPTCHA_TIMEOUT", "5"))
+CAPTCHA_FLITE_PATH = os.environ.get("CAPTCHA_FLITE_PATH", shutil.which("flite") or "").strip() or None
+CAPTCHA_THROTTLE_RATE = os.environ.get("CAPTCHA_THROTTLE_RATE", "30/minute")
+CAPTCHA_LENGTH = 4
+CAPTCHA_IMAGE_SIZE = (120, 44)
+CAPTCHA_FONT_SIZE = 26
+CAPTCHA_2X_IMAGE = False
+# Letters only, without those easily taken for another (I/L, O/Q): read aloud as English letters.
+CAPTCHA_CHALLENGE_FUNCT = "hallplatform.captcha.letters_challenge"
+
+# --- Online reporting (casework/reports.py; docs/online-reporting.md) ---------------------------------
+# The one-time codes of /report/ keep PROGRESS_CODE_SECONDS (5 minutes) and are good once.
+REPORT_CODE_DAILY_LIMIT = int(os.environ.get("REPORT_CODE_DAILY_LIMIT", "5"))  # per phone per 24 hours
+REPORT_CODE_ADDRESS_LIMIT = int(os.environ.get("REPORT_CODE_ADDRESS_LIMIT", "10"))  # per address per hour
+# Reports per verified phone per 24 hours (above it: refused, the window is told by phone instead).
+REPORT_DAILY_LIMIT = int(os.environ.get("REPORT_DAILY_LIMIT", "3"))
+# How long a verified phone may fill in the form (minutes, in the session).
+REPORT_SESSION_MINUTES = int(os.environ.get("REPORT_SESSION_MINUTES", "30"))
+REPORT_THROTTLE_RATE = os.environ.get("REPORT_THROTTLE_RATE", "30/minute")
+# Photos of documents: how many, bytes per file, bytes in all (JPEG, PNG or PDF, checked by content);
+# the total stays under UPLOAD_BODY_MAX_BYTES.
+REPORT_PHOTO_MAX_FILES = int(os.environ.get("REPORT_PHOTO_MAX_FILES", "3"))
+REPORT_PHOTO_MAX_BYTES = int(os.environ.get("REPORT_PHOTO_MAX_BYTES", str(4 * 1024 * 1024)))
+REPORT_PHOTO_TOTAL_BYTES = int(os.environ.get("REPORT_PHOTO_TOTAL_BYTES", str(8 * 1024 * 1024)))
+# The version of the personal-data notice (个人信息处理告知) recorded with each consent.
+REPORT_NOTICE_VERSION = os.environ.get("REPORT_NOTICE_VERSION", "2026-12")
+
 # How often beat looks for notices whose delivery task was lost (notice_deliver_pending).
 NOTICE_SWEEP_SECONDS = float(os.environ.get("NOTICE_SWEEP_SECONDS", "60"))
 
@@ -679,9 +738,25 @@ CELERY_BEAT_SCHEDULE["city-logins-purge"] = {
     "schedule": crontab(minute=17),
     "options": {"expires": 3000},
 }
+# The progress page's old wrong tries and codes (every hall), expired CAPTCHA pictures and code
+# requests (casework/tasks.py; docs/progress-page.md), every hour.
+CELERY_BEAT_SCHEDULE["progress-purge"] = {
+    "task": "casework.progress_purge_task",
+    "schedule": crontab(minute=41),
+    "options": {"expires": 3000},
+}
 CELERY_BEAT_SCHEDULE["audit-purge-expired"] = {
     "task": "audit.audit_purge_expired_task",
     "schedule": crontab(hour=AUDIT_PURGE_HOUR, minute=30),
+    "options": {"expires": 6 * 3600},
+}
+
+# Retention of the personal data of finished cases (docs/personal-data.md "Retention"): every night at
+# this hour (Asia/Shanghai) each hall erases the cases past its city's period.
+CASE_RETENTION_HOUR = int(os.environ.get("CASE_RETENTION_HOUR", "2"))
+CELERY_BEAT_SCHEDULE["case-retention-sweep"] = {
+    "task": "casework.case_retention_sweep_task",
+    "schedule": crontab(hour=CASE_RETENTION_HOUR, minute=45),
     "options": {"expires": 6 * 3600},
 }
 

@@ -17,6 +17,8 @@ urlpatterns = [
     path("api/v1/notices/unread-count/", NoticeUnreadCountView.as_view(), name="api-notices-unread-count"),
     path("api/v1/notices/<int:pk>/read/", NoticeReadView.as_view(), name="api-notice-read"),
     path("api/v1/city/routing/", CityRoutingView.as_view(), name="api-city-routing"),
+    path("api/v1/public/progress/", include("casework.api.public_progress_urls")),
+    path("api/v1/public/report/", include("casework.api.public_report_urls")),
     path("api/v1/", include("casework.api.urls")),
     path("api/v1/", include("coordination.api.urls")),
     path("api/v1/", include("analytics.api.urls")),

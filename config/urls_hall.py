@@ -24,4 +24,6 @@ urlpatterns = [
     path("reports/", include("analytics.web.report_urls")),
     path("exports/", include("analytics.web.export_urls")),
     path("progress/", include("casework.web.progress_urls")),
+    path("captcha/", include("hallplatform.captcha_urls")),
+    path("report/", include("casework.web.report_urls")),
 ]

@@ -462,3 +462,14 @@ def case_page_meetings_and_orders(hall_id: int, case_id: int) -> dict[str, Any]:
         "meetings": list(meetings_of_case(hall_id=hall_id, case_id=case_id)),
         "orders": list(orders_of_case(hall_id=hall_id, case_id=case_id)),
     }
+
+
+def department_ids_led_by(actor: Any) -> set[int]:
+    """The departments ``actor`` leads: whose slips they may give to another handler."""
+    if getattr(actor, "pk", None) is None:
+        return set()
+    return set(
+        RoleAssignment.objects.filter(
+            user_id=actor.pk, kind=RoleKind.DEPARTMENT_LEAD, department__isnull=False
+        ).values_list("department_id", flat=True)
+    )

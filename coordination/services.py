@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
@@ -34,7 +34,7 @@ from coordination.models import (
     ResolutionStatus,
     SupervisionOrder,
 )
-from coordination.selectors import meeting_request_list_for
+from coordination.selectors import department_ids_led_by, meeting_request_list_for
 from hallindex.models import CaseIndex, SlipIndex
 from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment, RoleKind
 from hallplatform.accounts.selectors import department_ids_of
@@ -676,10 +676,14 @@ def order_reject(
 
 @transaction.atomic
 def slip_assign(*, actor: Any, slip: SlipIndex, handler: Any) -> SlipIndex:
-    """Give a slip to another handler of the same department (audited)."""
-    slip = SlipIndex.objects.select_for_update().get(pk=slip.pk)
+    """Give a slip to another handler (经办人) of the same department: the department's lead does it
+    (a handler of the department is refused). Audited, recorded in the case's timeline, and the new
+    handler is told; the 转办单 then prints their name and phone."""
+    slip = SlipIndex.objects.select_for_update(of=("self",)).select_related("hall", "assigned_to").get(pk=slip.pk)
     if slip.department_id not in department_ids_of(actor, active_departments_only=False):
         raise Http404
+    if slip.department_id not in department_ids_led_by(actor):
+        raise PermissionDenied(_("Only the department's lead gives a slip to another handler."))
     handler_id = getattr(handler, "pk", None)
     is_handler = (
         handler_id is not None
@@ -690,8 +694,16 @@ def slip_assign(*, actor: Any, slip: SlipIndex, handler: Any) -> SlipIndex:
     if not is_handler:
         raise ValidationError({"handler": [_("Choose a handler of the same department.")]})
     before = slip.assigned_to_id
+    before_name = str(slip.assigned_to) if slip.assigned_to is not None else ""
     slip.assigned_to = handler
     slip.save(update_fields=["assigned_to", "updated_at"])
+    case_event_record_in_hall(
+        hall=slip.hall,
+        case_id=slip.case_id,
+        actor=actor,
+        kind="slip_handler_reassigned",
+        changes={"slip": slip.slip_number, "from": before_name, "to": str(handler)},
+    )
     audit_record(
         action="slip.assign",
         actor=actor,

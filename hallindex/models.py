@@ -96,6 +96,7 @@ class CaseIndex(models.Model):
     matter_name = models.CharField(_("matter"), max_length=200)
     matter_key = models.CharField(_("matter (grouped)"), max_length=200, blank=True, db_index=True)
     handling_category = models.CharField(_("handling category"), max_length=16, blank=True)
+    failure_kind = models.CharField(_("what failed (art. 4)"), max_length=16, blank=True)
     complexity = models.CharField(_("complexity"), max_length=10, blank=True)
     status = models.CharField(_("status"), max_length=20)
     result = models.CharField(_("result"), max_length=12, blank=True)
@@ -104,6 +105,11 @@ class CaseIndex(models.Model):
     meeting_requested = models.BooleanField(_("joint meeting requested"), default=False)
     satisfaction = models.CharField(_("satisfaction"), max_length=20, blank=True)
     repeat_reporter = models.BooleanField(_("the person reported before"), default=False)
+    # The case's keyed blind indexes of the phone and the document (casework/crypto.py blind_index):
+    # digests, not values, so that a window sees whether the same person reported in another hall of
+    # the city without any personal data reaching the public schema.
+    phone_index = models.CharField(max_length=64, blank=True, default="", editable=False)
+    document_index = models.CharField(max_length=64, blank=True, default="", editable=False)
     reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     registered_at = models.DateTimeField(_("registered at"))
     screened_at = models.DateTimeField(_("screened at"), null=True, blank=True)
@@ -144,7 +150,51 @@ class CaseIndex(models.Model):
                 condition=Q(meeting_requested=True) & ~Q(status__in=["closed", "not_accepted"]),
                 name="caseindex_meeting_requested",
             ),
+            # The same person in other halls of the city (duplicates across halls).
+            models.Index(fields=["phone_index", "registered_at"], condition=~Q(phone_index=""), name="caseindex_phone"),
+            models.Index(
+                fields=["document_index", "registered_at"], condition=~Q(document_index=""), name="caseindex_document"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.number
+
+
+class CaseLink(models.Model):
+    """Two cases of the same person in two halls of one city, linked by a window as one matter
+    reported twice (duplicates across halls). Numbers and halls only: no personal data."""
+
+    hall = models.ForeignKey("tenants.Hall", verbose_name=_("hall"), on_delete=models.PROTECT, related_name="+")
+    case_id = models.PositiveIntegerField(_("case id in the hall"))
+    number = models.CharField(_("NO"), max_length=24)
+    other_hall = models.ForeignKey(
+        "tenants.Hall", verbose_name=_("other hall"), on_delete=models.PROTECT, related_name="+"
+    )
+    other_case_id = models.PositiveIntegerField(_("case id in the other hall"))
+    other_number = models.CharField(_("other NO"), max_length=24)
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("linked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    linked_at = models.DateTimeField(_("linked at"))
+
+    class Meta:
+        verbose_name = _("linked case")
+        verbose_name_plural = _("linked cases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hall", "case_id", "other_hall", "other_case_id"], name="caselink_once_per_pair"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["hall", "case_id"], name="caselink_case"),
+            models.Index(fields=["other_hall", "other_case_id"], name="caselink_other_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ↔ {self.other_number}"

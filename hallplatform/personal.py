@@ -76,6 +76,69 @@ def normalise_mobile(text: str) -> str:
     return digits
 
 
+# --- Contact phones: mobiles, landlines, extensions ------------------------------------------------
+# A landline: a trunk prefix 0 and area code (010 and 02x: three digits with the 0; others four),
+# a local number of 7 or 8 digits not starting with 0 or 1, and possibly an extension of 1 to 6
+# digits (written 转123, ext. 123, x123, #123, 分机123 or as a third hyphenated group).
+_LANDLINE = re.compile(r"(0(?:10|2[0-9]|[3-9][0-9]{2}))([2-9][0-9]{6,7})")
+_EXTENSION_MARK = re.compile(r"(?:转|分机|ext\.?|x|#)", re.IGNORECASE)
+_EXTENSION = re.compile(r"[0-9]{1,6}")
+# The normalised landline: ``0751-8888888`` or ``0751-8888888-123`` (with the extension).
+_LANDLINE_NORMALISED = re.compile(r"(0[0-9]{2,3})-([0-9]{7,8})(?:-([0-9]{1,6}))?")
+
+
+def _landline(text: str) -> str:
+    """``(0751) 888 8888 转 123`` → ``0751-8888888-123``; raises ValidationError if it is not one."""
+    value = _fold(text).strip()
+    invalid = ValidationError(
+        _(
+            "Enter a mainland mobile number (11 digits starting with 13 to 19) or a landline with its "
+            "area code, e.g. 0751-8888888, possibly with an extension (0751-8888888-123)."
+        ),
+        code="invalid_phone",
+    )
+    main, extension = value, ""
+    if _EXTENSION_MARK.search(value):
+        main, extension = _EXTENSION_MARK.split(value, maxsplit=1)
+    main = main.strip()
+    if main.startswith("+86") or main.startswith("0086"):
+        main = "0" + main[3 if main.startswith("+") else 4 :].lstrip(" -")
+    groups = [group for group in re.split(r"[\-‐‑‒–—―]", re.sub(r"[()（）]", "-", main)) if group.strip()]
+    if not extension and len(groups) == 3:  # 0751-8888888-123
+        extension = groups.pop()
+    digits = re.sub(r"[\s.]", "", "".join(groups))
+    extension = re.sub(r"[\s\-]", "", extension)
+    match = _LANDLINE.fullmatch(digits)
+    if match is None or (extension and not _EXTENSION.fullmatch(extension)):
+        raise invalid
+    return f"{match.group(1)}-{match.group(2)}" + (f"-{extension}" if extension else "")
+
+
+def normalise_phone(text: str) -> str:
+    """A contact phone as stored and blind-indexed: a mobile exactly as ``normalise_mobile`` gives it
+    (``13812345678``: the form of every number registered before landlines were accepted), or a
+    landline as ``0751-8888888`` / ``0751-8888888-123`` (area code, number, extension).
+
+    Raises ValidationError (code ``invalid_phone``) when it is neither.
+    """
+    try:
+        return normalise_mobile(text)
+    except ValidationError:
+        return _landline(text)
+
+
+def is_mobile(phone: str) -> bool:
+    """Whether a stored (normalised) phone is a mobile, the only kind an SMS can reach."""
+    return bool(_MOBILE.fullmatch(phone or ""))
+
+
+def phone_last_four(phone: str) -> str:
+    """The last four digits of a stored phone's main number (a landline's extension left out)."""
+    match = _LANDLINE_NORMALISED.fullmatch(phone or "")
+    digits = match.group(2) if match else re.sub(r"\D", "", phone or "")
+    return digits[-4:]
+
+
 # --- Identity documents ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class IdWarning:
@@ -268,11 +331,33 @@ def normalise_document(doc_type: str, number: str) -> str:
 
 # --- Masking --------------------------------------------------------------------------------------
 def mask_mobile(text: str) -> str:
-    """``13812345678`` → ``138****5678``. Anything that is not a mobile number is masked like an ID."""
+    """``13812345678`` → ``138****5678``; a landline as ``mask_phone`` masks it. Anything else is
+    masked like an ID."""
+    return mask_phone(text)
+
+
+def mask_phone(text: str) -> str:
+    """Any contact phone: a mobile ``138****5678``; a landline ``0751-***8888`` (area code and the
+    last four digits of the number kept, an extension kept: it reaches a desk, not a person); anything
+    else masked like an ID."""
     try:
-        digits = normalise_mobile(text)
+        return mask_mobile_only(text)
+    except ValidationError:
+        pass
+    try:
+        value = _landline(text)
     except ValidationError:
         return mask_id(text)
+    match = _LANDLINE_NORMALISED.fullmatch(value)
+    assert match is not None
+    number = match.group(2)
+    masked = f"{match.group(1)}-{'*' * (len(number) - 4)}{number[-4:]}"
+    return masked + (f"-{match.group(3)}" if match.group(3) else "")
+
+
+def mask_mobile_only(text: str) -> str:
+    """``13812345678`` → ``138****5678``; raises ValidationError if it is not a mobile."""
+    digits = normalise_mobile(text)
     return digits[:3] + "****" + digits[-4:]
 
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_noop
 
 from hallplatform.accounts.models import HALL_ROLES, RoleAssignment, User
 from hallplatform.audit.services import audit_record
-from hallplatform.personal import normalise_mobile
+from hallplatform.personal import normalise_mobile, normalise_phone
 from notifications.channels import channels_configured
 from notifications.models import (
     CHANNEL_USER_ID_MAX_LENGTH,
@@ -48,7 +48,7 @@ def hall_staff(*, hall_id: int) -> QuerySet[User]:
 
 
 def _address_errors(
-    *, work_phone: str, email: str, wecom_user_id: str, dingtalk_user_id: str
+    *, work_phone: str, email: str, wecom_user_id: str, dingtalk_user_id: str, office_phone: str | None = None
 ) -> tuple[dict[str, str], dict[str, list[str]]]:
     """The addresses cleaned, and the errors by field."""
     cleaned: dict[str, str] = {}
@@ -63,6 +63,22 @@ def _address_errors(
             cleaned["work_phone"] = normalise_mobile(work_phone)
         except ValidationError:
             errors["work_phone"] = [_("Work mobile: enter a mainland mobile number, 11 digits starting with 13 to 19.")]
+    if office_phone is not None:
+        office_phone = office_phone.strip()
+        if len(office_phone) > PHONE_MAX_LENGTH:
+            errors["office_phone"] = [_("Office phone: at most 30 characters.")]
+        elif office_phone:
+            try:
+                cleaned["office_phone"] = normalise_phone(office_phone)
+            except ValidationError:
+                errors["office_phone"] = [
+                    _(
+                        "Office phone: enter a landline with its area code (0751-8888888, extension "
+                        "0751-8888888-123) or a mobile."
+                    )
+                ]
+        else:
+            cleaned["office_phone"] = ""
     if len(email) > EMAIL_MAX_LENGTH:
         errors["email"] = [_("E-mail: at most 254 characters.")]
     elif email:
@@ -129,18 +145,25 @@ def staff_contact_set(
     dingtalk_user_id: str,
     channels: Iterable[str],
     digest: bool,
+    office_phone: str | None = None,
 ) -> StaffContact:
     """Set how ``user`` is reached outside the app: addresses, chosen channels, daily digest.
 
     Refused (ValidationError by field, in the reader's language, nothing saved): an address that
     fails validation, a channel that is not configured, a channel without its address, a digest
     without a channel to carry it. Audited (which fields changed, not their values).
+    ``office_phone`` (None: left as it is) is the phone printed as the 经办人's on the 登记表 and the
+    转办单: a landline with area code and extension, or a mobile.
     """
     wanted = list(dict.fromkeys(channels))
     chosen: list[str] = [str(channel) for channel in STAFF_EXTERNAL_CHANNELS if channel in wanted]
     chosen += [channel for channel in wanted if channel not in STAFF_EXTERNAL_CHANNELS]  # refused below
     cleaned, errors = _address_errors(
-        work_phone=work_phone, email=email, wecom_user_id=wecom_user_id, dingtalk_user_id=dingtalk_user_id
+        work_phone=work_phone,
+        email=email,
+        wecom_user_id=wecom_user_id,
+        dingtalk_user_id=dingtalk_user_id,
+        office_phone=office_phone,
     )
     if not errors:
         errors = _channel_errors(chosen, cleaned, digest)
@@ -149,6 +172,7 @@ def staff_contact_set(
     locked = User.objects.select_for_update().get(pk=user.pk)
     contact, _created = StaffContact.objects.select_for_update().get_or_create(user=locked)
     before = {
+        "office_phone": locked.office_phone,
         "work_phone": locked.work_phone,
         "email": locked.email,
         "wecom_user_id": contact.wecom_user_id,
@@ -157,17 +181,18 @@ def staff_contact_set(
         "digest": contact.digest,
     }
     locked.work_phone, locked.email = cleaned["work_phone"], cleaned["email"]
-    locked.save(update_fields=["work_phone", "email"])
+    locked.office_phone = cleaned.get("office_phone", locked.office_phone)
+    locked.save(update_fields=["work_phone", "email", "office_phone"])
     contact.wecom_user_id, contact.dingtalk_user_id = cleaned["wecom_user_id"], cleaned["dingtalk_user_id"]
     contact.channels, contact.digest = chosen, digest
     contact.updated_by = actor if getattr(actor, "is_authenticated", False) else None
     contact.save()
-    after = {**cleaned, "channels": chosen, "digest": digest}
+    after = {"office_phone": locked.office_phone, **cleaned, "channels": chosen, "digest": digest}
     changed = sorted(field for field, value in after.items() if before[field] != value)
     audit_record(
         action="staff_contact.set", actor=actor, hall=hall, target=contact, changes={"user": user.pk, "fields": changed}
     )
-    user.work_phone, user.email = locked.work_phone, locked.email
+    user.work_phone, user.email, user.office_phone = locked.work_phone, locked.email, locked.office_phone
     return contact
 
 

@@ -22,6 +22,12 @@ class StaffContactForm(forms.Form):
         max_length=30,
         error_messages={"max_length": _("Work mobile: at most 30 characters.")},
     )
+    office_phone = forms.CharField(
+        label=_("Office phone (printed on the registration form and the transfer slip)"),
+        required=False,
+        max_length=30,
+        error_messages={"max_length": _("Office phone: at most 30 characters.")},
+    )
     email = forms.CharField(
         label=_("E-mail"),
         required=False,

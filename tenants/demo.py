@@ -60,6 +60,8 @@ DEMO_ACCOUNTS = [
     DemoAccount("wengyuan_rsj_lead", RoleKind.DEPARTMENT_LEAD, "翁源县人社局负责人 吴强", department="wengyuan/rsj"),
     DemoAccount("shaoguan_rsj", RoleKind.DEPARTMENT_HANDLER, "韶关市人社局 周洁", department="shaoguan/rsj"),
     DemoAccount("shaoguan_supervisor", RoleKind.CITY_SUPERVISOR, "市局督查 刘洋", hall="shaoguan"),
+    # 纪检监察: reads every Shaoguan hall's cases, timelines and audit trail; never reveals or changes.
+    DemoAccount("jiwei", RoleKind.DISCIPLINE_INSPECTOR, "市纪委监委 何静", hall="shaoguan"),
     DemoAccount("operator", RoleKind.PLATFORM_OPERATOR, "平台运维 王工"),
     # Separation of duties (三员分立): the operator's three duties, each alone.
     DemoAccount("sysadmin", RoleKind.SYSTEM_ADMIN, "系统管理员 赵敏"),

@@ -62,6 +62,9 @@ class Hall(TenantMixin):
     # printed on what the person takes home (the 一次性告知单) when set
     phone = models.CharField(_("hall phone"), max_length=30, blank=True)
     address = models.CharField(_("hall address"), max_length=200, blank=True)
+    # A city's retention period (PIPL art. 19): the personal data of a case closed (or not accepted)
+    # this many days ago is erased by beat (casework.retention). Read on the city's row only.
+    case_retention_days = models.PositiveIntegerField(_("days personal data is kept after closing"), default=1095)
 
     # Deleting a hall row must never drop its schema (and all its cases) as a side effect; a failed
     # provisioning leaves no schema because hall_create runs in one transaction.

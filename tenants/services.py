@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.http import Http404
@@ -313,3 +313,43 @@ def city_routing_set(*, city: Hall, actor: Any, scope: str, pairs: list[tuple[in
         action="city_routing.set", actor=actor, hall=city, target=row, changes={"before": before, "after": after}
     )
     return True
+
+
+# --- A city's retention period (casework.retention, docs/personal-data.md "Retention") -------------
+
+# Bounds of the period: at least six months (a complaint or a review of the handling, and the audit
+# trail's own minimum), at most ten years.
+CASE_RETENTION_MIN_DAYS = 183
+CASE_RETENTION_MAX_DAYS = 3650
+
+
+@transaction.atomic
+def city_case_retention_set(*, city: Hall, actor: Any, days: Any) -> Hall:
+    """Set how many days after closing a case of ``city``'s halls keeps its personal data (PIPL
+    art. 19): the city's supervisor only (others: PermissionDenied), within the bounds; audited
+    ``city.case_retention`` with the old and the new value."""
+    if (
+        city.level != HallLevel.CITY
+        or not RoleAssignment.objects.filter(
+            user_id=getattr(actor, "pk", 0) or 0, kind=RoleKind.CITY_SUPERVISOR, hall_id=city.pk
+        ).exists()
+    ):
+        raise PermissionDenied(_("Only the city's supervisor may set its retention period."))
+    try:
+        value = int(days)
+    except (TypeError, ValueError):
+        value = -1
+    if not CASE_RETENTION_MIN_DAYS <= value <= CASE_RETENTION_MAX_DAYS:
+        message = _("Between %(low)d and %(high)d days.") % {
+            "low": CASE_RETENTION_MIN_DAYS,
+            "high": CASE_RETENTION_MAX_DAYS,
+        }
+        raise ValidationError({"days": [message]})
+    locked = Hall.objects.select_for_update().get(pk=city.pk)
+    previous = locked.case_retention_days
+    locked.case_retention_days = value
+    locked.save(update_fields=["case_retention_days"])
+    audit_record(
+        action="city.case_retention", actor=actor, hall=locked, target=locked, changes={"from": previous, "to": value}
+    )
+    return locked

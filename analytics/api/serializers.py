@@ -98,8 +98,11 @@ def _counts(help_text: str) -> serializers.DictField:
 class FiguresSerializer(serializers.Serializer):
     period = PeriodSerializer()
     cases = serializers.IntegerField(help_text="Cases registered in the period.")
-    by_channel = _counts("Cases by channel (on_site, phone).")
+    by_channel = _counts("Cases by channel (on_site, phone, online).")
     by_category = _counts("Cases by handling category.")
+    by_failure_kind = _counts(
+        "Cases by what failed (art. 4): not_accepted, not_approved, repeated_visits, other (when recorded)."
+    )
     by_status = _counts("Cases by their status now.")
     not_accepted = serializers.IntegerField()
     by_exclusion_reason = _counts("Not accepted cases by reason (art. 4).")

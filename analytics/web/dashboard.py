@@ -18,7 +18,15 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from analytics.selectors import BANDS, SATISFACTION_LEVELS, STAGES
-from casework.choices import CaseResult, CaseStatus, Channel, ExclusionReason, HandlingCategory, Satisfaction
+from casework.choices import (
+    CaseResult,
+    CaseStatus,
+    Channel,
+    ExclusionReason,
+    FailureKind,
+    HandlingCategory,
+    Satisfaction,
+)
 from hallplatform.deadlines.models import DeadlineKind
 
 COUNT, PERCENT, POINTS, CHANGE, MINUTES, TEXT = "count", "percent", "points", "change", "minutes", "text"
@@ -588,6 +596,16 @@ def dashboard_sections(
             before["by_category"],
             HandlingCategory.values,
             lambda v: _choice(HandlingCategory, v),
+        ),
+        counts_section(
+            "failure",
+            _("By what failed (art. 4)"),
+            _("What failed (art. 4)"),
+            now.get("by_failure_kind") or {},
+            before.get("by_failure_kind") or {},
+            FailureKind.values,
+            lambda v: _choice(FailureKind, v),
+            always=True,  # the four kinds of art. 4, recorded or not
         ),
         counts_section(
             "status",

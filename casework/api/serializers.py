@@ -17,12 +17,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from casework.choices import (
+    WINDOW_CHANNELS,
     ApplicantKind,
     CaseResult,
     CaseStatus,
     Channel,
     Complexity,
     ExclusionReason,
+    FailureKind,
     FeedbackMethod,
     FollowUpMethod,
     HandlingCategory,
@@ -30,12 +32,12 @@ from casework.choices import (
     SlipStatus,
 )
 from casework.freetext import FREE_TEXT, SLIP_FREE_TEXT_FIELDS, changes_free_text
-from casework.models import Case, CaseEvent, TransferSlip
+from casework.models import Case, CaseEvent, CaseNote, TransferSlip
 from casework.services import REVEALABLE_FIELDS
 from hallplatform import limits
 from hallplatform.api import ModelSerializer
 from hallplatform.deadlines.badges import BADGE_COLOURS, DeadlineBadge
-from hallplatform.personal import DocumentType, free_text, mask_address, mask_id, mask_mobile, mask_name
+from hallplatform.personal import DocumentType, free_text, mask_address, mask_id, mask_name, mask_phone
 from tenants.models import Department
 
 # --- Shared pieces ---------------------------------------------------------------------------------
@@ -104,6 +106,7 @@ class CaseRowSerializer(CaseworkSerializer):
             "id", "number", "status", "status_label", "channel", "applicant_kind", "applicant_name",
             "enterprise_name", "phone", "document_type", "document_number", "matter_name", "handling_category",
             "complexity", "result", "flagged_for_supervision", "registered_at", "handler", "version", "badge",
+            "failure_kind",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -111,7 +114,7 @@ class CaseRowSerializer(CaseworkSerializer):
         return mask_name(case.applicant_name)
 
     def get_phone(self, case: Case) -> str:
-        return mask_mobile(case.phone)
+        return mask_phone(case.phone)
 
     def get_document_number(self, case: Case) -> str:
         return mask_id(case.document_number)
@@ -178,7 +181,8 @@ class CaseDetailSerializer(CaseRowSerializer):
             "supplement_note", "feedback_method", "feedback_content", "follow_up_method", "follow_up_date",
             "satisfaction", "follow_up_note", "sms_opt_out", "reopened_count", "screened_at", "answered_at",
             "transferred_at", "replied_at", "fed_back_at", "followed_up_at", "closed_at", "reopened_at",
-            "slips", "feedback_deadline", "actions",
+            "slips", "feedback_deadline", "actions", "supplement_due", "retention_hold", "retention_hold_reason",
+            "erased_at", "handler_id",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -233,6 +237,31 @@ class EarlierCaseSerializer(CaseworkSerializer):
 class LookupResultSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     cases = EarlierCaseSerializer(many=True)
+
+
+class CaseNoteSerializer(CaseworkSerializer):
+    """An internal note (内部备注): for the hall's staff and the slip's department only; its text masked."""
+
+    author = serializers.SerializerMethodField()
+    slip = serializers.SerializerMethodField(help_text="The slip's number when the note is about a slip.")
+
+    class Meta:
+        model = CaseNote
+        fields = ["id", "created_at", "author", "slip", "text"]
+        read_only_fields = fields
+
+    def get_author(self, note: CaseNote) -> str:
+        return str(note.author)
+
+    def get_slip(self, note: CaseNote) -> str | None:
+        return None if note.slip is None else note.slip.number
+
+
+class CaseNoteCreateSerializer(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True, max_length=limits.NOTE_MAX_LENGTH)
+    slip = serializers.IntegerField(
+        required=False, allow_null=True, help_text="On a case: the id of one of its slips the note is about."
+    )
 
 
 class TimelineEventSerializer(CaseworkSerializer):
@@ -320,7 +349,7 @@ class SlipCaseSerializer(CaseworkSerializer):
         return mask_name(case.applicant_name)
 
     def get_phone(self, case: Case) -> str:
-        return mask_mobile(case.phone)
+        return mask_phone(case.phone)
 
     def get_problem(self, case: Case) -> str:
         return free_text(case.problem, revealed=self.context.get("free_text_revealed") is True)
@@ -389,14 +418,19 @@ class VersionedSerializer(serializers.Serializer):
 class RegistrationSerializer(serializers.Serializer):
     """The 登记表 (rule art. 5(1)); the services check what is required and valid."""
 
-    channel = serializers.ChoiceField(choices=Channel.choices)
+    channel = serializers.ChoiceField(choices=WINDOW_CHANNELS)
     applicant_kind = serializers.ChoiceField(choices=ApplicantKind.choices)
     applicant_name = serializers.CharField(allow_blank=True, max_length=limits.NAME_MAX_LENGTH)
     enterprise_name = serializers.CharField(
         allow_blank=True, required=False, default="", max_length=limits.max_length_of(Case, "enterprise_name")
     )
     phone = serializers.CharField(
-        allow_blank=True, max_length=limits.PHONE_MAX_LENGTH, help_text="A mainland mobile number, any usual spelling."
+        allow_blank=True,
+        max_length=limits.PHONE_MAX_LENGTH,
+        help_text=(
+            "A mainland mobile number, or a landline with its area code (0751-8888888; an extension "
+            "0751-8888888-123), any usual spelling."
+        ),
     )
     document_type = serializers.ChoiceField(choices=DocumentType.choices)
     document_number = serializers.CharField(allow_blank=True, max_length=limits.DOCUMENT_NUMBER_MAX_LENGTH)
@@ -408,6 +442,44 @@ class RegistrationSerializer(serializers.Serializer):
     )
     remarks = serializers.CharField(allow_blank=True, required=False, default="", max_length=limits.NOTE_MAX_LENGTH)
     sms_opt_out = serializers.BooleanField(required=False, default=False)
+    failure_kind = serializers.ChoiceField(
+        choices=FailureKind.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Art. 4: what failed (optional): not_accepted, not_approved, repeated_visits, other.",
+    )
+
+
+class AmendSerializer(VersionedSerializer):
+    """更正登记: only the fields to correct (an omitted field stays as registered), and why."""
+
+    reason = serializers.CharField(
+        allow_blank=True, max_length=limits.NOTE_MAX_LENGTH, help_text="Why the registration is corrected (required)."
+    )
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    applicant_kind = serializers.ChoiceField(choices=ApplicantKind.choices, required=False)
+    applicant_name = serializers.CharField(required=False, allow_blank=True, max_length=limits.NAME_MAX_LENGTH)
+    enterprise_name = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.max_length_of(Case, "enterprise_name")
+    )
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=limits.PHONE_MAX_LENGTH)
+    document_type = serializers.ChoiceField(choices=DocumentType.choices, required=False)
+    document_number = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.DOCUMENT_NUMBER_MAX_LENGTH
+    )
+    address = serializers.CharField(required=False, allow_blank=True, max_length=limits.ADDRESS_MAX_LENGTH)
+    matter_name = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.max_length_of(Case, "matter_name")
+    )
+    problem = serializers.CharField(required=False, allow_blank=True, max_length=limits.TEXT_MAX_LENGTH)
+    failure_kind = serializers.ChoiceField(choices=FailureKind.choices, required=False, allow_blank=True)
+
+
+class ReassignSerializer(VersionedSerializer):
+    handler = serializers.IntegerField(
+        help_text="The user id of the new 经办人: a window clerk or the hall lead of the case's hall."
+    )
 
 
 class ScreenOutSerializer(VersionedSerializer):
@@ -451,6 +523,18 @@ class TransferSerializer(VersionedSerializer):
 
 class NoteSerializer(VersionedSerializer):
     note = serializers.CharField(allow_blank=True, required=False, default="", max_length=limits.NOTE_MAX_LENGTH)
+
+
+class SupplementRequestSerializer(VersionedSerializer):
+    note = serializers.CharField(
+        allow_blank=True, max_length=limits.NOTE_MAX_LENGTH, help_text="The materials the person must bring."
+    )
+    due = serializers.DateField(allow_null=True, help_text="The date by which to bring them (today to 60 days).")
+
+
+class RetentionHoldSerializer(serializers.Serializer):
+    hold = serializers.BooleanField(help_text="true: keep the personal data past the retention period; false: lift.")
+    reason = serializers.CharField(allow_blank=True, max_length=limits.NOTE_MAX_LENGTH)
 
 
 class FeedbackSerializer(VersionedSerializer):

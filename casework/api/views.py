@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
@@ -30,11 +31,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework import selectors, services
+from casework import retention, selectors, services
 from casework.api.serializers import (
+    AmendSerializer,
     AnswerSerializer,
     CaseDetailSerializer,
     CaseFilterSerializer,
+    CaseNoteCreateSerializer,
+    CaseNoteSerializer,
     CaseRowSerializer,
     DepartmentSerializer,
     FeedbackSerializer,
@@ -45,15 +49,18 @@ from casework.api.serializers import (
     LookupSerializer,
     NoteSerializer,
     ReasonSerializer,
+    ReassignSerializer,
     RegisteredCaseSerializer,
     RegistrationSerializer,
     RerouteSerializer,
+    RetentionHoldSerializer,
     RevealedSerializer,
     RevealSerializer,
     ScreenOutSerializer,
     SlipDetailSerializer,
     SlipReplySerializer,
     SmsOptOutSerializer,
+    SupplementRequestSerializer,
     TimelineEventSerializer,
     TransferSerializer,
     VersionedSerializer,
@@ -63,7 +70,7 @@ from casework.freetext import FREE_TEXT
 from casework.models import Case, TransferSlip
 from hallindex.models import SlipIndex
 from hallplatform.accounts.access import request_roles, requires_roles, routed_department_endpoint
-from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES, RoleKind
+from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES, RoleKind, User
 from hallplatform.api import ErrorSerializer, PageNumberPagination, parse
 from hallplatform.deadlines.models import LIVE_STATES
 from hallplatform.permissions import HasRoleOnHost
@@ -71,7 +78,7 @@ from tenants.models import Hall
 from tenants.routing import hall_origin
 from tenants.selectors import department_list_routable_from
 
-CASE_ROLES = (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR)
+CASE_ROLES = (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR, RoleKind.DISCIPLINE_INSPECTOR)
 EARLIER_NUMBERS_SHOWN = 20
 
 
@@ -348,6 +355,44 @@ class CaseSupplementReceivedView(CaseView):
 
 
 @requires_roles(*CASE_ROLES)
+class CaseSupplementRequestView(CaseView):
+    """The window asks the person itself for missing materials (补正, a registration outcome): what
+    and by when; the case waits for them (awaiting_supplement)."""
+
+    @extend_schema(
+        summary="Ask for materials",
+        request=SupplementRequestSerializer,
+        responses={200: CaseDetailSerializer, **ERRORS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        case = _case(request, pk)
+        data = parse(SupplementRequestSerializer, request.data)
+        services.case_supplement_request(
+            case=case, actor=request.user, note=data["note"], due=data["due"], expected_version=data["version"]
+        )
+        return case_detail_response(request, pk)
+
+
+@requires_roles(RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR)
+class CaseRetentionHoldView(CaseView):
+    """Set or lift a case's retention hold (the hall's lead or the city's supervisor, with a reason):
+    a held case keeps its personal data past the city's retention period."""
+
+    permission_classes = [HasRoleOnHost, OnHallHost]
+
+    @extend_schema(
+        summary="Hold a case's personal data",
+        request=RetentionHoldSerializer,
+        responses={200: CaseDetailSerializer, **ERRORS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        case = _case(request, pk)
+        data = parse(RetentionHoldSerializer, request.data)
+        retention.case_retention_hold_set(case=case, actor=request.user, hold=data["hold"], reason=data["reason"])
+        return case_detail_response(request, pk)
+
+
+@requires_roles(*CASE_ROLES)
 class CaseFeedbackView(CaseView):
     """Feedback (反馈, art. 5(4)): how and what the person was told, optionally by SMS."""
 
@@ -424,6 +469,70 @@ class CaseSmsOptOutView(CaseView):
 
 
 @requires_roles(*CASE_ROLES)
+class CaseNotesView(CaseView):
+    """The case's internal notes (内部备注), its slips' included: the hall's window staff and lead only
+    (404 for the city supervisor); never printed or shown to the person."""
+
+    @extend_schema(
+        summary="List the case's internal notes", responses={200: CaseNoteSerializer(many=True), **READ_ERRORS}
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        case = _case(request, pk)
+        notes = selectors.case_note_list_for_staff(actor=request.user, case=case)
+        return Response(CaseNoteSerializer(notes, many=True).data)
+
+    @extend_schema(
+        summary="Add an internal note", request=CaseNoteCreateSerializer, responses={201: CaseNoteSerializer, **ERRORS}
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        case = _case(request, pk)
+        data = parse(CaseNoteCreateSerializer, request.data)
+        slip = None
+        if data.get("slip") is not None:
+            slip = TransferSlip.objects.filter(case=case, pk=data["slip"]).first()
+            if slip is None:
+                raise ValidationError({"slip": [_("Choose one of the case's slips.")]})
+        note = services.case_note_add(case=case, actor=request.user, text=data["text"], slip=slip)
+        return Response(CaseNoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+
+@requires_roles(*CASE_ROLES)
+class CaseAmendView(CaseView):
+    """更正登记: correct registration fields with a reason (the window; after the feedback, the hall
+    lead only). The timeline lists the fields changed, their values masked; the NO never changes."""
+
+    @extend_schema(
+        summary="Correct the registration", request=AmendSerializer, responses={200: CaseDetailSerializer, **ERRORS}
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        case = _case(request, pk)
+        data = parse(AmendSerializer, request.data)
+        changes = {name: data[name] for name in services.AMENDABLE_FIELDS if name in data}
+        services.case_registration_amend(
+            case=case, actor=request.user, changes=changes, reason=data["reason"], expected_version=data["version"]
+        )
+        return case_detail_response(request, pk)
+
+
+@requires_roles(*CASE_ROLES)
+class CaseReassignView(CaseView):
+    """Give the case to another 经办人 of the hall (a window clerk or the hall lead); audited, the new
+    handler is told in-app."""
+
+    @extend_schema(
+        summary="Give the case to another handler",
+        request=ReassignSerializer,
+        responses={200: CaseDetailSerializer, **ERRORS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        case = _case(request, pk)
+        data = parse(ReassignSerializer, request.data)
+        handler = User.objects.filter(pk=data["handler"], is_active=True).first()
+        services.case_handler_reassign(case=case, actor=request.user, handler=handler, expected_version=data["version"])
+        return case_detail_response(request, pk)
+
+
+@requires_roles(*CASE_ROLES)
 class CaseRevealView(CaseView):
     """One personal field unmasked, or (``free_text``) every free text of the case and its slips in
     clear, for whoever was granted it; every reveal is audited. Not a change of the case: no version;
@@ -437,9 +546,13 @@ class CaseRevealView(CaseView):
     def post(self, request: Request, pk: int) -> Response:
         case = _case(request, pk)
         data = parse(RevealSerializer, request.data)
-        if data["field"] == FREE_TEXT:
-            return Response(revealed_free_text_data(services.case_reveal_free_text(case=case, actor=request.user)))
-        value = services.case_reveal(case=case, actor=request.user, field=data["field"])
+        try:
+            if data["field"] == FREE_TEXT:
+                return Response(revealed_free_text_data(services.case_reveal_free_text(case=case, actor=request.user)))
+            value = services.case_reveal(case=case, actor=request.user, field=data["field"])
+        except DjangoPermissionDenied:  # 403, and on record
+            services.case_reveal_refused_record(case=case, actor=request.user, field=data["field"])
+            raise
         return Response(RevealedSerializer({"field": data["field"], "value": value}).data)
 
 
@@ -475,6 +588,29 @@ class SlipDetailView(SlipView):
     @extend_schema(summary="A transfer slip", responses={200: SlipDetailSerializer, **READ_ERRORS})
     def get(self, request: Request, pk: int) -> Response:
         return slip_detail_response(request, pk)
+
+
+class SlipNotesView(SlipView):
+    """The slip's internal notes (内部备注): the department's and the hall's; never printed or shown to
+    the person."""
+
+    @extend_schema(
+        summary="List the slip's internal notes", responses={200: CaseNoteSerializer(many=True), **READ_ERRORS}
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        slip = _slip(request, pk)
+        return Response(CaseNoteSerializer(selectors.slip_note_list_for_department(slip=slip), many=True).data)
+
+    @extend_schema(
+        summary="Add an internal note on the slip",
+        request=CaseNoteCreateSerializer,
+        responses={201: CaseNoteSerializer, **ERRORS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        slip = _slip(request, pk)
+        data = parse(CaseNoteCreateSerializer, request.data)
+        note = services.case_note_add(case=slip.case, actor=request.user, text=data["text"], slip=slip)
+        return Response(CaseNoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
 
 class SlipReceiveView(SlipView):

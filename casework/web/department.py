@@ -37,11 +37,13 @@ from casework.selectors import (
     slip_get_for_department,
     slip_get_for_print,
     slip_inbox_for_department,
+    slip_note_list_for_department,
     slip_steps_allowed,
     slip_timeline,
 )
 from casework.services import (
     EXTENSION_MAX_DAYS,
+    case_note_add,
     case_reveal_free_text,
     slip_extension_pending,
     slip_extension_request,
@@ -50,6 +52,7 @@ from casework.services import (
     slip_return,
 )
 from casework.web.display import due_html, inbox_rows_html, revealed_fields_text
+from casework.web.forms import NoteForm, add_service_errors
 from hallindex.models import SlipIndex
 from hallplatform.accounts.access import requires_roles, routed_department_endpoint
 from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES
@@ -317,6 +320,7 @@ def _render_slip(
     problem: str = "",
     status: int = 200,
     free_text_revealed: bool = False,
+    note_form: NoteForm | None = None,
 ) -> HttpResponse:
     """The slip page. Its free texts (the problem, the request, the coordination notes, the answer)
     have their numbers masked unless ``free_text_revealed``, set only after the audited reveal."""
@@ -354,6 +358,10 @@ def _render_slip(
             "problem": problem,
             "history": _history(slip, revealed=free_text_revealed),
             "extension_pending": extension_pending.changes if extension_pending is not None else None,
+            # internal notes (内部备注) on this slip: the department's and the hall's, never printed
+            "notes": list(slip_note_list_for_department(slip=slip)),
+            "note_form": note_form or NoteForm(),
+            "notes_url": reverse("slips:notes", args=[slip.pk]),
             **deadline_context,
         },
         status=status,
@@ -501,6 +509,24 @@ def slip_extension_request_view(request: HttpRequest, slip_id: int) -> HttpRespo
 
 
 @routed_department_endpoint  # a department of another hall of the city opens its slip here
+@requires_roles(*DEPARTMENT_ROLES)
+@require_POST
+def slip_note_view(request: HttpRequest, slip_id: int) -> HttpResponse:
+    """Add an internal note on the slip (casework.services.case_note_add)."""
+    slip = slip_get_for_department(actor=request.user, slip_id=slip_id)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            case_note_add(case=slip.case, actor=request.user, text=form.cleaned_data["text"], slip=slip)
+        except ValidationError as exc:
+            add_service_errors(form, exc.message_dict)
+        else:
+            messages.success(request, _("The note is added."))
+            return HttpResponseRedirect(reverse("slips:detail", args=[slip.pk]) + "#notes")
+    return _render_slip(request, slip, note_form=form, problem=_("The note was not saved."), status=400)
+
+
+@routed_department_endpoint  # a department of another hall of the city opens its slip here
 @requires_roles(*DEPARTMENT_ROLES, *HALL_ROLES)
 @require_GET
 def slip_print(request: HttpRequest, slip_id: int) -> HttpResponse:
@@ -509,12 +535,20 @@ def slip_print(request: HttpRequest, slip_id: int) -> HttpResponse:
     slip = slip_get_for_print(actor=request.user, slip_id=slip_id)
     answered = slip.status == SlipStatus.REPLIED or bool(slip.reply)
     texts = slip_free_texts(slip, revealed=False)
+    # the department's 经办人: the handler the slip was assigned to, else who signed for it
+    index = (
+        SlipIndex.objects.filter(hall_id=request.hall_route.hall_id, slip_id=slip.pk)  # type: ignore[attr-defined]
+        .select_related("assigned_to")
+        .first()
+    )
+    department_handler = index.assigned_to if index is not None and index.assigned_to_id else slip.received_by
     return render(
         request,
         "casework/print/transfer_slip.html",
         {
             "slip": slip,
             "case": slip.case,
+            "department_handler": department_handler,
             "hall_name": request.hall_route.name,  # type: ignore[attr-defined]
             "request_text": texts["request"],
             "reply_text": texts["reply"] if answered else "",

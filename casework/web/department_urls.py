@@ -15,4 +15,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:slip_id>/reveal/", department.slip_reveal_view, name="reveal"),
     path("<int:slip_id>/extension/", department.slip_extension_request_view, name="extension"),
     path("<int:slip_id>/print/", department.slip_print, name="print"),
+    path("<int:slip_id>/notes/", department.slip_note_view, name="notes"),
 ]

@@ -19,10 +19,13 @@ from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from casework.choices import (
+    ApplicantKind,
     CaseResult,
     CaseStatus,
+    Channel,
     Complexity,
     ExclusionReason,
+    FailureKind,
     FeedbackMethod,
     FollowUpMethod,
     HandlingCategory,
@@ -32,13 +35,13 @@ from casework.choices import (
 from casework.freetext import FREE_TEXT
 from casework.models import Case, CaseEvent, TransferSlip
 from hallplatform.formats import local_minute
-from hallplatform.personal import free_text, mask_address, mask_id, mask_mobile, mask_name
+from hallplatform.personal import DocumentType, free_text, mask_address, mask_id, mask_name, mask_phone
 
 # --- Personal data --------------------------------------------------------------------------------
 
 MASKS: dict[str, Callable[[str], str]] = {
     "applicant_name": mask_name,
-    "phone": mask_mobile,
+    "phone": mask_phone,
     "document_number": mask_id,
     "address": mask_address,
 }
@@ -54,7 +57,13 @@ FIELD_LABELS: dict[str, Any] = {
 FREE_TEXT_LABEL = _("Free text (notes, answers, requests)")
 
 
+# What a personal field of a case shows once the retention erased it (casework.retention).
+ERASED_LABEL = _("(erased)")
+
+
 def masked(case: Case, field: str) -> str:
+    if case.erased_at is not None:
+        return str(ERASED_LABEL)
     return MASKS[field](str(getattr(case, field) or ""))
 
 
@@ -80,6 +89,8 @@ def personal_fields(case: Case, revealed: dict[str, str] | None = None) -> dict[
 
 def problem_text(case: Case, *, revealed: bool = False) -> str:
     """The problem as told, with any phone or ID number in it masked unless revealed (a free text)."""
+    if case.erased_at is not None:
+        return str(ERASED_LABEL)
     return free_text(case.problem, revealed=revealed)
 
 
@@ -120,6 +131,10 @@ EVENT_LABELS: dict[str, Any] = {
     "slip_extension_decided": _("Request for more time decided"),
     "screen_out_undone": _("“Not accepted” taken back (撤销不予受理)"),
     "sms_opt_out": _("SMS preference changed"),
+    "linked_elsewhere": _("Linked to the same person's case in another hall"),
+    "handler_reassigned": _("Handler (经办人) changed"),
+    "registration_amended": _("Registration corrected (更正登记)"),
+    "slip_handler_reassigned": _("Department handler (经办人) of a slip changed"),
     "revealed": _("Personal data viewed unmasked"),
     # written by the city level (coordination/services.py) into the linked case's timeline
     "meeting_convened": _("Joint meeting convened"),
@@ -130,13 +145,22 @@ EVENT_LABELS: dict[str, Any] = {
     "meeting_request_settled": _("Joint meeting request settled: meeting convened"),
     "supervision_order": _("Supervision order issued"),
     "supervision_closed": _("Supervision order closed"),
+    # the window's own 补正 and retention (casework.retention)
+    "supplement_requested": _("Window asked for materials (补正)"),
+    "retention_hold": _("Retention hold changed"),
+    "personal_data_erased": _("Personal data erased (retention period over)"),
 }
+
+# Events whose ``fields`` change is a list of field names.
+FIELD_LIST_EVENTS = ("revealed", "personal_data_erased", "registration_amended")
 
 # Events whose from/to are the slip's states (the others are the case's).
 SLIP_EVENTS = {"slip_received", "slip_replied", "slip_supplement", "slip_returned", "slip_rerouted"}
 
 CHANGE_LABELS: dict[str, Any] = {
     "number": _("NO"),
+    "other_number": _("Other hall's NO"),
+    "other_hall": _("Other hall"),
     "phone": _("Contact phone"),
     "document_number": _("Document number"),
     "reason": _("Reason"),
@@ -165,6 +189,8 @@ CHANGE_LABELS: dict[str, Any] = {
     "resolutions": _("Resolutions"),
     "resolution": pgettext_lazy("timeline", "Meeting resolution"),
     "report": pgettext_lazy("timeline", "What was done"),
+    "due": _("To be brought by"),
+    "hold": _("Held"),
     "on_time": _("On time"),
     "order": pgettext_lazy("timeline", "Supervision order"),
     "days": _("Working days"),
@@ -173,6 +199,10 @@ CHANGE_LABELS: dict[str, Any] = {
     "granted": _("Granted"),
     "due_at": _("New due time"),
     "from_due_at": _("Due before"),
+    "from": _("Before"),
+    "to": _("After"),
+    "before": _("Before"),
+    "after": _("After"),
 }
 
 
@@ -197,6 +227,23 @@ def _yes_no(value: Any) -> str:
     return str(_("Yes") if value else _("No"))
 
 
+_AMENDED_CHOICES: dict[str, type[models.TextChoices]] = {
+    "channel": Channel,
+    "applicant_kind": ApplicantKind,
+    "document_type": DocumentType,
+    "failure_kind": FailureKind,
+}
+
+
+def _amended_value(name: str, value: Any, *, revealed: bool) -> str:
+    """A corrected field's old or new value in the timeline (already masked when it was recorded)."""
+    if name in _AMENDED_CHOICES:
+        return _label(_AMENDED_CHOICES[name], value) if value else "—"
+    if name == "problem":
+        return str(_("(changed)"))
+    return free_text(str(value), revealed=revealed) if value else "—"
+
+
 def _value(kind: str, key: str, value: Any, *, revealed: bool = False) -> str:
     if isinstance(value, bool):
         return _yes_no(value)
@@ -214,8 +261,17 @@ def _value(kind: str, key: str, value: Any, *, revealed: bool = False) -> str:
         return _label(Complexity, value)
     if key == "field":
         return str(FREE_TEXT_LABEL) if value == FREE_TEXT else str(FIELD_LABELS.get(value, value))
-    if key == "fields" and kind == "revealed" and isinstance(value, list):
+    if (
+        key == "fields"
+        and kind in ("revealed", "personal_data_erased", "registration_amended")
+        and isinstance(value, list)
+    ):
         return revealed_fields_text(value)
+    if key in ("before", "after") and kind == "registration_amended" and isinstance(value, dict):
+        return "；".join(
+            f"{revealed_fields_text([name])}：{_amended_value(name, text, revealed=revealed)}"
+            for name, text in value.items()
+        )
     if key == "case_status" and isinstance(value, list | tuple) and len(value) == 2:
         return f"{status_label(value[0])} → {status_label(value[1])}"
     if key == "slips" and isinstance(value, list):

@@ -14,11 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.choices import (
+    WINDOW_CHANNELS,
     ApplicantKind,
     CaseStatus,
     Channel,
     Complexity,
     ExclusionReason,
+    FailureKind,
     FeedbackMethod,
     FollowUpMethod,
     HandlingCategory,
@@ -135,7 +137,7 @@ class CaseSearchForm(forms.Form):
 
 class RegistrationForm(forms.Form):
     channel = forms.ChoiceField(
-        label=_("Channel"), required=False, choices=Channel.choices, widget=forms.RadioSelect, initial=Channel.ON_SITE
+        label=_("Channel"), required=False, choices=WINDOW_CHANNELS, widget=forms.RadioSelect, initial=Channel.ON_SITE
     )
     applicant_kind = forms.ChoiceField(
         label=_("Applicant kind"),
@@ -171,6 +173,9 @@ class RegistrationForm(forms.Form):
         max_length=limits.NOTE_MAX_LENGTH, label=_("Remarks"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     sms_opt_out = forms.BooleanField(label=_("The person does not want SMS"), required=False)
+    failure_kind = forms.ChoiceField(
+        label=_("What failed (art. 4)"), required=False, choices=_blank(FailureKind.choices, _("Not recorded"))
+    )
 
     # what the service refuses when empty: marked on the page (the form has ``novalidate``, so the
     # ``required`` attribute tells screen readers without the browser's own messages replacing ours)
@@ -197,6 +202,7 @@ class RegistrationForm(forms.Form):
             acceptance_note=data["acceptance_note"],
             remarks=data["remarks"],
             sms_opt_out=data["sms_opt_out"],
+            failure_kind=data["failure_kind"],
         )
 
 
@@ -421,9 +427,11 @@ class FeedbackForm(ActionForm):
     )
     send_sms = forms.BooleanField(label=_("Also send the result by SMS"), required=False)
 
-    def __init__(self, *args: Any, sms_opt_out: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, sms_opt_out: bool = False, landline: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, action="feedback", **kwargs)
-        if sms_opt_out:
+        if landline:  # SMS is offered only for mobiles
+            del self.fields["send_sms"]
+        elif sms_opt_out:
             self.fields["send_sms"].disabled = True
             self.fields["send_sms"].help_text = _("The person asked not to receive SMS.")
 
@@ -518,6 +526,108 @@ class SmsOptOutForm(ActionForm):
     opt_out = forms.BooleanField(label=_("The person does not want SMS"), required=False)
 
 
+class AmendForm(ActionForm):
+    """更正登记: what to correct, and why. The choices start at the case's values; a text left empty
+    keeps what was registered (the page shows personal data masked, so it is never prefilled)."""
+
+    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=Channel.choices)
+    applicant_kind = forms.ChoiceField(label=_("Applicant kind"), required=False, choices=ApplicantKind.choices)
+    applicant_name = forms.CharField(label=_("Applicant"), required=False, max_length=limits.NAME_MAX_LENGTH)
+    enterprise_name = forms.CharField(label=_("Enterprise name"), required=False, max_length=200)
+    phone = forms.CharField(
+        label=_("Contact phone"),
+        required=False,
+        max_length=limits.PHONE_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+    document_type = forms.ChoiceField(label=_("Document type"), required=False, choices=DocumentType.choices)
+    document_number = forms.CharField(
+        label=_("Document number"), required=False, max_length=limits.DOCUMENT_NUMBER_MAX_LENGTH
+    )
+    address = forms.CharField(label=_("Applicant's address"), required=False, max_length=limits.ADDRESS_MAX_LENGTH)
+    matter_name = forms.CharField(label=_("Matter name"), required=False, max_length=200)
+    problem = forms.CharField(
+        label=_("Problem reported"),
+        required=False,
+        max_length=limits.TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    failure_kind = forms.ChoiceField(
+        label=_("What failed (art. 4)"), required=False, choices=_blank(FailureKind.choices, _("Not recorded"))
+    )
+    reason = forms.CharField(
+        label=_("Why it is corrected"),
+        required=False,
+        max_length=limits.NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    CHOICES = ("channel", "applicant_kind", "document_type", "failure_kind")
+    TEXTS = ("applicant_name", "enterprise_name", "phone", "document_number", "address", "matter_name", "problem")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, action="amend", **kwargs)
+        self.fields["reason"].widget.attrs["required"] = True
+
+    @classmethod
+    def initial_of(cls, case: Any) -> dict[str, Any]:
+        """The case's values the form starts from: its choices and its (not personal) names."""
+        return {
+            "version": case.version,
+            **{name: getattr(case, name) for name in cls.CHOICES},
+            "matter_name": case.matter_name,
+            "enterprise_name": case.enterprise_name,
+        }
+
+    def changes(self, case: Any) -> dict[str, Any]:
+        """What differs from the case: a changed choice or name, a text typed in."""
+        data = self.cleaned_data
+        changes: dict[str, Any] = {}
+        for name in self.CHOICES:
+            if data[name] != (getattr(case, name) or ""):
+                changes[name] = data[name]
+        for name in self.TEXTS:
+            value = (data[name] or "").strip()
+            if value and value != (getattr(case, name) or ""):
+                changes[name] = value
+        return changes
+
+
+class NoteForm(forms.Form):
+    """An internal note (内部备注): on the case page, optionally about one of its slips."""
+
+    text = forms.CharField(
+        label=_("Internal note"),
+        required=False,
+        max_length=limits.NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    slip = forms.TypedChoiceField(label=_("About the slip"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, slips: Sequence[Any] = (), **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "note_%s")
+        super().__init__(*args, **kwargs)
+        field = self.fields["slip"]
+        assert isinstance(field, forms.TypedChoiceField)
+        if slips:
+            field.choices = [("", _("The case as a whole")), *((slip.pk, slip.number) for slip in slips)]
+        else:
+            del self.fields["slip"]
+
+
+class ReassignForm(ActionForm):
+    """Another 经办人 for the case: one of the hall's window staff or leads (the service checks)."""
+
+    handler = forms.TypedChoiceField(label=_("New handler"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, handlers: Sequence[Any], **kwargs: Any) -> None:
+        super().__init__(*args, action="reassign", **kwargs)
+        self.handlers = list(handlers)
+        field = self.fields["handler"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", _("Choose…")), *((person.pk, str(person)) for person in handlers)]
+
+
 def version_error(errors: Mapping[str, list[str]]) -> list[str]:
     """The messages of a conflict or an impossible step (shown on top of the page, nothing changed)."""
     return [*errors.get("version", []), *errors.get("status", [])]
@@ -528,3 +638,28 @@ class MeetingDeclineForm(forms.Form):
 
     reason = forms.CharField(label=_("Why the joint meeting is declined"), max_length=limits.NOTE_MAX_LENGTH)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class SupplementRequestForm(ActionForm):
+    """The window's own 补正 (casework.services.case_supplement_request): what is missing and by when."""
+
+    note = forms.CharField(
+        max_length=limits.NOTE_MAX_LENGTH,
+        label=_("Materials to supplement"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    due = forms.DateField(label=_("To be brought by"), required=False, widget=DATE_INPUT)
+
+
+class RetentionHoldForm(ActionForm):
+    """Set or lift the retention hold of a case (casework.retention.case_retention_hold_set)."""
+
+    # the state asked for: set when not held, lift when held (the page sends the opposite of now)
+    hold = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        max_length=limits.NOTE_MAX_LENGTH,
+        label=_("Reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

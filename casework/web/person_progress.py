@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from casework.models import Case
+from casework.models import Case, OnlineReport
 from casework.progress import (
     number_key,
     progress_blocked_seconds,
@@ -33,6 +33,9 @@ from casework.progress import (
     progress_code_send,
     progress_failure_record,
     progress_link,
+    progress_report_by_token,
+    progress_report_secret_check,
+    progress_report_summary,
     progress_secret_check,
     progress_summary,
     progress_token_for_print,
@@ -41,6 +44,7 @@ from casework.progress import (
     token_key,
 )
 from hallplatform.accounts.access import public_endpoint
+from hallplatform.captcha import Captcha, CaptchaFormMixin, captcha_new, captcha_required, code_request_record
 from hallplatform.clientip import client_ip
 from hallplatform.throttling import page_address_throttle
 from tenants.models import Hall
@@ -98,7 +102,27 @@ def _open_case_id(request: HttpRequest) -> int | None:
     if timezone.now().timestamp() > float(opened.get("until", 0)):
         request.session.pop(SESSION_KEY, None)
         return None
+    if "case" not in opened:
+        return None
     return int(opened["case"])
+
+
+def _open_report(request: HttpRequest) -> OnlineReport | None:
+    """The online report (not yet a case) open in this session on this hall's host; once accepted, the
+    case it became opens instead (_open_case_id)."""
+    opened = request.session.get(SESSION_KEY)
+    if not isinstance(opened, dict) or opened.get("hall") != _hall(request).pk or "report" not in opened:
+        return None
+    if timezone.now().timestamp() > float(opened.get("until", 0)):
+        return None
+    return OnlineReport.objects.filter(pk=int(opened["report"])).first()
+
+
+def progress_report_open(request: HttpRequest, *, report: OnlineReport) -> None:
+    """Open an online report in the person's session (after sending it, or the digits on its link)."""
+    request.session.cycle_key()
+    until = timezone.now() + timedelta(minutes=settings.PROGRESS_SESSION_MINUTES)
+    request.session[SESSION_KEY] = {"report": report.pk, "hall": _hall(request).pk, "until": until.timestamp()}
 
 
 def _confirm(request: HttpRequest, *, case: Case, via: str, method: str) -> None:
@@ -135,7 +159,10 @@ QR_MODULE_MM = 0.6
 def progress_qr(request: HttpRequest, case: Case) -> dict[str, str | SafeString]:
     """The QR code of the case's progress link for a print on the hall's host: the link and an inline
     SVG (drawn by segno; no image request, no inline style or script: CSP as everywhere)."""
-    url = progress_link(origin=f"{request.scheme}://{request.get_host()}", token=progress_token_for_print(case=case))
+    token = progress_token_for_print(case=case)
+    if not token:  # erased (casework.retention): no link any more
+        return {}
+    url = progress_link(origin=f"{request.scheme}://{request.get_host()}", token=token)
     svg = segno.make(url, error="m").svg_inline(
         scale=QR_MODULE_MM, unit="mm", border=2, svgclass="progress-qr-code", title=_("QR code of the progress link")
     )
@@ -172,17 +199,35 @@ def progress_lookup(request: HttpRequest) -> HttpResponse:
                 return HttpResponseRedirect(reverse("progress:status"))
             errors["secret"] = str(WRONG)
     return _page(
-        request, "casework/progress/lookup.html", {"number": number, "errors": errors}, status=400 if errors else 200
+        request,
+        "casework/progress/lookup.html",
+        {"number": number, "errors": errors, "captcha": _captcha_for(request)},
+        status=400 if errors else 200,
     )
 
 
-def _code_request(request: HttpRequest, *, case: Case | None) -> HttpResponse | None:
-    """Send a code if allowed; None when the caller shows its "if the details match" answer."""
+class CaptchaForm(CaptchaFormMixin):
+    """The CAPTCHA of the "send me a code" forms (hallplatform/captcha.py), when the address must."""
+
+
+def _captcha_for(request: HttpRequest) -> Captcha | None:
+    """A picture for the "send me a code" form once the address asked for its first codes."""
+    return captcha_new() if captcha_required(client_ip(request)) else None
+
+
+def _code_request(request: HttpRequest, *, case: Case | None) -> tuple[HttpResponse | None, str]:
+    """Send a code if allowed. Returns (a 429 response, "") over the address's limit; (None, the
+    CAPTCHA's error) when the address had to solve the picture and did not: nothing sent, nothing
+    counted; else (None, "") and the caller shows its "if the details match" answer."""
     address = client_ip(request)
     if progress_code_address_refused(address=address):
-        return _too_many(request, 3600)
+        return _too_many(request, 3600), ""
+    form = CaptchaForm(request.POST, captcha=captcha_required(address))
+    if not form.is_valid():
+        return None, "; ".join(str(message) for message in form.errors.get("captcha_value") or [])
+    code_request_record(address=address, scope="progress")
     progress_code_send(case=case, address=address, hall=_hall(request))
-    return None
+    return None, ""
 
 
 @public_endpoint
@@ -194,13 +239,15 @@ def progress_code(request: HttpRequest) -> HttpResponse:
     number = request.POST.get("number", "").strip()[:NUMBER_MAX_LENGTH]
     errors: dict[str, str] = {}
     sent = False
+    captcha_error = ""
     if request.method == "POST":
         if not number:
             errors["number"] = _("Enter the NO of your case.")
         else:
-            if (blocked := _code_request(request, case=progress_case_by_number(number))) is not None:
+            blocked, captcha_error = _code_request(request, case=progress_case_by_number(number))
+            if blocked is not None:
                 return blocked
-            sent = True
+            sent = not captcha_error
     return _page(
         request,
         "casework/progress/lookup.html",
@@ -208,8 +255,10 @@ def progress_code(request: HttpRequest) -> HttpResponse:
             "number": number,
             "errors": errors,
             "code_sent": str(CODE_SENT) % {"minutes": max(1, settings.PROGRESS_CODE_SECONDS // 60)} if sent else "",
+            "captcha": _captcha_for(request),
+            "captcha_error": captcha_error,
         },
-        status=400 if errors else 200,
+        status=400 if errors or captcha_error else 200,
     )
 
 
@@ -221,6 +270,15 @@ def progress_status(request: HttpRequest) -> HttpResponse:
         return refused
     case_id = _open_case_id(request)
     case = Case.objects.filter(pk=case_id).select_related("handler").first() if case_id else None
+    report = _open_report(request) if case is None else None
+    if report is not None and report.case_id is not None:
+        case = Case.objects.filter(pk=report.case_id).select_related("handler").first()
+    elif report is not None:
+        return _page(
+            request,
+            "casework/progress/status.html",
+            {"summary": progress_report_summary(report=report, hall=_hall(request))},
+        )
     if case is None or not progress_visible(case):
         return HttpResponseRedirect(reverse("progress:lookup"))
     return _page(
@@ -249,6 +307,8 @@ def progress_token(request: HttpRequest, token: str) -> HttpResponse:
     key = token_key(token)
     address = client_ip(request)
     case = progress_case_by_token(token)
+    if case is None and (report := progress_report_by_token(token)) is not None:
+        return _report_token(request, report=report, key=key)
     if case is None:
         progress_failure_record(key=key, address=address)
         if wait := progress_blocked_seconds(key=key, address=address):
@@ -259,11 +319,13 @@ def progress_token(request: HttpRequest, token: str) -> HttpResponse:
             request, "casework/progress/status.html", {"summary": progress_summary(case=case, hall=_hall(request))}
         )
     errors: dict[str, str] = {}
-    code_sent = ""
+    code_sent = captcha_error = ""
     if request.method == "POST" and request.POST.get("action") == "code":
-        if (refused := _code_request(request, case=case)) is not None:
+        refused, captcha_error = _code_request(request, case=case)
+        if refused is not None:
             return refused
-        code_sent = str(CODE_SENT) % {"minutes": max(1, settings.PROGRESS_CODE_SECONDS // 60)}
+        if not captcha_error:
+            code_sent = str(CODE_SENT) % {"minutes": max(1, settings.PROGRESS_CODE_SECONDS // 60)}
     elif request.method == "POST":
         refused, method = _check(request, case=case, key=key, via="token")
         if refused is not None:
@@ -275,6 +337,47 @@ def progress_token(request: HttpRequest, token: str) -> HttpResponse:
         blocked_seconds = progress_blocked_seconds(key=key, address=address)
         if blocked_seconds:
             return _too_many(request, blocked_seconds)
+    return _page(
+        request,
+        "casework/progress/token.html",
+        {
+            "errors": errors,
+            "code_sent": code_sent,
+            "captcha": _captcha_for(request),
+            "captcha_error": captcha_error,
+        },
+        status=400 if errors or captcha_error else 200,
+    )
+
+
+def _report_token(request: HttpRequest, *, report: OnlineReport, key: str) -> HttpResponse:
+    """The progress link of an online report the window has not accepted: the last four digits of the
+    phone open it (no code: there is no case to send one for yet; asking answers the same)."""
+    address = client_ip(request)
+    opened = _open_report(request)
+    if opened is not None and opened.pk == report.pk and request.method == "GET":
+        return _page(
+            request,
+            "casework/progress/status.html",
+            {"summary": progress_report_summary(report=report, hall=_hall(request))},
+        )
+    if blocked := progress_blocked_seconds(key=key, address=address):
+        if request.method == "POST":
+            progress_failure_record(key=key, address=address)
+        return _too_many(request, blocked)
+    errors: dict[str, str] = {}
+    code_sent = ""
+    if request.method == "POST" and request.POST.get("action") == "code":
+        code_sent = str(CODE_SENT) % {"minutes": max(1, settings.PROGRESS_CODE_SECONDS // 60)}
+    elif request.method == "POST":
+        secret = request.POST.get("secret", "")[:SECRET_MAX_LENGTH]
+        if progress_report_secret_check(report=report, secret=secret):
+            progress_report_open(request, report=report)
+            return HttpResponseRedirect(request.path)
+        progress_failure_record(key=key, address=address)
+        if blocked := progress_blocked_seconds(key=key, address=address):
+            return _too_many(request, blocked)
+        errors["secret"] = str(WRONG)
     return _page(
         request,
         "casework/progress/token.html",

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.choices import SlipStatus
+from casework.choices import ReportStatus, SlipStatus
+from casework.reports import report_list_for_hall, report_screening_deadlines
 from casework.selectors import (
     FEEDBACK_STATES,
     FOLLOW_UP_STATES,
@@ -44,6 +45,27 @@ def _window_and_lead(request: HttpRequest, *, window: bool, lead: bool) -> list[
     badges = case_badges(hall_id=request.tenant.pk, case_ids=[c.pk for c in cases])  # type: ignore[attr-defined]
     sections: list[TodoSection] = []
     if window:
+        pending = list(report_list_for_hall(actor=request.user, hall=request.tenant, status=ReportStatus.PENDING)[:200])  # type: ignore[attr-defined]
+        due = report_screening_deadlines(hall=request.tenant, reports=pending)  # type: ignore[attr-defined]
+        now = timezone.now()
+        sections.append(
+            TodoSection.of(
+                "online_reports",
+                _("Online reports to screen"),
+                (
+                    TodoItem(
+                        number=f"R{r.pk}",
+                        matter=r.matter_name,
+                        url=reverse("cases:online_report", args=[r.pk]),
+                        action=_("Accept or decline"),
+                        badge=deadline_badge(due[r.pk], now) if r.pk in due else None,
+                        since=r.submitted_at,
+                    )
+                    for r in pending
+                ),
+                more_url=reverse("cases:online_reports"),
+            )
+        )
         screen = [c for c in cases if c.status in TO_SCREEN_STATES]
         sections.append(
             TodoSection.of(

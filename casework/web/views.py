@@ -14,23 +14,41 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casework.choices import UNSATISFIED, ApplicantKind, CaseResult, CaseStatus, Channel, HandlingCategory
+from casework.choices import (
+    UNSATISFIED,
+    ApplicantKind,
+    CaseResult,
+    CaseStatus,
+    Channel,
+    HandlingCategory,
+    SlipStatus,
+)
+from casework.duplicates import (
+    ELSEWHERE_SHOWN,
+    case_duplicate_link,
+    case_index_list_elsewhere,
+    case_links_of,
+    case_list_elsewhere_of_case,
+)
 from casework.freetext import FREE_TEXT
 from casework.interface import case_page_extras, home_sections
 from casework.models import Case, TransferSlip
+from casework.retention import case_retention_hold_set, may_hold
 from casework.selectors import (
     CaseFilters,
     case_badges,
     case_get_for_staff,
     case_list_earlier_of_person,
     case_list_ordered_for_staff,
+    case_note_list_for_staff,
     case_search_for_staff,
     case_steps_allowed,
     case_timeline,
@@ -50,19 +68,27 @@ from casework.services import (
     case_close_undo,
     case_feedback_record,
     case_follow_up,
+    case_handler_choices,
+    case_handler_reassign,
     case_meeting_request_decline,
+    case_note_add,
     case_register,
+    case_registration_amend,
     case_reopen,
     case_reveal,
     case_reveal_free_text,
+    case_reveal_refused_record,
     case_screen_out,
     case_screen_out_check,
     case_screen_out_undo,
     case_sms_opt_out_set,
     case_supervisor_view_record,
     case_supplement_received,
+    case_supplement_request,
     case_transfer,
     case_undo_minutes,
+    document_indexes,
+    phone_indexes,
     slip_extension_decide,
     slip_reroute,
     slip_withdraw,
@@ -70,6 +96,7 @@ from casework.services import (
 from casework.web.display import personal_fields, problem_text, timeline_entry
 from casework.web.forms import (
     ActionForm,
+    AmendForm,
     AnswerForm,
     CaseFilterForm,
     CaseSearchForm,
@@ -78,12 +105,16 @@ from casework.web.forms import (
     FeedbackForm,
     FollowUpForm,
     MeetingDeclineForm,
+    NoteForm,
+    ReassignForm,
     RegistrationForm,
     ReopenForm,
     RerouteForm,
+    RetentionHoldForm,
     ScreenOutForm,
     SmsOptOutForm,
     SupplementForm,
+    SupplementRequestForm,
     TransferForm,
     UndoForm,
     WithdrawForm,
@@ -94,16 +125,17 @@ from casework.web.forms import (
 from casework.web.person_progress import progress_qr
 from casework.web.progress import case_progress, ordered_steps, primary_step
 from casework.web.todo import home_todo_sections
+from hallindex.models import CaseIndex
 from hallplatform.accounts.access import request_roles, requires_roles
 from hallplatform.accounts.models import RoleKind
 from hallplatform.deadlines.badges import badge_html, worst_badge
-from hallplatform.personal import DocumentType, free_text, mask_name, normalise_mobile
+from hallplatform.personal import DocumentType, free_text, is_mobile, mask_name, normalise_phone
 from hallplatform.todo import todo_summary
 from tenants.models import Hall
 from tenants.selectors import department_list_routable_from
 
 # Who reads the hall's cases, and who works them (the city supervisor reads only).
-READ_ROLES = (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR)
+READ_ROLES = (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR, RoleKind.DISCIPLINE_INSPECTOR)
 WORK_ROLES = (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD)
 PAGE_SIZE = 50
 EARLIER_SHOWN = 10
@@ -260,11 +292,16 @@ def case_search(request: HttpRequest) -> HttpResponse:
 
 
 def _earlier(
-    *, phone: str = "", document_type: str = "", document_number: str = "", exclude: int | None = None
+    *,
+    phone: str = "",
+    document_type: str = "",
+    document_number: str = "",
+    exclude: int | None = None,
+    hall: Hall | None = None,
 ) -> dict[str, Any] | None:
     """Earlier cases of the same person (repeat reporters), by phone or document; masked."""
     try:
-        phone = normalise_mobile(phone) if (phone or "").strip() else ""
+        phone = normalise_phone(phone) if (phone or "").strip() else ""
     except ValidationError:
         phone = ""
     number = (document_number or "").strip()
@@ -277,7 +314,24 @@ def _earlier(
         cases = cases.exclude(pk=exclude)
     count = cases.count()
     shown = list(cases.only("id", "number", "registered_at", "status", "matter_name", "applicant_name")[:EARLIER_SHOWN])
-    return {"count": count, "cases": [{"case": c, "name": mask_name(c.applicant_name)} for c in shown]}
+    cases_shown = [{"case": c, "name": mask_name(c.applicant_name)} for c in shown]
+    result: dict[str, Any] = {"count": count, "cases": cases_shown}
+    if hall is not None:  # the registration form: the same person in the city's other halls too
+        result["elsewhere"] = _elsewhere_rows(
+            case_index_list_elsewhere(
+                hall=hall,
+                phone_indexes=phone_indexes(phone) if phone else [],
+                document_indexes=document_indexes(document_type, number) if number else [],
+            )
+        )
+    return result
+
+
+def _elsewhere_rows(rows: Any) -> list[dict[str, Any]]:
+    """Other halls' cases of the person (the public index: NO, hall, matter masked, status; nothing
+    that identifies the person), with their status label."""
+    labels = dict(CaseStatus.choices)
+    return [{"row": row, "status_label": labels.get(row.status, row.status)} for row in rows[:ELSEWHERE_SHOWN]]
 
 
 @requires_roles(*WORK_ROLES)
@@ -299,6 +353,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
             phone=request.POST.get("phone", ""),
             document_type=request.POST.get("document_type", ""),
             document_number=request.POST.get("document_number", ""),
+            hall=_hall(request),
         )
         mark_first_error(form)
     else:
@@ -314,6 +369,7 @@ def person_lookup(request: HttpRequest) -> HttpResponse:
         phone=request.GET.get("phone", ""),
         document_type=request.GET.get("document_type", ""),
         document_number=request.GET.get("document_number", ""),
+        hall=_hall(request),
     )
     return render(request, "casework/case/_earlier_cases.html", {"earlier": earlier})
 
@@ -327,11 +383,14 @@ STEP_NAMES = {
     "answer": "answer",
     "transfer": "transfer",
     "supplement": "supplement_received",
+    "supplement-request": "supplement_request",
     "feedback": "feedback",
     "follow-up": "follow_up",
     "reopen": "reopen",
     "close": "close",
     "sms-opt-out": "sms_opt_out",
+    "reassign": "reassign",
+    "amend": "amend",
 }
 
 
@@ -353,11 +412,16 @@ def _action_forms(
         "answer": lambda: AnswerForm(initial=initial, action="answer"),
         "transfer": lambda: TransferForm(initial=initial, departments=routable()),
         "supplement": lambda: SupplementForm(initial=initial, action="supplement"),
-        "feedback": lambda: FeedbackForm(initial=initial, sms_opt_out=case.sms_opt_out),
+        "supplement-request": lambda: SupplementRequestForm(initial=initial, action="supplement-request"),
+        "feedback": lambda: FeedbackForm(
+            initial=initial, sms_opt_out=case.sms_opt_out, landline=not is_mobile(case.phone or "")
+        ),
         "follow-up": lambda: FollowUpForm(initial=initial),
         "reopen": lambda: ReopenForm(initial=initial, action="reopen"),
         "close": lambda: CloseForm(initial=initial, action="close"),
         "sms-opt-out": lambda: SmsOptOutForm(initial={**initial, "opt_out": case.sms_opt_out}, action="sms-opt-out"),
+        "reassign": lambda: ReassignForm(initial=initial, handlers=_handlers(request, case)),
+        "amend": lambda: AmendForm(initial=AmendForm.initial_of(case)),
     }
     forms: dict[str, ActionForm] = {}
     for action, make in makers.items():
@@ -459,6 +523,8 @@ def _case_context(
     bound: ActionForm | None = None,
     revealed: dict[str, str] | None = None,
     free_text_revealed: bool = False,
+    hold_form: ActionForm | None = None,
+    note_form: NoteForm | None = None,
 ) -> dict[str, Any]:
     """The case page's context. ``revealed``: personal fields shown in clear, ``free_text_revealed``:
     the free texts shown in clear, both only after the audited reveal (casework.services)."""
@@ -496,6 +562,9 @@ def _case_context(
             document_number=case.document_number,
             exclude=case.pk,
         ),
+        # the same person's cases in the city's other halls, and the links made (duplicates across halls)
+        "elsewhere": _elsewhere_rows(case_list_elsewhere_of_case(case=case, hall=hall)),
+        "linked_elsewhere": case_links_of(hall=hall, case_id=case.pk),
         "forms": forms,
         "reroutes": reroutes,
         # meetings and supervision orders about the case, from the apps that register them
@@ -503,6 +572,13 @@ def _case_context(
         "orders": [],
         **case_page_extras(hall_id=hall.pk, case_id=case.pk),
         "has_notice": bool(_told(case)),
+        "has_supplement_notice": bool(_supplement_asked(case)),
+        # retention (casework.retention): erased or held, and the hold's form for the lead or supervisor
+        "may_hold": may_hold(request.user, hall),
+        "hold_form": hold_form
+        or RetentionHoldForm(
+            initial={"version": case.version, "hold": not case.retention_hold}, action="retention-hold"
+        ),
         # the hall lead decides the window's request for a joint meeting: convene, or decline
         "may_decide_meeting": case.meeting_requested and RoleKind.HALL_LEAD in request_roles(request),
         # who may start a joint meeting or a supervision order from the case (the links, ``start_links``,
@@ -510,6 +586,10 @@ def _case_context(
         "may_coordinate": bool(request_roles(request) & {RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR}),
         # the departments' requests for more time (延期) waiting for the hall's lead
         "extension_requests": _extension_requests(request, case, [slip for slip, _badge in slips], bound),
+        # internal notes (内部备注): the hall's staff only, never on a print
+        "notes": list(case_note_list_for_staff(actor=request.user, case=case)) if works else [],
+        "note_form": (note_form or NoteForm(slips=[slip for slip, _badge in slips])) if works else None,
+        "notes_url": reverse("cases:notes", args=[case.pk]),
     }
 
 
@@ -618,6 +698,25 @@ def case_meeting_decline_view(request: HttpRequest, case_id: int) -> HttpRespons
     return redirect("cases:detail", case_id=case.pk)
 
 
+@requires_roles(*WORK_ROLES)
+@require_POST
+def case_link_elsewhere_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Link the case to the same person's case in another hall of the city (duplicates across halls).
+    A refusal is shown as a message and changes nothing."""
+    case = case_get_for_staff(actor=request.user, case_id=case_id)
+    other_id = request.POST.get("other", "")
+    other = CaseIndex.objects.select_related("hall").filter(pk=int(other_id)).first() if other_id.isdigit() else None
+    try:
+        link = case_duplicate_link(case=case, hall=_hall(request), actor=request.user, other=other)
+    except ValidationError as exc:
+        for texts in _errors(exc).values():
+            for text in texts:
+                messages.error(request, text)
+    else:
+        messages.success(request, _("Linked to %(number)s.") % {"number": link.other_number})
+    return redirect("cases:detail", case_id=case.pk)
+
+
 Perform = Callable[[Case, Any, Any], str]
 
 
@@ -688,6 +787,14 @@ def _supplement(case: Case, actor: Any, form: Any) -> str:
     return _("The materials are recorded as received; the departments' deadlines run again.")
 
 
+def _supplement_request(case: Case, actor: Any, form: Any) -> str:
+    data = form.cleaned_data
+    case_supplement_request(
+        case=case, actor=actor, note=data["note"], due=data["due"], expected_version=data["version"]
+    )
+    return _("The materials to supplement are recorded; print the notice for the person.")
+
+
 def _feedback(case: Case, actor: Any, form: Any) -> str:
     data = form.cleaned_data
     case_feedback_record(
@@ -695,7 +802,7 @@ def _feedback(case: Case, actor: Any, form: Any) -> str:
         actor=actor,
         method=data["method"],
         content=data["content"],
-        send_sms=data["send_sms"],
+        send_sms=data.get("send_sms", False),
         expected_version=data["version"],
     )
     return _("The feedback to the person is recorded.")
@@ -739,6 +846,26 @@ def _undo_screen_out(case: Case, actor: Any, form: Any) -> str:
     return _("“Not accepted” is taken back; the case is registered again.")
 
 
+def _handlers(request: HttpRequest, case: Case) -> list[Any]:
+    """The people the case may be given to: the hall's window staff and leads but its handler."""
+    return [person for person in case_handler_choices(hall_id=_hall(request).pk) if person.pk != case.handler_id]
+
+
+def _reassign(case: Case, actor: Any, form: Any) -> str:
+    data = form.cleaned_data
+    handler = next((p for p in form.handlers if p.pk == data["handler"]), None)
+    case = case_handler_reassign(case=case, actor=actor, handler=handler, expected_version=data["version"])
+    return _("The case is now handled by %(name)s.") % {"name": case.handler}
+
+
+def _amend(case: Case, actor: Any, form: Any) -> str:
+    data = form.cleaned_data
+    case_registration_amend(
+        case=case, actor=actor, changes=form.changes(case), reason=data["reason"], expected_version=data["version"]
+    )
+    return _("The registration is corrected.")
+
+
 def _sms_opt_out(case: Case, actor: Any, form: Any) -> str:
     case_sms_opt_out_set(case=case, actor=actor, opt_out=form.cleaned_data["opt_out"])
     return _("The SMS preference is saved.")
@@ -761,13 +888,18 @@ def _bind(request: HttpRequest, case: Case, action: str) -> tuple[ActionForm, Pe
             raise Http404
         return WithdrawForm(data, slip_id=slip_id), _withdraw
     if action == "feedback":
-        return FeedbackForm(data, sms_opt_out=case.sms_opt_out), _feedback
+        return FeedbackForm(data, sms_opt_out=case.sms_opt_out, landline=not is_mobile(case.phone or "")), _feedback
     if action == "follow-up":
         return FollowUpForm(data), _follow_up
+    if action == "reassign":
+        return ReassignForm(data, handlers=_handlers(request, case)), _reassign
+    if action == "amend":
+        return AmendForm(data), _amend
     simple: dict[str, tuple[type[ActionForm], Perform]] = {
         "screen-out": (ScreenOutForm, _screen_out),
         "answer": (AnswerForm, _answer),
         "supplement": (SupplementForm, _supplement),
+        "supplement-request": (SupplementRequestForm, _supplement_request),
         "reopen": (ReopenForm, _reopen),
         "close": (CloseForm, _close),
         "sms-opt-out": (SmsOptOutForm, _sms_opt_out),
@@ -823,6 +955,26 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     return render(request, "casework/case_detail.html", _case_context(request, case, bound=form))
 
 
+@requires_roles(*WORK_ROLES, RoleKind.DISCIPLINE_INSPECTOR)
+@require_POST
+def case_note_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Add an internal note to the case, or about one of its slips (casework.services.case_note_add)."""
+    case = case_get_for_staff(actor=request.user, case_id=case_id)
+    slips = [slip for slip, _badge in slip_list_for_case(case=case)]
+    form = NoteForm(request.POST, slips=slips)
+    if form.is_valid():
+        slip = next((s for s in slips if s.pk == form.cleaned_data.get("slip")), None)
+        try:
+            case_note_add(case=case, actor=request.user, text=form.cleaned_data["text"], slip=slip)
+        except ValidationError as exc:
+            add_service_errors(form, _errors(exc))
+        else:
+            messages.success(request, _("The note is added."))
+            return HttpResponseRedirect(reverse("cases:detail", args=[case.pk]) + "#notes")
+    messages.error(request, _("The note was not saved; see the errors below."))
+    return render(request, "casework/case_detail.html", _case_context(request, case, note_form=form), status=400)
+
+
 @requires_roles(*WORK_ROLES)
 @require_POST
 @never_cache
@@ -837,12 +989,17 @@ def case_reveal_view(request: HttpRequest, case_id: int) -> HttpResponse:
         try:
             case_reveal_free_text(case=case, actor=request.user)
         except PermissionDenied as exc:
+            case_reveal_refused_record(case=case, actor=request.user, field=field)
             messages.error(request, str(exc))
             return render(request, "casework/case_detail.html", _case_context(request, case), status=403)
+        except ValidationError as exc:  # erased (casework.retention)
+            messages.error(request, " ".join(" ".join(m) for m in _errors(exc).values()))
+            return render(request, "casework/case_detail.html", _case_context(request, case), status=400)
         return render(request, "casework/case_detail.html", _case_context(request, case, free_text_revealed=True))
     try:
         value = case_reveal(case=case, actor=request.user, field=field)
     except PermissionDenied as exc:
+        case_reveal_refused_record(case=case, actor=request.user, field=field)
         if htmx:
             return render(request, "casework/case/_revealed.html", {"refused": str(exc)}, status=403)
         messages.error(request, str(exc))
@@ -853,6 +1010,36 @@ def case_reveal_view(request: HttpRequest, case_id: int) -> HttpResponse:
     if htmx:
         return render(request, "casework/case/_revealed.html", {"value": value, "field": field})
     return render(request, "casework/case_detail.html", _case_context(request, case, revealed={field: value}))
+
+
+@requires_roles(RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR)
+@require_POST
+def case_retention_hold_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Set or lift the case's retention hold (casework.retention.case_retention_hold_set): the hall's
+    lead or the city's supervisor. Refused: the page again with the errors, nothing changed."""
+    case = case_get_for_staff(actor=request.user, case_id=case_id)
+    form = RetentionHoldForm(request.POST, action="retention-hold")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            case_retention_hold_set(
+                case=case,
+                actor=request.user,
+                hold=data["hold"],
+                reason=data["reason"],
+                expected_version=data["version"],
+            )
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+            return render(request, "casework/case_detail.html", _case_context(request, case), status=403)
+        except ValidationError as exc:
+            form.add_service_errors(_errors(exc))
+        else:
+            messages.success(request, _("The retention hold is saved."))
+            return redirect("cases:detail", case_id=case.pk)
+    messages.error(request, _("The step was not saved; see the errors below."))
+    context = _case_context(request, case, hold_form=form)
+    return render(request, "casework/case_detail.html", context, status=400)
 
 
 # --- Print views ----------------------------------------------------------------------------------
@@ -868,10 +1055,14 @@ def print_registration(request: HttpRequest, case_id: int) -> HttpResponse:
     case = case_get_for_staff(actor=request.user, case_id=case_id)
     revealed: dict[str, str] = {}
     free_text_revealed = False
-    if request.GET.get("reveal") == "1":
-        for field in REVEALABLE_FIELDS:
-            revealed[field] = case_reveal(case=case, actor=request.user, field=field)  # PermissionDenied: 403
-        case_reveal_free_text(case=case, actor=request.user)
+    if request.GET.get("reveal") == "1" and case.erased_at is None:
+        try:
+            for field in REVEALABLE_FIELDS:
+                revealed[field] = case_reveal(case=case, actor=request.user, field=field)
+            case_reveal_free_text(case=case, actor=request.user)
+        except PermissionDenied:  # 403, and on record
+            case_reveal_refused_record(case=case, actor=request.user, field=REVEALABLE_FIELDS[0])
+            raise
         free_text_revealed = True
     return render(
         request,
@@ -883,6 +1074,51 @@ def print_registration(request: HttpRequest, case_id: int) -> HttpResponse:
             "problem": problem_text(case, revealed=free_text_revealed),
             "free_text_revealed": free_text_revealed,
             "revealed": bool(revealed),
+            "printed_at": timezone.now(),
+            "progress_qr": progress_qr(request, case),
+        },
+    )
+
+
+def _supplement_asked(case: Case) -> list[tuple[str, str]]:
+    """What the person is asked to bring, for the 补正通知书: each department waiting for materials
+    (its slip's note), else the window's own request (the case's note); the texts unmasked (the
+    caller passes them through ``free_text``). Empty when nothing is asked now."""
+    if case.status != CaseStatus.AWAITING_SUPPLEMENT or case.erased_at is not None:
+        return []
+    waiting = [
+        (slip.department.name, slip.supplement_note)
+        for slip in TransferSlip.objects.filter(case=case, status=SlipStatus.AWAITING_SUPPLEMENT)
+        .select_related("department")
+        .order_by("sent_at", "id")
+        if slip.supplement_note
+    ]
+    if waiting:
+        return waiting
+    return [("", case.supplement_note)] if case.supplement_note else []
+
+
+@requires_roles(*READ_ROLES)
+@require_GET
+def print_supplement(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The 补正通知书: what is missing, by when, how to hand it in, the hall's contact, a seal box and
+    the progress QR code, on one A4 page. The texts masked as on every print (the person holds it);
+    404 when nothing is asked of the person now."""
+    case = case_get_for_staff(actor=request.user, case_id=case_id)
+    asked = _supplement_asked(case)
+    if not asked:
+        raise Http404
+    hall = _hall(request)
+    return render(
+        request,
+        "casework/print/supplement_notice.html",
+        {
+            "case": case,
+            "hall": hall,
+            "contact": Hall.objects.filter(pk=hall.pk).values("phone", "address").first() or {},
+            "addressee": case.enterprise_name if case.applicant_kind == ApplicantKind.ENTERPRISE else "",
+            "asked": [(department, free_text(text, revealed=False)) for department, text in asked],
+            "due": case.supplement_due,
             "printed_at": timezone.now(),
             "progress_qr": progress_qr(request, case),
         },

@@ -148,6 +148,37 @@ class ProposalsSerializer(serializers.Serializer):
     red_slips = RedSlipSerializer(many=True)
 
 
+class DuplicateCaseSerializer(serializers.Serializer):
+    hall = HallRefSerializer()
+    case_id = serializers.IntegerField()
+    number = serializers.CharField()
+    matter_name = serializers.CharField(help_text="As the cross-hall index keeps it (masked).")
+    status = serializers.CharField()
+    registered_at = serializers.DateTimeField()
+    linked = serializers.BooleanField(help_text="Linked by a window to another case of the group.")
+
+
+class DuplicateGroupSerializer(serializers.Serializer):
+    linked = serializers.BooleanField(help_text="Every case of the group is linked.")
+    halls = serializers.IntegerField()
+    cases = DuplicateCaseSerializer(many=True)
+
+
+class CaseLinkSerializer(serializers.Serializer):
+    hall = HallRefSerializer()
+    number = serializers.CharField()
+    other_hall = HallRefSerializer()
+    other_number = serializers.CharField()
+    linked_at = serializers.DateTimeField()
+
+
+class DuplicatesSerializer(serializers.Serializer):
+    city = HallRefSerializer()
+    window_days = serializers.IntegerField()
+    groups = DuplicateGroupSerializer(many=True)
+    links = CaseLinkSerializer(many=True)
+
+
 # --- Joint meetings --------------------------------------------------------------------------------
 
 

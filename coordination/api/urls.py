@@ -9,6 +9,7 @@ from coordination.api import views
 urlpatterns: list[URLPattern | URLResolver] = [
     path("portal/overview/", views.PortalOverviewView.as_view(), name="api-portal-overview"),
     path("portal/proposals/", views.PortalProposalsView.as_view(), name="api-portal-proposals"),
+    path("portal/duplicates/", views.PortalDuplicatesView.as_view(), name="api-portal-duplicates"),
     path("meetings/", views.MeetingListView.as_view(), name="api-meetings"),
     path("meetings/<int:pk>/", views.MeetingDetailView.as_view(), name="api-meeting"),
     path("meetings/<int:pk>/respond/", views.MeetingRespondView.as_view(), name="api-meeting-respond"),

@@ -34,6 +34,7 @@ from rest_framework.views import APIView
 from coordination import selectors, services
 from coordination.api.serializers import (
     CityQuerySerializer,
+    DuplicatesSerializer,
     MeetingConveneSerializer,
     MeetingDetailSerializer,
     MeetingRespondSerializer,
@@ -55,6 +56,7 @@ from coordination.api.serializers import (
     VersionSerializer,
 )
 from coordination.models import JointMeeting, MeetingCase, MeetingInvitation, MeetingResolution, SupervisionOrder
+from hallindex.duplicates import DUPLICATE_WINDOW_DAYS, case_link_list_for_city, duplicate_groups_for_city
 from hallindex.models import SlipIndex
 from hallplatform.accounts.access import requires_roles
 from hallplatform.accounts.models import DEPARTMENT_ROLES, User
@@ -139,6 +141,47 @@ class PortalProposalsView(APIView):
         city = _city(request)
         proposals = selectors.supervision_proposals(city=city)
         return Response(ProposalsSerializer({"city": city, **proposals}).data)
+
+
+@requires_roles(R.CITY_SUPERVISOR)
+class PortalDuplicatesView(APIView):
+    """Likely and linked duplicates across the city's halls: the same person (by blind index, never a
+    value) in two or more halls in the last 90 days; numbers, halls, matters and states only."""
+
+    permission_classes = [HasRoleOnHost, OnPortalHost]
+
+    @extend_schema(
+        summary="Duplicates across halls",
+        parameters=[CityQuerySerializer],
+        responses={200: DuplicatesSerializer, **READ_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        city = _city(request)
+        groups = [
+            {
+                "linked": group.linked,
+                "halls": group.halls,
+                "cases": [
+                    {
+                        "hall": row.hall,
+                        "case_id": row.case_id,
+                        "number": row.number,
+                        "matter_name": row.matter_name,
+                        "status": row.status,
+                        "registered_at": row.registered_at,
+                        "linked": group.is_linked(row),
+                    }
+                    for row in group.cases
+                ],
+            }
+            for group in duplicate_groups_for_city(city_ids=[city.pk])
+        ]
+        links = list(case_link_list_for_city(city_ids=[city.pk])[:DUPLICATE_LINKS_LISTED])
+        data = {"city": city, "window_days": DUPLICATE_WINDOW_DAYS, "groups": groups, "links": links}
+        return Response(DuplicatesSerializer(data).data)
+
+
+DUPLICATE_LINKS_LISTED = 200
 
 
 # --- Joint meetings --------------------------------------------------------------------------------

@@ -9,7 +9,14 @@ from django.shortcuts import render
 from coordination.web.display import overview_rows_html
 from coordination.web.todo import city_department_sections, supervisor_sections
 from coordination.web.views import overview_rows
-from hallplatform.accounts.models import DEPARTMENT_ROLES, OPERATOR_ROLES, SYSTEM_DUTY_ROLES, RoleAssignment, RoleKind
+from hallplatform.accounts.models import (
+    CITY_ROLES,
+    DEPARTMENT_ROLES,
+    OPERATOR_ROLES,
+    SYSTEM_DUTY_ROLES,
+    RoleAssignment,
+    RoleKind,
+)
 from hallplatform.todo import todo_summary
 from tenants.models import Hall
 
@@ -28,7 +35,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     if kinds & set(SYSTEM_DUTY_ROLES):
         halls = list(Hall.objects.select_related("parent").order_by("level", "region_code"))
     else:
-        city_ids = [a.hall_id for a in assignments if a.kind == RoleKind.CITY_SUPERVISOR]
+        city_ids = [a.hall_id for a in assignments if a.kind in CITY_ROLES]
         halls = list(
             Hall.objects.filter(pk__in=city_ids)
             .union(Hall.objects.filter(parent_id__in=city_ids))
@@ -57,5 +64,6 @@ def portal_home(request: HttpRequest) -> HttpResponse:
             "sections": sections,
             "summary": todo_summary(sections),
             "is_supervisor": bool(supervised),
+            "is_inspector": RoleKind.DISCIPLINE_INSPECTOR in kinds,
         },
     )

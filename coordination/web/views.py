@@ -74,6 +74,7 @@ from coordination.web.forms import (
     add_service_errors,
     blocking_errors,
 )
+from hallindex.duplicates import DUPLICATE_WINDOW_DAYS, case_link_list_for_city, duplicate_groups_for_city
 from hallplatform.accounts.access import request_roles, requires_roles
 from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleKind
 from hallplatform.deadlines.badges import DeadlineBadge, deadline_badge
@@ -231,6 +232,48 @@ def meeting_requests(request: HttpRequest) -> HttpResponse:
             origins[row.hall_id] = hall_origin(request, row.hall.code)
         rows.append(_meeting_request_row(request, row, origins[row.hall_id]))
     return render(request, "coordination/meeting_requests.html", {"rows": rows})
+
+
+@requires_roles(SUPERVISOR)
+@require_GET
+def duplicates(request: HttpRequest) -> HttpResponse:
+    """Linked and likely duplicate cases across the halls of the supervisor's city: the same person
+    (by the keyed blind indexes of the public index, never a value) in two or more halls in the last
+    90 days. Numbers, halls, matters and states only."""
+    cities = selectors.cities_supervised_by(request.user)
+    city_id = request.GET.get("city", "")
+    city = selectors.city_for_supervisor(
+        actor=request.user, city_id=int(city_id) if city_id.isdigit() else None, cities=cities
+    )
+    origins: dict[int, str] = {}
+
+    def origin(hall: Hall) -> str:
+        if hall.pk not in origins:
+            origins[hall.pk] = hall_origin(request, hall.code)
+        return origins[hall.pk]
+
+    groups = [
+        {
+            "linked": group.linked,
+            "halls": group.halls,
+            "cases": [
+                {
+                    "row": row,
+                    "url": f"{origin(row.hall)}/cases/{row.case_id}/",
+                    "status": _case_status_label(row.status),
+                    "linked": group.is_linked(row),
+                }
+                for row in group.cases
+            ],
+        }
+        for group in duplicate_groups_for_city(city_ids=[city.pk])
+    ]
+    links = list(case_link_list_for_city(city_ids=[city.pk])[:PAGE_SIZE])
+    return render(
+        request,
+        "coordination/duplicates.html",
+        {"city": city, "cities": cities, "groups": groups, "links": links, "window_days": DUPLICATE_WINDOW_DAYS},
+    )
 
 
 @requires_roles(SUPERVISOR)
@@ -889,6 +932,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
             "orders": _order_rows(orders.select_related("slip")[:PAGE_SIZE]),
             "resolutions": [(r, _badge(r.deadline, now)) for r in resolutions],
             "slips": [(s, _badge(s.deadline, now)) for s in slips],
+            "led_department_ids": selectors.department_ids_led_by(request.user),
             "is_department": bool(roles & set(DEPARTMENT_ROLES)),
         },
     )

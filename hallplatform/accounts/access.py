@@ -7,7 +7,7 @@ role there:
 * window staff and hall lead of that hall;
 * department handler or lead of a department stationed in that hall, or of a city-level department
   of the hall's city (they see only the slips addressed to them: casework.access);
-* city supervisor of the city the hall belongs to;
+* city supervisor and discipline inspector (纪检监察, read-only) of the city the hall belongs to;
 * on the slip pages only (views marked ``routed_department_endpoint``), handler or lead of a department
   of another county of the same city to which this hall has sent a slip: transfers across halls
   (异地转办) reach them, and they open the slip on the sending hall's host like a city-level
@@ -27,14 +27,20 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 
-from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES, OPERATOR_ROLES, RoleAssignment, RoleKind
+from hallplatform.accounts.models import (
+    CITY_ROLES,
+    DEPARTMENT_ROLES,
+    HALL_ROLES,
+    OPERATOR_ROLES,
+    RoleAssignment,
+)
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from tenants.routing import HallRoute
 
-PUBLIC_HOST_ROLES = frozenset({RoleKind.CITY_SUPERVISOR, *OPERATOR_ROLES, *DEPARTMENT_ROLES})
+PUBLIC_HOST_ROLES = frozenset({*CITY_ROLES, *OPERATOR_ROLES, *DEPARTMENT_ROLES})
 
 # The host a session was opened on (set at login): presented to another host, the session is anonymous.
 SESSION_HOST_KEY = "_bancheng_host"
@@ -63,7 +69,7 @@ def roles_for(*, user: Any, route: HallRoute | None, routed: bool = False) -> fr
                 department__hall__level="city",
                 department__is_active=True,
             )
-            | Q(kind=RoleKind.CITY_SUPERVISOR, hall_id=route.city_id)
+            | Q(kind__in=CITY_ROLES, hall_id=route.city_id)
         )
         if routed:
             # Another county's department receives slips across halls (异地转办): on the slip pages

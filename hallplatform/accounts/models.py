@@ -12,7 +12,11 @@ class User(AbstractUser):
     """One login per person, usable on every host where the person holds a role."""
 
     display_name = models.CharField(_("name"), max_length=50, blank=True)
+    # The work mobile: where SMS notices to the person go (notifications/contacts.py).
     work_phone = models.CharField(_("work phone"), max_length=30, blank=True)
+    # The phone printed next to the person's name as 经办人 on the 登记表 and the 转办单: a desk
+    # landline (with extension) or a mobile, normalised by hallplatform.personal.normalise_phone.
+    office_phone = models.CharField(_("office phone"), max_length=30, blank=True)
 
     class Meta:
         verbose_name = _("user")
@@ -21,6 +25,11 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.username
 
+    @property
+    def printed_phone(self) -> str:
+        """The phone the forms print for the person: the office phone, else the work mobile."""
+        return self.office_phone or self.work_phone
+
 
 class RoleKind(models.TextChoices):
     WINDOW_STAFF = "window_staff", _("Window staff")
@@ -28,6 +37,9 @@ class RoleKind(models.TextChoices):
     DEPARTMENT_HANDLER = "department_handler", _("Department handler")
     DEPARTMENT_LEAD = "department_lead", _("Department lead")
     CITY_SUPERVISOR = "city_supervisor", _("City supervisor")
+    # 纪检监察: reads every hall of its city (cases, timelines, the audit trail), never reveals,
+    # never changes anything (docs/personal-data.md "Discipline inspection").
+    DISCIPLINE_INSPECTOR = "discipline_inspector", _("Discipline inspection")
     # The combined operator (small deployments): system, security and audit administration at once.
     PLATFORM_OPERATOR = "platform_operator", _("Platform operator")
     # Separation of duties (三员分立, GB/T 22239 level 3): each of the operator's duties alone.
@@ -44,6 +56,8 @@ OPERATOR_ROLES = (RoleKind.PLATFORM_OPERATOR, RoleKind.SYSTEM_ADMIN, RoleKind.SE
 SYSTEM_DUTY_ROLES = (RoleKind.PLATFORM_OPERATOR, RoleKind.SYSTEM_ADMIN)  # halls, calendar, notices, workers
 SECURITY_DUTY_ROLES = (RoleKind.PLATFORM_OPERATOR, RoleKind.SECURITY_ADMIN)  # people, roles, tokens, lockouts
 AUDIT_DUTY_ROLES = (RoleKind.PLATFORM_OPERATOR, RoleKind.AUDIT_ADMIN)  # reads the security log and audit trail
+# Roles given in a city (``hall`` is the city hall) that reach every hall of it.
+CITY_ROLES = (RoleKind.CITY_SUPERVISOR, RoleKind.DISCIPLINE_INSPECTOR)
 
 
 class RoleAssignment(models.Model):
@@ -85,7 +99,7 @@ class RoleAssignment(models.Model):
                 name="role_scope_matches_kind",
                 condition=(
                     Q(
-                        kind__in=["window_staff", "hall_lead", "city_supervisor"],
+                        kind__in=["window_staff", "hall_lead", "city_supervisor", "discipline_inspector"],
                         hall__isnull=False,
                         department__isnull=True,
                     )

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from hallplatform.accounts.models import (
     API_TOKEN_NAME_MAX_LENGTH,
+    CITY_ROLES,
     DEPARTMENT_ROLES,
     HALL_ROLES,
     OPERATOR_ROLES,
@@ -52,7 +53,7 @@ def role_grant(
         raise ValidationError({"role": [_("Unknown role “%(kind)s”.") % {"kind": kind}]})
     # A scope the role does not take is refused, not ignored: `--role platform_operator --hall x`
     # is a mistake, and ignoring the hall would make a platform-wide administrator.
-    if hall_code and kind not in (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR):
+    if hall_code and kind not in (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD, *CITY_ROLES):
         raise ValidationError({"hall": [_("The role “%(kind)s” is not given in a hall.") % {"kind": kind}]})
     if department_code and kind not in DEPARTMENT_ROLES:
         raise ValidationError({"department": [_("The role “%(kind)s” is not given in a department.") % {"kind": kind}]})
@@ -64,11 +65,11 @@ def role_grant(
             raise ValidationError(
                 {"department": [_("Name the department as <hall code>/<department code>, e.g. wengyuan/rsj.")]}
             )
-    elif kind in (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR):
+    elif kind in (RoleKind.WINDOW_STAFF, RoleKind.HALL_LEAD, *CITY_ROLES):
         hall = Hall.objects.filter(code=hall_code or "").first()
         if hall is None:
             raise ValidationError({"hall": [_("There is no hall with the code “%(code)s”.") % {"code": hall_code}]})
-        if kind == RoleKind.CITY_SUPERVISOR and hall.level != HallLevel.CITY:
+        if kind in CITY_ROLES and hall.level != HallLevel.CITY:
             raise ValidationError({"hall": [_("A city supervisor is given a city hall.")]})
     if may_reveal and kind not in (*HALL_ROLES, *DEPARTMENT_ROLES):
         raise ValidationError({"may_reveal": [_("Only hall and department staff may reveal personal data.")]})

@@ -38,12 +38,12 @@ from django.utils.http import urlencode
 
 from hallplatform.accounts.access import SESSION_CITY_LOGIN_KEY
 from hallplatform.accounts.models import (
+    CITY_ROLES,
     DEPARTMENT_ROLES,
     HALL_ROLES,
     CityLogin,
     CityLoginSession,
     RoleAssignment,
-    RoleKind,
     SsoTicket,
 )
 from tenants.models import Hall
@@ -113,7 +113,7 @@ def hall_list_for_user(*, user: Any) -> list[Hall]:
     departments = roles.filter(kind__in=DEPARTMENT_ROLES, department__is_active=True)
     stationed = departments.values("department__hall_id")
     city_level = departments.filter(department__hall__level="city").values("department__hall_id")
-    cities = roles.filter(kind=RoleKind.CITY_SUPERVISOR).values("hall_id")
+    cities = roles.filter(kind__in=CITY_ROLES).values("hall_id")
     return list(
         Hall.objects.filter(is_active=True)
         .filter(

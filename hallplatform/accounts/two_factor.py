@@ -44,7 +44,12 @@ if TYPE_CHECKING:
     from tenants.routing import HallRoute
 
 # Roles that must give a second factor when TWO_FACTOR_REQUIRED is on (wherever the role is held).
-SECOND_FACTOR_ROLES = (RoleKind.HALL_LEAD, RoleKind.CITY_SUPERVISOR, RoleKind.PLATFORM_OPERATOR)
+SECOND_FACTOR_ROLES = (
+    RoleKind.HALL_LEAD,
+    RoleKind.CITY_SUPERVISOR,
+    RoleKind.DISCIPLINE_INSPECTOR,
+    RoleKind.PLATFORM_OPERATOR,
+)
 RECOVERY_CODE_COUNT = 10
 TOTP_DIGITS = 6
 TOTP_DEVICE_NAME = "authenticator"

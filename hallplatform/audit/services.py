@@ -23,7 +23,14 @@ PURGE_SETTING = "bancheng.audit_purge_before"
 # second factors, roles and logins changed, reveals and exports of personal data, the trail's purge.
 SECURITY_ACTION_PREFIXES = ("login.", "api_token.", "otp.", "two_factor.", "oidc.", "role.", "user.", "audit.")
 SECURITY_ACTIONS = frozenset(
-    {"case.reveal", "case.export", "case.export_reveal", "case.supervisor_view", "case.supervisor_export"}
+    {
+        "case.reveal",
+        "case.reveal_refused",
+        "case.export",
+        "case.export_reveal",
+        "case.supervisor_view",
+        "case.supervisor_export",
+    }
 )
 
 # The request being answered: its address and user agent, and its host's hall (None: the portal).

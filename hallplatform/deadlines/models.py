@@ -18,6 +18,7 @@ class DeadlineKind(models.TextChoices):
     FEEDBACK = "feedback", _("Feedback to the person")
     MEETING_RESOLUTION = "meeting_resolution", _("Joint-meeting resolution")
     SUPERVISION_ORDER = "supervision_order", _("Supervision order")
+    ONLINE_SCREENING = "online_screening", _("Screening of an online report")
     OTHER = "other", _("Other")
 
 

@@ -46,6 +46,7 @@ class SecurityLogView(generics.GenericAPIView):
             roles=request_roles(request._request),
             route=getattr(request._request, "hall_route", None),
             filters=security_log_filter(query),
+            user=request.user,
         )
         page = self.paginate_queryset(events) or []
         rows = security_log_rows(list(page))

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from hallplatform.accounts.models import AUDIT_DUTY_ROLES, RoleKind, User
+from hallplatform.accounts.models import AUDIT_DUTY_ROLES, RoleAssignment, RoleKind, User
 from hallplatform.audit.models import AuditEvent
 from hallplatform.audit.services import SECURITY_ACTION_PREFIXES, SECURITY_ACTIONS
 
 if TYPE_CHECKING:
     from tenants.routing import HallRoute
 
-SECURITY_LOG_ROLES = (RoleKind.HALL_LEAD, *AUDIT_DUTY_ROLES)
+SECURITY_LOG_ROLES = (RoleKind.HALL_LEAD, *AUDIT_DUTY_ROLES, RoleKind.DISCIPLINE_INSPECTOR)
 
 
 @dataclass(frozen=True)
@@ -42,17 +42,24 @@ def _start_of(day: date) -> datetime:
 
 
 def security_event_list_for_staff(
-    *, roles: frozenset[str], route: HallRoute | None, filters: SecurityLogFilter | None = None
+    *, roles: frozenset[str], route: HallRoute | None, filters: SecurityLogFilter | None = None, user: Any = None
 ) -> QuerySet[AuditEvent]:
     """The security log, newest first: on the base domain the audit administrator (and the combined
     platform operator) read every event; on a hall's host its hall lead reads the events of that hall
     (logins on its host, its people's roles and tokens, reveals and exports of its cases). Anyone else
-    reads nothing."""
+    reads nothing. The discipline inspector (纪检监察, ``user``) reads the whole audit trail of every
+    hall of their cities (on a hall's host: of that hall), not only its security events."""
     events = AuditEvent.objects.filter(security_actions_q()).select_related("actor", "hall")
     if route is None and roles & set(AUDIT_DUTY_ROLES):
         pass
     elif route is not None and RoleKind.HALL_LEAD in roles:
         events = events.filter(hall_id=route.hall_id)
+    elif RoleKind.DISCIPLINE_INSPECTOR in roles and user is not None:
+        cities = RoleAssignment.objects.filter(user_id=user.pk, kind=RoleKind.DISCIPLINE_INSPECTOR).values("hall_id")
+        events = AuditEvent.objects.filter(Q(hall_id__in=cities) | Q(hall__parent_id__in=cities))
+        events = events.select_related("actor", "hall")
+        if route is not None:
+            events = events.filter(hall_id=route.hall_id)
     else:
         return AuditEvent.objects.none()
     filters = filters or SecurityLogFilter()

@@ -30,7 +30,7 @@ def security_log(request: HttpRequest) -> HttpResponse:
     filters = security_log_filter(form.cleaned_data) if form.is_valid() else SecurityLogFilter()
     status = 400 if form.is_bound and not form.is_valid() else 200
     events = security_event_list_for_staff(
-        roles=request_roles(request), route=getattr(request, "hall_route", None), filters=filters
+        roles=request_roles(request), route=getattr(request, "hall_route", None), filters=filters, user=request.user
     )
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -10,6 +10,7 @@ from typing import Any
 
 from django import template
 
+from hallplatform import personal
 from hallplatform.personal import free_text as _free_text
 
 register = template.Library()
@@ -18,3 +19,9 @@ register = template.Library()
 @register.filter(name="free_text")
 def free_text(value: Any, revealed: Any = False) -> str:
     return _free_text("" if value is None else str(value), revealed=revealed is True)
+
+
+@register.filter(name="is_mobile")
+def is_mobile(value: Any) -> bool:
+    """Whether a stored contact phone is a mobile (SMS is offered only for mobiles)."""
+    return personal.is_mobile(str(value or ""))

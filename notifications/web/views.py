@@ -74,6 +74,7 @@ def _contact_initial(person: Any) -> dict[str, Any]:
     contact = staff_contact_of(person)
     return {
         "work_phone": person.work_phone,
+        "office_phone": person.office_phone,
         "email": person.email,
         "wecom_user_id": contact.wecom_user_id if contact else "",
         "dingtalk_user_id": contact.dingtalk_user_id if contact else "",
@@ -95,6 +96,7 @@ def _contact_page(request: HttpRequest, *, person: Any, hall: Any, done_url: str
                     actor=request.user,
                     hall=hall,
                     work_phone=data["work_phone"],
+                    office_phone=data["office_phone"],
                     email=data["email"],
                     wecom_user_id=data["wecom_user_id"],
                     dingtalk_user_id=data["dingtalk_user_id"],

@@ -330,6 +330,7 @@ def test_hall_figures_of_the_month(world: World) -> None:
         "cases": 10,  # C1–C10
         "by_channel": {"on_site": 7, "phone": 3},  # by phone: C2, C5, C8
         "by_category": {"consultation": 1, "hard_to_do": 5, "refused": 1, "cannot_do": 1},  # C2, C3: none
+        "by_failure_kind": {},
         "by_status": {"followed_up": 4, "not_accepted": 2, "replied": 1, "transferred": 2, "answered": 1},
         "not_accepted": 2,
         "by_exclusion_reason": {"litigation": 1, "petition": 1},
@@ -400,6 +401,7 @@ def test_hall_figures_of_the_previous_month(world: World) -> None:
         "cases": 3,
         "by_channel": {"on_site": 2, "phone": 1},
         "by_category": {"consultation": 1, "hard_to_do": 1},
+        "by_failure_kind": {},
         "by_status": {"followed_up": 1, "fed_back": 1, "not_accepted": 1},
         "not_accepted": 1,
         "by_exclusion_reason": {"filed": 1},
@@ -472,6 +474,7 @@ def test_city_figures_and_bands(world: World) -> None:
         "cases": 12,
         "by_channel": {"on_site": 8, "phone": 4},
         "by_category": {"consultation": 1, "hard_to_do": 7, "refused": 1, "cannot_do": 1},
+        "by_failure_kind": {},
         "by_status": {
             "followed_up": 5,
             "not_accepted": 2,

@@ -102,3 +102,43 @@ def test_both_prints_with_the_qr_code_fit_one_page(chromium_path: str, demo: dic
         html = client.get(f"/cases/{case.pk}/print/{kind}/").content.decode()
         assert 'class="progress-qr"' in html
         assert printed_pages(chromium_path, html) == 1, kind
+
+
+def test_the_captcha_after_the_first_codes_shows_its_picture_fits_a_phone_and_passes_axe(
+    live_system: LiveSystem, browser: Any
+) -> None:
+    """After an address's first two code requests (CAPTCHA_AFTER_CODE_REQUESTS; unknown NOs count
+    alike) the code form asks for the picture: it loads under the CSP from the hall's host, with its
+    alt text, label, the audio link (flite is installed here and in CI) and the text alternative."""
+    person = phone_page(browser)
+    try:
+        person.goto(live_system.url(HALL, "/progress/"))
+        assert person.locator("input[name=captcha_value]").count() == 0
+        for _ in range(2):
+            person.locator("#code-number").fill("NOPE-20260302")
+            with person.expect_navigation():
+                person.locator("form.secondary-form button[type=submit]").click()
+        person.goto(live_system.url(HALL, "/progress/"))
+
+        picture = person.locator("form.secondary-form img.captcha-image")
+        assert picture.count() == 1
+        assert (picture.get_attribute("alt") or "").strip()
+        person.wait_for_function("document.querySelector('img.captcha-image').naturalWidth > 0")
+        assert person.locator("label[for=captcha_value]").count() == 1
+        assert person.locator("#captcha-audio").count() == 1
+        assert person.locator("#captcha-alternative").count() == 1
+        assert_fits_phone(person)
+        assert_accessible(person)
+
+        # a wrong answer: refused on the field, a new picture, still accessible
+        person.locator("#code-number").fill("NOPE-20260302")
+        person.locator("#captcha_value").fill("ZZZZ")
+        with person.expect_navigation():
+            person.locator("form.secondary-form button[type=submit]").click()
+        assert person.locator("#captcha-error").count() == 1
+        assert person.locator("#captcha_value").get_attribute("aria-invalid") == "true"
+        assert person.locator("[role=status]").count() == 0  # nothing said to be sent
+        assert_accessible(person)
+    except Exception:
+        shoot(person, "progress-captcha")
+        raise

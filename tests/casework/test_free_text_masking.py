@@ -23,6 +23,7 @@ from casework.freetext import (
     STRUCTURED_PERSONAL_FIELDS,
 )
 from casework.models import Case, CaseEvent, TransferSlip
+from casework.retention import case_retention_hold_set
 from casework.services import (
     case_answer_on_spot,
     case_feedback_record,
@@ -140,6 +141,7 @@ def worked(hall: Hall) -> dict[str, Any]:
     )
     refused = register(hall, phone="13900001111", problem="不受理的问题")
     case_screen_out(case=refused, actor=window, reason="litigation", referral=written("引导至"))
+    case_retention_hold_set(case=refused, actor=user("wengyuan_lead"), hold=True, reason=written("投诉复核"))
     answered = register(hall, phone="13900001111", problem="当场答复的问题")
     case_answer_on_spot(
         case=answered, actor=window, category="consultation", answer=written("答复"), policy_basis=written("依据")

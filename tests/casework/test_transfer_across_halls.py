@@ -185,6 +185,7 @@ SLIP_ROUTES = {
     "/slips/{id}/",
     "/slips/{id}/print/",
     "/api/v1/slips/{id}/",
+    "/api/v1/slips/{id}/notes/",  # the slip's internal notes, as the slip page shows them
 }
 
 

@@ -127,6 +127,7 @@ def test_one_demo_login_per_role(demo: dict[str, Hall]) -> None:
             "department_handler",
             "department_lead",
             "city_supervisor",
+            "discipline_inspector",
             "platform_operator",
             "system_admin",
             "security_admin",

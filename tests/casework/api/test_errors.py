@@ -11,7 +11,14 @@ from casework.choices import CaseStatus
 from hallplatform.accounts.services import api_token_for
 from hallplatform.audit.models import AuditEvent
 from tests.casework.api.support import api, case_row, counts, dept, register, registration
+from tests.casework.web.conftest import zh
 from tests.conftest import user
+
+# The refusal of a phone that is neither a mobile nor a landline (hallplatform.personal.normalise_phone).
+PHONE_MESSAGE = (
+    "Enter a mainland mobile number (11 digits starting with 13 to 19) or a landline with its area code, "
+    "e.g. 0751-8888888, possibly with an extension (0751-8888888-123)."
+)
 
 
 def transfer_body(version: int, **changes: Any) -> dict[str, Any]:
@@ -87,7 +94,7 @@ def test_concurrent_slip_changes_are_409_conflict(demo: object) -> None:
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"phone": "12345"}, "phone", "请输入中国大陆手机号码：以 13 至 19 开头的 11 位数字。"),
+        ({"phone": "12345"}, "phone", PHONE_MESSAGE),
         ({"applicant_name": "  "}, "applicant_name", None),
         ({"document_number": "110105194912310021"}, "document_number", None),
         ({"channel": "online"}, "channel", None),
@@ -104,7 +111,7 @@ def test_refused_registration_names_the_field_and_keeps_nothing(
     body = response.json()
     assert body["code"] == "invalid" and field in body["fields"]
     if message is not None:
-        assert body["fields"][field] == [message]
+        assert body["fields"][field] == [zh(message)]
     assert counts() == before
 
 

@@ -17,6 +17,8 @@ PATHS = [
     "/api/v1/cases/{id}/answer/",
     "/api/v1/cases/{id}/transfer/",
     "/api/v1/cases/{id}/supplement-received/",
+    "/api/v1/cases/{id}/supplement-request/",
+    "/api/v1/cases/{id}/retention-hold/",
     "/api/v1/cases/{id}/feedback/",
     "/api/v1/cases/{id}/follow-up/",
     "/api/v1/cases/{id}/reopen/",

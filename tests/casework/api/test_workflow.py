@@ -34,7 +34,16 @@ def test_consultation_answered_on_the_spot_followed_up_and_closed(demo: object) 
     assert case["document_number"] == "110***********002X"
     assert case["address"] == "广东省韶关市****"
     assert "13812345678" not in case["problem"] and "138****5678" in case["problem"]
-    assert set(case["actions"]) == {"screen-out", "answer", "transfer", "sms-opt-out", "reveal"}
+    assert set(case["actions"]) == {
+        "screen-out",
+        "answer",
+        "transfer",
+        "supplement-request",
+        "sms-opt-out",
+        "reassign",
+        "amend",
+        "reveal",
+    }
     assert case["earlier_cases"] == {"count": 0, "numbers": []}
     path = f"/api/v1/cases/{case['id']}"
 
@@ -58,7 +67,7 @@ def test_consultation_answered_on_the_spot_followed_up_and_closed(demo: object) 
 
     # then the case is closed, and its timeline tells every step
     assert case["status"] == "closed" and case["closed_at"]
-    assert case["actions"] == ["reveal"]  # no SMS can reach the person any more
+    assert case["actions"] == ["amend", "reveal"]  # no SMS can reach the person any more; 更正登记 stays
     refused = window.post(f"{path}/sms-opt-out/", {"version": case["version"], "opt_out": True})
     assert refused.status_code == 409 and refused.json()["code"] == "invalid_transition"
     assert ok(window.get(f"{path}/"))["version"] == case["version"]
@@ -112,7 +121,7 @@ def test_not_accepted_is_recorded_with_reason_and_referral(demo: object) -> None
 
     assert screened["status"] == "not_accepted"
     assert screened["exclusion_reason"] == "petition" and screened["referral"] == "县信访局"
-    assert screened["actions"] == ["reveal"]
+    assert screened["actions"] == ["amend", "reveal"]
     listed = ok(lead.get("/api/v1/cases/", status="not_accepted"))
     assert [row["number"] for row in listed["results"]] == [case["number"]]
 

@@ -7,6 +7,7 @@ from typing import Any
 from casework.choices import CaseStatus
 from casework.models import Case, CaseEvent, CaseNumberSequence
 from tenants.models import Hall
+from tests.casework.api.test_errors import PHONE_MESSAGE
 from tests.casework.test_case_register import ID_NUMBER
 from tests.casework.web.conftest import in_hall, zh
 from tests.conftest import client_for
@@ -55,7 +56,7 @@ def test_a_refused_registration_shows_the_errors_in_chinese_and_saves_nothing(we
     assert response.status_code == 200
     content = response.content.decode()
     assert "申请人为必填项。" in content  # the words of the field's label
-    assert "请输入中国大陆手机号码：以 13 至 19 开头的 11 位数字。" in content
+    assert zh(PHONE_MESSAGE) in content
     assert "校验码（最后一位）不符，请核对号码。" in content
     assert 'value="不动产登记"' in content  # what was typed stays
     in_hall(wengyuan)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0002_hall_phone_address'),
+        ('tenants', '0003_retain17_case_retention_days'),
     ]
 
     operations = [
