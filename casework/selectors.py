@@ -30,7 +30,7 @@ from casework.services import (
     phone_indexes,
 )
 from hallindex.models import SlipIndex
-from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment
+from hallplatform.accounts.models import DEPARTMENT_ROLES, RoleAssignment, RoleKind
 from hallplatform.accounts.selectors import department_ids_of
 from hallplatform.deadlines.badges import DeadlineBadge, deadline_badge, worst_badge
 from hallplatform.deadlines.models import LIVE_STATES, Deadline, DeadlineKind, DeadlineState
@@ -505,13 +505,15 @@ def slip_get_for_department(*, actor: Any, slip_id: int) -> TransferSlip:
 
 def hall_list_for_department_inbox(*, actor: Any) -> QuerySet[Hall]:
     """The halls whose slips reach the actor's departments (the inbox's hall filter): a county
-    department's own hall; for a city-level department, the city hall and every county of its city."""
+    department's own hall; for a city-level department, the city hall and every county of its city;
+    and any other hall that sent them a slip (transfers across halls, 异地转办)."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return Hall.objects.none()
     assigned = RoleAssignment.objects.filter(user_id=actor.pk, kind__in=DEPARTMENT_ROLES, department__is_active=True)
     return Hall.objects.filter(
         Q(pk__in=assigned.values("department__hall_id"))
         | Q(parent_id__in=assigned.filter(department__hall__level=HallLevel.CITY).values("department__hall_id"))
+        | Q(pk__in=SlipIndex.objects.filter(department_id__in=assigned.values("department_id")).values("hall_id"))
     ).order_by("level", "region_code")
 
 
@@ -589,3 +591,18 @@ def slip_note_list_for_department(*, slip: TransferSlip) -> QuerySet[CaseNote]:
     """The internal notes of one slip, for the department it is addressed to (the caller found the
     slip through slip_get_for_department) and the hall's staff."""
     return CaseNote.objects.filter(slip=slip).select_related("slip", "author").order_by("created_at", "id")
+
+
+def slip_list_routed_to_hall(*, actor: Any, hall_id: int) -> QuerySet[SlipIndex]:
+    """Transfers across halls (异地转办) into this hall: slips other halls sent to its departments, for
+    its hall lead, read-only, from the public-schema index; 404 for anyone else."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise Http404
+    if not RoleAssignment.objects.filter(user_id=actor.pk, kind=RoleKind.HALL_LEAD, hall_id=hall_id).exists():
+        raise Http404
+    return (
+        SlipIndex.objects.filter(department__hall_id=hall_id)
+        .exclude(hall_id=hall_id)
+        .select_related("hall", "department", "deadline")
+        .order_by("-sent_at", "-id")
+    )

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from hallplatform.accounts.api import ApiTokenDetailView, ApiTokenListView, MeView
 from hallplatform.securitylog.api import SecurityLogView
 from notifications.api import NoticeListView, NoticeReadView, NoticeUnreadCountView
+from tenants.api import CityRoutingView
 
 urlpatterns = [
     path("api/v1/me/", MeView.as_view(), name="api-me"),
@@ -15,6 +16,7 @@ urlpatterns = [
     path("api/v1/notices/", NoticeListView.as_view(), name="api-notices"),
     path("api/v1/notices/unread-count/", NoticeUnreadCountView.as_view(), name="api-notices-unread-count"),
     path("api/v1/notices/<int:pk>/read/", NoticeReadView.as_view(), name="api-notice-read"),
+    path("api/v1/city/routing/", CityRoutingView.as_view(), name="api-city-routing"),
     path("api/v1/public/progress/", include("casework.api.public_progress_urls")),
     path("api/v1/public/report/", include("casework.api.public_report_urls")),
     path("api/v1/public/rating/", include("casework.api.public_rating_urls")),

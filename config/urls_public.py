@@ -14,6 +14,7 @@ urlpatterns = [
     path("notices/", include("notifications.web.urls")),
     path("staff/", include("hallplatform.accounts.staff_urls")),
     path("settings/", include("hallplatform.deadlines.city_urls")),
+    path("settings/routing/", include("tenants.city_urls")),
     path("inbox/", include("casework.web.inbox_urls")),
     path("meetings/", include("coordination.web.meeting_urls")),
     path("orders/", include("coordination.web.order_urls")),

@@ -8,7 +8,12 @@ class HallIndexConfig(AppConfig):
 
     def ready(self) -> None:
         # In ready(): the registry and the models need the app registry loaded.
-        from hallindex.services import department_open_slip_count  # noqa: PLC0415 (needs the app registry)
+        from hallindex.services import (  # noqa: PLC0415 (needs the app registry)
+            department_open_slip_count,
+            departments_sent_slips_by,
+        )
+        from hallplatform.accounts.access import routed_departments_register  # noqa: PLC0415 (app registry)
         from tenants.services import department_open_work_register  # noqa: PLC0415 (needs the app registry)
 
         department_open_work_register(department_open_slip_count)
+        routed_departments_register(departments_sent_slips_by)

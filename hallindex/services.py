@@ -54,3 +54,14 @@ def department_open_slip_count(department: Any) -> int:
 def rating_index_write(*, hall_id: int, case_id: int, values: dict[str, Any]) -> None:
     """Create or bring up to date the row of a case's rating by the person (no comment, no reason)."""
     RatingIndex.objects.update_or_create(hall_id=hall_id, case_id=case_id, defaults=dict(values))
+
+
+def departments_sent_slips_by(*, hall_id: int, department_ids: set[int]) -> set[int]:
+    """Those of ``department_ids`` to which hall ``hall_id`` has sent a transfer slip (registered with
+    hallplatform.accounts.access.routed_departments_register: another county's department opens its
+    slips on the sending hall's host, 异地转办)."""
+    return set(
+        SlipIndex.objects.filter(hall_id=hall_id, department_id__in=department_ids)
+        .values_list("department_id", flat=True)
+        .distinct()
+    )

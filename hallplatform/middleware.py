@@ -114,6 +114,7 @@ class HallAccessMiddleware:
             return None  # DRF: enforced by HasRoleOnHost inside the view
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
+        request._routed_endpoint = bool(getattr(view_func, "routed_department_endpoint", False))  # type: ignore[attr-defined]
         roles = request_roles(request)
         required = getattr(view_func, "required_roles", None)
         if not roles or (required is not None and not roles & required):

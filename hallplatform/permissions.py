@@ -28,7 +28,9 @@ class HasRoleOnHost(permissions.BasePermission):
         django_request.user = request.user
         if getattr(django_request, "_host_roles_user", None) != request.user.pk:
             django_request._host_roles = None  # type: ignore[attr-defined]
+            django_request._host_roles_routed = None  # type: ignore[attr-defined]
             django_request._host_roles_user = request.user.pk  # type: ignore[attr-defined]
+        django_request._routed_endpoint = bool(getattr(view, "routed_department_endpoint", False))  # type: ignore[attr-defined]
         roles = request_roles(django_request)
         required = getattr(view, "required_roles", None)
         if not roles or (required is not None and not roles & frozenset(required)):

@@ -148,3 +148,36 @@ class Department(models.Model):
     @property
     def is_city_level(self) -> bool:
         return self.hall.level == HallLevel.CITY
+
+
+class RoutingScope(models.TextChoices):
+    """Which halls of a city may transfer to which halls' departments (异地转办), set by its supervisor."""
+
+    CITY = "city", _("Within the city: every hall to every hall of the city")
+    OWN_AND_CITY = "own_and_city", _("Own hall and the city level only")
+    PAIRS = "pairs", _("Own hall, the city level and the listed pairs")
+
+
+class CityRouting(models.Model):
+    """A city's routing setting. Without a row the city routes within the city (the default).
+
+    ``pairs`` (scope ``pairs``) lists ``[from_hall_id, to_hall_id]``: the departments of ``to`` are
+    routable from ``from``, beside its own hall's and the city level's."""
+
+    city = models.OneToOneField(
+        Hall,
+        verbose_name=_("city"),
+        on_delete=models.CASCADE,
+        related_name="routing",
+        limit_choices_to={"level": HallLevel.CITY},
+    )
+    scope = models.CharField(_("routing scope"), max_length=20, choices=RoutingScope.choices, default=RoutingScope.CITY)
+    pairs = models.JSONField(_("allowed pairs"), default=list, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("city routing")
+        verbose_name_plural = _("city routings")
+
+    def __str__(self) -> str:
+        return f"{self.city_id}: {self.scope}"

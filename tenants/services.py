@@ -8,13 +8,15 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.http import Http404
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists
 
 from hallplatform.accounts.models import RoleAssignment, RoleKind
 from hallplatform.audit.services import audit_record
 from hallplatform.schemas import use_public_schema
-from tenants.models import Department, Domain, Hall, HallLevel
+from tenants.models import CityRouting, Department, Domain, Hall, HallLevel, RoutingScope
 
 # Codes that would collide with a schema or a host name the platform uses itself.
 RESERVED_CODES = frozenset({"template", "public", "www", "admin", "api", "static", "media", "portal"})
@@ -262,6 +264,55 @@ def department_set_active(*, department: Department, active: bool, actor: Any) -
         changes={"code": department.code, "name": department.name},
     )
     return department
+
+
+# A city of n halls has n·(n-1) ordered pairs; more than this is a mistake, not a setting.
+MAX_ROUTING_PAIRS = 2000
+
+
+@transaction.atomic
+def city_routing_set(*, city: Hall, actor: Any, scope: str, pairs: list[tuple[int, int]]) -> bool:
+    """The city supervisor sets which halls of the city may transfer to which (异地转办): within the
+    city (default), own hall and city level only, or the listed ``(from_hall_id, to_hall_id)`` pairs.
+    Checked first, each refusal naming its field; audited. Whether anything changed."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise Http404
+    if not RoleAssignment.objects.filter(user_id=actor.pk, kind=RoleKind.CITY_SUPERVISOR, hall_id=city.pk).exists():
+        raise Http404
+    errors: dict[str, list[str]] = {}
+    if scope not in RoutingScope.values:
+        errors["scope"] = [_("Choose one of the routing scopes.")]
+    halls = set(Hall.objects.filter(Q(pk=city.pk) | Q(parent_id=city.pk)).values_list("pk", flat=True))
+    clean: list[list[int]] = []
+    if len(pairs) > MAX_ROUTING_PAIRS:
+        errors["pairs"] = [_("Too many pairs.")]
+    else:
+        for source, target in pairs:
+            if source not in halls or target not in halls or source == target:
+                errors["pairs"] = [_("Each pair names two different halls of the city.")]
+                break
+            if [source, target] not in clean:
+                clean.append([source, target])
+    if scope == RoutingScope.PAIRS and not clean and "pairs" not in errors:
+        errors["pairs"] = [_("List at least one pair, or choose another scope.")]
+    if errors:
+        raise ValidationError(errors)
+    clean.sort()
+    if scope != RoutingScope.PAIRS:
+        clean = []
+    row = CityRouting.objects.select_for_update().filter(city=city).first()
+    before = {"scope": row.scope, "pairs": row.pairs} if row is not None else {"scope": RoutingScope.CITY, "pairs": []}
+    after = {"scope": scope, "pairs": clean}
+    if before == after:
+        return False
+    if row is None:
+        row = CityRouting(city=city)
+    row.scope, row.pairs = scope, clean
+    row.save()
+    audit_record(
+        action="city_routing.set", actor=actor, hall=city, target=row, changes={"before": before, "after": after}
+    )
+    return True
 
 
 # --- A city's retention period (casework.retention, docs/personal-data.md "Retention") -------------

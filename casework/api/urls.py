@@ -47,4 +47,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("slips/<int:pk>/reroute/", views.SlipRerouteView.as_view(), name="api-slip-reroute"),
     path("slips/<int:pk>/withdraw/", views.SlipWithdrawView.as_view(), name="api-slip-withdraw"),
     path("inbox/", views.InboxView.as_view(), name="api-inbox"),
+    path("incoming-slips/", views.IncomingSlipListView.as_view(), name="api-incoming-slips"),
 ]

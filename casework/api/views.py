@@ -73,7 +73,7 @@ from casework.freetext import FREE_TEXT
 from casework.models import Case, TransferSlip
 from casework.rounds import case_rounds
 from hallindex.models import SlipIndex
-from hallplatform.accounts.access import request_roles, requires_roles
+from hallplatform.accounts.access import request_roles, requires_roles, routed_department_endpoint
 from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES, RoleKind, User
 from hallplatform.api import ErrorSerializer, PageNumberPagination, parse
 from hallplatform.deadlines.models import LIVE_STATES
@@ -611,6 +611,7 @@ class DepartmentListView(CaseView):
 # --- Slips -----------------------------------------------------------------------------------------
 
 
+@routed_department_endpoint  # a department of another hall of the city opens its slip here
 @requires_roles(*DEPARTMENT_ROLES)
 class SlipView(APIView):
     permission_classes = SLIP_PERMISSIONS
@@ -781,6 +782,32 @@ class InboxView(generics.GenericAPIView):
         )
         if query.get("hall") and hall_id is None:
             rows = rows.none()
+        page = self.paginate_queryset(rows) or []
+        now = timezone.now()
+        badges = {
+            row.pk: selectors.deadline_badge(row.deadline, now)
+            for row in page
+            if row.deadline is not None and row.deadline.state in LIVE_STATES
+        }
+        context = {"badges": badges, "hall_origin": lambda code: hall_origin(request._request, code)}
+        return self.get_paginated_response(InboxRowSerializer(page, many=True, context=context).data)
+
+
+@requires_roles(RoleKind.HALL_LEAD)
+class IncomingSlipListView(generics.GenericAPIView):
+    """Transfers across halls into this hall (异地转办): the slips other halls sent to its departments,
+    for its hall lead, read-only, newest first; each links to the slip on the sending hall's host."""
+
+    permission_classes = [HasRoleOnHost]
+    pagination_class = PageNumberPagination
+    serializer_class = InboxRowSerializer
+
+    @extend_schema(summary="Slips from other halls", responses={200: InboxRowSerializer(many=True), **READ_ERRORS})
+    def get(self, request: Request) -> Response:
+        route = request._request.hall_route  # type: ignore[attr-defined]
+        if route is None:
+            raise Http404
+        rows = selectors.slip_list_routed_to_hall(actor=request.user, hall_id=route.hall_id)
         page = self.paginate_queryset(rows) or []
         now = timezone.now()
         badges = {

@@ -54,7 +54,7 @@ from casework.services import (
 from casework.web.display import due_html, inbox_rows_html, revealed_fields_text
 from casework.web.forms import NoteForm, add_service_errors
 from hallindex.models import SlipIndex
-from hallplatform.accounts.access import requires_roles
+from hallplatform.accounts.access import requires_roles, routed_department_endpoint
 from hallplatform.accounts.models import DEPARTMENT_ROLES, HALL_ROLES
 from hallplatform.personal import free_text, mask_name
 from hallplatform.widgets import QuickSelect
@@ -368,6 +368,7 @@ def _render_slip(
     )
 
 
+@routed_department_endpoint  # a department of another hall of the city opens its slip here
 @requires_roles(*DEPARTMENT_ROLES)
 @require_GET
 def slip_detail(request: HttpRequest, slip_id: int) -> HttpResponse:
@@ -418,6 +419,7 @@ def _done(request: HttpRequest, slip_id: int, message: str) -> HttpResponseRedir
     return redirect(reverse("slips:detail", args=[slip_id]))
 
 
+@routed_department_endpoint  # a department of another hall of the city opens its slip here
 @requires_roles(*DEPARTMENT_ROLES)
 @require_POST
 def slip_receive_view(request: HttpRequest, slip_id: int) -> HttpResponse:
@@ -431,6 +433,7 @@ def slip_receive_view(request: HttpRequest, slip_id: int) -> HttpResponse:
     return refused or _done(request, slip_id, _("You have signed for the slip."))
 
 
+@routed_department_endpoint  # a department of another hall of the city opens its slip here
 @requires_roles(*DEPARTMENT_ROLES)
 @require_POST
 def slip_reply_view(request: HttpRequest, slip_id: int) -> HttpResponse:
@@ -455,6 +458,7 @@ def slip_reply_view(request: HttpRequest, slip_id: int) -> HttpResponse:
     return _done(request, slip_id, _("Your answer has been sent to the window."))
 
 
+@routed_department_endpoint  # a department of another hall of the city opens its slip here
 @requires_roles(*DEPARTMENT_ROLES)
 @require_POST
 def slip_return_view(request: HttpRequest, slip_id: int) -> HttpResponse:
@@ -470,6 +474,7 @@ def slip_return_view(request: HttpRequest, slip_id: int) -> HttpResponse:
     return refused or _done(request, slip_id, _("The slip has been returned to the window."))
 
 
+@routed_department_endpoint  # a department of another hall of the city opens its slip here
 @requires_roles(*DEPARTMENT_ROLES)
 @require_POST
 @never_cache
@@ -484,6 +489,7 @@ def slip_reveal_view(request: HttpRequest, slip_id: int) -> HttpResponse:
     return _render_slip(request, slip, free_text_revealed=True)
 
 
+@routed_department_endpoint  # a department of another hall of the city opens its slip here
 @requires_roles(*DEPARTMENT_ROLES)
 @require_POST
 def slip_extension_request_view(request: HttpRequest, slip_id: int) -> HttpResponse:
@@ -502,6 +508,7 @@ def slip_extension_request_view(request: HttpRequest, slip_id: int) -> HttpRespo
 # --- The printable transfer slip (转办单) ----------------------------------------------------------
 
 
+@routed_department_endpoint  # a department of another hall of the city opens its slip here
 @requires_roles(*DEPARTMENT_ROLES)
 @require_POST
 def slip_note_view(request: HttpRequest, slip_id: int) -> HttpResponse:
@@ -519,6 +526,7 @@ def slip_note_view(request: HttpRequest, slip_id: int) -> HttpResponse:
     return _render_slip(request, slip, note_form=form, problem=_("The note was not saved."), status=400)
 
 
+@routed_department_endpoint  # a department of another hall of the city opens its slip here
 @requires_roles(*DEPARTMENT_ROLES, *HALL_ROLES)
 @require_GET
 def slip_print(request: HttpRequest, slip_id: int) -> HttpResponse:

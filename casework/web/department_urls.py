@@ -3,10 +3,11 @@ revealed and the 转办单."""
 
 from django.urls import URLPattern, URLResolver, path
 
-from casework.web import department
+from casework.web import department, incoming
 
 app_name = "slips"
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("incoming/", incoming.incoming_slips, name="incoming"),
     path("<int:slip_id>/", department.slip_detail, name="detail"),
     path("<int:slip_id>/receive/", department.slip_receive_view, name="receive"),
     path("<int:slip_id>/reply/", department.slip_reply_view, name="reply"),

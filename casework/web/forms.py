@@ -31,6 +31,14 @@ from casework.services import Registration, SlipDraft
 from hallplatform import limits
 from hallplatform.personal import DocumentType
 from hallplatform.pickers import picker_keys
+from tenants.selectors import GROUP_CITY, GROUP_OTHER, GROUP_OWN
+
+# The transfer form's group headings (transfers across halls, 异地转办, come last).
+ROUTE_GROUP_LABELS = {
+    GROUP_OWN: _("This hall's departments"),
+    GROUP_CITY: _("City-level departments"),
+    GROUP_OTHER: _("Other halls of the city (异地转办)"),
+}
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -331,16 +339,24 @@ class TransferForm(ActionForm):
 
     def rows(self) -> list[dict[str, Any]]:
         chosen = {str(v) for v in (self["department"].value() or [])}
-        return [
-            {
-                "department": d,
-                "keys": picker_keys(d.name),  # what the picker's filter box matches (pinyin initials)
-                "checked": str(d.pk) in chosen,
-                "request": self[f"request_{d.pk}"],
-                "complexity": self[f"complexity_{d.pk}"],
-            }
-            for d in self.departments
-        ]
+        rows = []
+        previous = None
+        for d in self.departments:
+            # the routable departments come grouped (tenants.selectors.department_list_routable_from):
+            # own hall, city level, other counties (异地转办); a heading row opens each group
+            group = getattr(d, "route_group", None)
+            rows.append(
+                {
+                    "department": d,
+                    "keys": picker_keys(d.name),  # what the picker's filter box matches (pinyin initials)
+                    "checked": str(d.pk) in chosen,
+                    "request": self[f"request_{d.pk}"],
+                    "complexity": self[f"complexity_{d.pk}"],
+                    "group": ROUTE_GROUP_LABELS.get(group) if group is not None and group != previous else None,
+                }
+            )
+            previous = group
+        return rows
 
 
 class RerouteForm(ActionForm):

@@ -181,7 +181,8 @@ def _errors(exc: ValidationError) -> dict[str, list[str]]:
 
 
 def _routable(request: HttpRequest) -> list[Any]:
-    """Departments the hall can transfer to, its own first, then the city-level ones."""
+    """Departments the hall can transfer to, its own first, then the city-level ones, then other
+    halls' of the city (异地转办, as the city's routing setting allows)."""
     hall = _hall(request)
     departments = department_list_routable_from(hall_id=hall.pk, city_id=hall.city_id)
     return sorted(departments, key=lambda d: d.hall_id != hall.pk)

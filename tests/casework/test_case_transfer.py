@@ -197,7 +197,8 @@ REFUSALS: list[tuple[str, Arguments, set[str]]] = [
     ("unknown category", lambda: {"category": "bored", "slips": [draft("wengyuan/rsj")]}, {"category"}),
     ("no slips and no meeting", lambda: {"slips": []}, {"slips"}),
     ("meeting without a note", lambda: {"slips": [], "meeting_requested": True}, {"meeting_request_note"}),
-    ("another county's department", lambda: {"slips": [draft("nanxiong/rsj")]}, {"slips.0.department"}),
+    # another county of the city is routable by default (异地转办); another city's never is
+    ("another city's department", lambda: {"slips": [draft("qingcheng/rsj")]}, {"slips.0.department"}),
     ("unknown department", lambda: {"slips": [SlipDraft(department_id=999_999, request="x")]}, {"slips.0.department"}),
     (
         "duplicate department",
@@ -208,7 +209,7 @@ REFUSALS: list[tuple[str, Arguments, set[str]]] = [
     ("bad complexity", lambda: {"slips": [draft("wengyuan/rsj", complexity="hard")]}, {"slips.0.complexity"}),
     (
         "several faults at once",
-        lambda: {"category": "", "slips": [draft("nanxiong/rsj", request="")]},
+        lambda: {"category": "", "slips": [draft("qingcheng/rsj", request="")]},
         {"category", "slips.0.department", "slips.0.request"},
     ),
 ]

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models.signals import pre_save
 
-from tenants.models import Department, Hall
+from tenants.models import CityRouting, Department, Hall, RoutingScope
 from tenants.selectors import department_list_routable_from, hall_list_for_city
 from tenants.services import department_create, hall_create
 from tests.conftest import client_for
@@ -164,7 +164,18 @@ def test_create_department_command_refuses_naming_the_field(
 # --- where a hall may transfer to -------------------------------------------------------------------
 
 
-def test_a_county_routes_to_its_own_and_its_citys_departments(demo: dict[str, Hall]) -> None:
+def test_a_county_routes_to_every_department_of_its_city_by_default(demo: dict[str, Hall]) -> None:
+    wengyuan = routable(demo["wengyuan"])
+
+    city_halls = [demo["shaoguan"], *Hall.objects.filter(parent=demo["shaoguan"])]
+    departments = Department.objects.filter(hall__in=city_halls).select_related("hall")
+    everywhere = {f"{d.hall.code}/{d.code}" for d in departments}
+    assert wengyuan == everywhere  # transfers across halls of the city (异地转办)
+    assert any(key.startswith("nanxiong/") for key in wengyuan)
+
+
+def test_a_county_restricted_routes_to_its_own_and_its_citys_departments(demo: dict[str, Hall]) -> None:
+    CityRouting.objects.create(city=demo["shaoguan"], scope=RoutingScope.OWN_AND_CITY)
     wengyuan = routable(demo["wengyuan"])
 
     own = {f"wengyuan/{d.code}" for d in Department.objects.filter(hall=demo["wengyuan"])}
@@ -175,15 +186,17 @@ def test_a_county_routes_to_its_own_and_its_citys_departments(demo: dict[str, Ha
     assert not any(key.startswith("nanxiong/") for key in wengyuan)
 
 
-def test_a_department_added_to_another_county_never_becomes_routable(demo: dict[str, Hall]) -> None:
+def test_a_department_added_to_another_county_becomes_routable_unless_restricted(demo: dict[str, Hall]) -> None:
     before = routable(demo["wengyuan"])
 
     department_create(hall_code="nanxiong", code="nxonly", name="南雄市专有单位")
     department_create(hall_code="shaoguan", code="cityonly", name="韶关市新设单位")
     department_create(hall_code="wengyuan", code="wyonly", name="翁源县新设单位")
 
-    assert routable(demo["wengyuan"]) == before | {"shaoguan/cityonly", "wengyuan/wyonly"}
+    assert routable(demo["wengyuan"]) == before | {"nanxiong/nxonly", "shaoguan/cityonly", "wengyuan/wyonly"}
     assert "nanxiong/nxonly" in routable(demo["nanxiong"])
+    CityRouting.objects.create(city=demo["shaoguan"], scope=RoutingScope.OWN_AND_CITY)
+    assert "nanxiong/nxonly" not in routable(demo["wengyuan"])
 
 
 def test_another_citys_departments_are_not_routable(demo: dict[str, Hall]) -> None:
@@ -200,7 +213,15 @@ def test_another_citys_departments_are_not_routable(demo: dict[str, Hall]) -> No
     assert [h.code for h in hall_list_for_city(city_id=meixian.city_id)] == ["meizhou", "meixian"]
 
 
-def test_the_city_hall_routes_to_its_own_departments_only(demo: dict[str, Hall]) -> None:
+def test_the_city_hall_routes_to_every_department_of_its_city(demo: dict[str, Hall]) -> None:
+    city_halls = [demo["shaoguan"], *Hall.objects.filter(parent=demo["shaoguan"])]
+    assert routable(demo["shaoguan"]) == {
+        f"{d.hall.code}/{d.code}" for d in Department.objects.filter(hall__in=city_halls).select_related("hall")
+    }
+
+
+def test_the_city_hall_restricted_routes_to_its_own_departments_only(demo: dict[str, Hall]) -> None:
+    CityRouting.objects.create(city=demo["shaoguan"], scope=RoutingScope.OWN_AND_CITY)
     assert routable(demo["shaoguan"]) == {
         f"shaoguan/{d.code}" for d in Department.objects.filter(hall=demo["shaoguan"])
     }
@@ -223,5 +244,5 @@ def test_the_hall_page_lists_exactly_the_routable_departments(demo: dict[str, Ha
 
     for department in Department.objects.select_related("hall"):
         shown = department.name in content
-        expected = department.hall.code in ("wengyuan", "shaoguan")
+        expected = department.hall.city_id == demo["shaoguan"].pk  # every hall of the city, by default
         assert shown == expected, f"{department.hall.code}/{department.code}"

@@ -70,7 +70,7 @@ def ticket(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(f"{service.origin}{reverse('accounts:login')}?{query}")
         query = urlencode({"next": request.get_full_path()})
         return HttpResponseRedirect(f"{reverse('accounts:login')}?{query}")
-    if not roles_for(user=user, route=service.route):
+    if not roles_for(user=user, route=service.route, routed=True):  # routed: a slip across halls
         raise Http404
     city_login = city_login_of(request)
     if city_login is None:
@@ -99,7 +99,7 @@ def callback(request: HttpRequest) -> HttpResponse:
     if redeemed is None:
         raise Http404
     user = redeemed.login.user
-    if not roles_for(user=user, route=route):
+    if not roles_for(user=user, route=route, routed=True):  # routed: a slip across halls
         raise Http404
     login(request, user, backend=SSO_BACKEND)
     session = request.session

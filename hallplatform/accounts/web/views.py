@@ -78,7 +78,8 @@ class HostLoginForm(forms.Form):
             # The base domain is the city login: it authenticates anyone with an account, and hands
             # tickets only for the halls where they hold a role (hallplatform/accounts/sso.py); its
             # other pages still answer 404 to people without a role there.
-            if user is not None and route is not None and not roles_for(user=user, route=route):
+            if user is not None and route is not None and not roles_for(user=user, route=route, routed=True):
+                # (routed: a department of another hall of the city logs in to open its slips there.)
                 # The right password on a hall's host where the person holds no role counts as a
                 # failure, for the lockout as for the audit trail.
                 user_login_failed.send(sender=__name__, credentials=get_credentials(username), request=request)

@@ -157,12 +157,12 @@ def test_refused_transfer_names_the_field_and_changes_nothing(
     assert case_row(case["id"]).status == CaseStatus.REGISTERED
 
 
-def test_transfer_to_another_counties_department_is_refused_in_chinese(demo: object) -> None:
+def test_transfer_to_another_citys_department_is_refused_in_chinese(demo: object) -> None:
     window = api("wengyuan_window")
     case = register(window)
     before = counts()
 
-    body = transfer_body(case["version"], slips=[{"department": dept("nanxiong/rsj").pk, "request": "x"}])
+    body = transfer_body(case["version"], slips=[{"department": dept("qingcheng/rsj").pk, "request": "x"}])
     response = window.post(f"/api/v1/cases/{case['id']}/transfer/", body)
 
     assert response.status_code == 400
@@ -206,7 +206,7 @@ def test_refused_reroute_names_the_windows_fields(demo: object) -> None:
         f"/api/v1/slips/{slip['id']}/reroute/", {"version": slip["version"], "department": dept("wengyuan/rsj").pk}
     )
     elsewhere = window.post(
-        f"/api/v1/slips/{slip['id']}/reroute/", {"version": slip["version"], "department": dept("nanxiong/rsj").pk}
+        f"/api/v1/slips/{slip['id']}/reroute/", {"version": slip["version"], "department": dept("qingcheng/rsj").pk}
     )
 
     assert same.status_code == 400 and list(same.json()["fields"]) == ["department"]

@@ -139,7 +139,8 @@ def test_the_department_filter_offers_the_routable_departments(case: Case) -> No
     select = page[page.index('name="department"') :]
     select = select[: select.index("</select>")]
     assert department("wengyuan/rsj").name in select and department("shaoguan/rsj").name in select
-    assert department("nanxiong/rsj").name not in select
+    assert department("nanxiong/rsj").name in select  # another county of the city (异地转办, by default)
+    assert department("qingcheng/rsj").name not in select  # another city: never
 
 
 def test_the_inbox_offers_due_today_and_the_deadline_order(case: Case) -> None:
