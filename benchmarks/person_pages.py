@@ -64,6 +64,11 @@ def measure(page: Any, url: str) -> tuple[float, int]:
     return elapsed, sum(sizes)
 
 
+def report(name: str, weight: int, times: list[float]) -> None:
+    median, worst = statistics.median(times), max(times)
+    print(f"{name:22} {weight / 1024:6.1f} KiB  median {median:.2f} s  worst {worst:.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--origin", default="http://wengyuan.localhost:8000", help="a hall's host, as served")
@@ -92,7 +97,7 @@ def main() -> None:
                 seconds, weight = measure(page, url)
                 times.append(seconds)
                 context.close()
-            print(f"{name:22} {weight / 1024:6.1f} KiB  median {statistics.median(times):.2f} s  worst {max(times):.2f} s")
+            report(name, weight, times)
         if args.number and args.digits:
             times, weight = [], 0
             for _ in range(args.rounds):
@@ -118,7 +123,7 @@ def main() -> None:
                 times.append(time.perf_counter() - started)
                 weight = sum(sizes)
                 context.close()
-            print(f"{'status page':22} {weight / 1024:6.1f} KiB  median {statistics.median(times):.2f} s  worst {max(times):.2f} s")
+            report("status page", weight, times)
         browser.close()
 
 
