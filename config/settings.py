@@ -452,6 +452,7 @@ SPECTACULAR_SETTINGS = {
         "ResolutionStatusEnum": "coordination.models.ResolutionStatus",
         "OrderStatusEnum": "coordination.models.OrderStatus",
         "DeadlineStateEnum": "hallplatform.deadlines.models.DeadlineState",
+        "RoutingScopeEnum": "tenants.models.RoutingScope",
     },
 }
 

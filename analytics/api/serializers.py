@@ -95,6 +95,34 @@ def _counts(help_text: str) -> serializers.DictField:
     return serializers.DictField(child=serializers.IntegerField(), help_text=help_text)
 
 
+class RatingAppealsSerializer(serializers.Serializer):
+    requested = serializers.IntegerField(help_text="Reviews (申诉复核) asked in the period.")
+    pending = serializers.IntegerField(help_text="Of those, still waiting for the city supervisor.")
+    kept = serializers.IntegerField()
+    voided = serializers.IntegerField()
+
+
+class RectificationFiguresSerializer(serializers.Serializer):
+    opened = serializers.IntegerField(help_text="Rectifications (整改) opened in the period.")
+    met = serializers.IntegerField()
+    on_time = serializers.IntegerField()
+    breached = serializers.IntegerField()
+
+
+class RatingFiguresSerializer(serializers.Serializer):
+    """The person's own ratings (好差评 by the person, docs/ratings.md), apart from ``satisfaction``
+    (the window's follow-up)."""
+
+    by_level = _counts("Ratings given in the period by level, voided ones left out.")
+    by_person = serializers.IntegerField(help_text="Given by the person.")
+    by_default = serializers.IntegerField(
+        help_text="Given by default (默认好评) 7 natural days after the person was told."
+    )
+    voided = serializers.IntegerField(help_text="Voided on review.")
+    appeals = RatingAppealsSerializer()
+    rectifications = RectificationFiguresSerializer()
+
+
 class FiguresSerializer(serializers.Serializer):
     period = PeriodSerializer()
     cases = serializers.IntegerField(help_text="Cases registered in the period.")
@@ -120,6 +148,9 @@ class FiguresSerializer(serializers.Serializer):
     followed_up = serializers.IntegerField()
     follow_up_rate = serializers.FloatField(allow_null=True)
     satisfaction = _counts("Followed-up cases by their latest rating on the 好差评 scale.")
+    ratings = RatingFiguresSerializer(
+        help_text="The person's own ratings (好差评), default ratings, reviews and rectifications."
+    )
     suggestions_sent = serializers.IntegerField()
     suggestions_answered = serializers.IntegerField()
     halls = HallFiguresSerializer(many=True, help_text="A city's halls (empty for a hall).")

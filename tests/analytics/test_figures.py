@@ -321,6 +321,19 @@ def matter(key: str, cases: int, transferred: int, flagged: int, unsatisfied: in
     }
 
 
+# No rating by the person in this world (docs/ratings.md; tests/casework/test_ratings.py counts them).
+NO_RATINGS = {
+    "by_level": {
+        level: 0 for level in ("very_satisfied", "satisfied", "fairly_satisfied", "dissatisfied", "very_dissatisfied")
+    },
+    "by_person": 0,
+    "by_default": 0,
+    "voided": 0,
+    "appeals": {"requested": 0, "pending": 0, "kept": 0, "voided": 0},
+    "rectifications": {"opened": 0, "met": 0, "on_time": 0, "breached": 0},
+}
+
+
 def test_hall_figures_of_the_month(world: World) -> None:
     w = world
     figures = figures_for(scope=Scope.of_hall(w.W), period=SEPTEMBER).as_dict()
@@ -331,6 +344,7 @@ def test_hall_figures_of_the_month(world: World) -> None:
         "by_channel": {"on_site": 7, "phone": 3},  # by phone: C2, C5, C8
         "by_category": {"consultation": 1, "hard_to_do": 5, "refused": 1, "cannot_do": 1},  # C2, C3: none
         "by_failure_kind": {},
+        "ratings": NO_RATINGS,
         "by_status": {"followed_up": 4, "not_accepted": 2, "replied": 1, "transferred": 2, "answered": 1},
         "not_accepted": 2,
         "by_exclusion_reason": {"litigation": 1, "petition": 1},
@@ -402,6 +416,7 @@ def test_hall_figures_of_the_previous_month(world: World) -> None:
         "by_channel": {"on_site": 2, "phone": 1},
         "by_category": {"consultation": 1, "hard_to_do": 1},
         "by_failure_kind": {},
+        "ratings": NO_RATINGS,
         "by_status": {"followed_up": 1, "fed_back": 1, "not_accepted": 1},
         "not_accepted": 1,
         "by_exclusion_reason": {"filed": 1},
@@ -475,6 +490,7 @@ def test_city_figures_and_bands(world: World) -> None:
         "by_channel": {"on_site": 8, "phone": 4},
         "by_category": {"consultation": 1, "hard_to_do": 7, "refused": 1, "cannot_do": 1},
         "by_failure_kind": {},
+        "ratings": NO_RATINGS,
         "by_status": {
             "followed_up": 5,
             "not_accepted": 2,
