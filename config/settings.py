@@ -453,6 +453,7 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "coordination.models.OrderStatus",
         "DeadlineStateEnum": "hallplatform.deadlines.models.DeadlineState",
         "RoutingScopeEnum": "tenants.models.RoutingScope",
+        "ReportScopeEnum": "analytics.models.ReportScope",
     },
 }
 
