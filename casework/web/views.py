@@ -1027,7 +1027,7 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     return render(request, "casework/case_detail.html", _case_context(request, case, bound=form))
 
 
-@requires_roles(*WORK_ROLES, RoleKind.DISCIPLINE_INSPECTOR)
+@requires_roles(*WORK_ROLES)
 @require_POST
 def case_note_view(request: HttpRequest, case_id: int) -> HttpResponse:
     """Add an internal note to the case, or about one of its slips (casework.services.case_note_add)."""
@@ -1047,7 +1047,7 @@ def case_note_view(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(request, "casework/case_detail.html", _case_context(request, case, note_form=form), status=400)
 
 
-@requires_roles(*WORK_ROLES)
+@requires_roles(*WORK_ROLES, RoleKind.DISCIPLINE_INSPECTOR)
 @require_POST
 @never_cache
 def case_reveal_view(request: HttpRequest, case_id: int) -> HttpResponse:

@@ -464,7 +464,7 @@ RerouteArguments = Callable[[Case], dict[str, Any]]
     [
         (lambda case: {"department_id": dept("shaoguan/rsj").pk}, "department", None),
         (lambda case: {"department_id": dept("wengyuan/rsj").pk}, "department", None),  # has an open slip
-        (lambda case: {"department_id": dept("nanxiong/rsj").pk}, "department", None),
+        (lambda case: {"department_id": dept("qingcheng/rsj").pk}, "department", None),  # another city
         (lambda case: {"department_id": dept("wengyuan/gaj").pk, "complexity": "hard"}, "complexity", None),
         (lambda case: {"department_id": dept("wengyuan/gaj").pk, "expected_version": 1}, "version", "conflict"),
     ],
