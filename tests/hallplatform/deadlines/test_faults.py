@@ -455,7 +455,16 @@ def test_only_idempotent_tasks_are_acknowledged_late_and_redelivered_when_a_work
     late = {name for name, task in ours.items() if task.acks_late}
     rejected = {name for name, task in ours.items() if task.reject_on_worker_lost}
 
-    assert late == rejected == {"deadlines.deadline_sweep_task", "notifications.notice_deliver_task"}
+    # the retention erasure too: an erased case is not due again, each case is erased under its row lock
+    assert (
+        late
+        == rejected
+        == {
+            "deadlines.deadline_sweep_task",
+            "notifications.notice_deliver_task",
+            "casework.case_retention_erase_task",
+        }
+    )
     assert "hallplatform.schema_probe_task" in ours
     assert app.conf.task_acks_late is False
     assert app.conf.worker_prefetch_multiplier == 1
